@@ -1,0 +1,170 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Meridian.Fhir.Model;
+
+namespace Meridian.Fhir.Serialization;
+
+/// <summary>
+/// Writes a <see cref="FhirNode"/> tree as FHIR JSON: resourceType first, then elements in the
+/// spec's order, primitive extensions as <c>_name</c> beside their values, numbers exactly as
+/// they were read.
+/// </summary>
+public static class FhirJsonWriter
+{
+    private static readonly JsonWriterOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    private static readonly JsonWriterOptions s_indented = s_compact with { Indented = true };
+
+    public static byte[] ToUtf8(FhirNode resource, bool indented = false)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer, indented ? s_indented : s_compact))
+        {
+            Write(w, resource);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string ToJson(FhirNode resource, bool indented = false) =>
+        System.Text.Encoding.UTF8.GetString(ToUtf8(resource, indented));
+
+    public static async Task WriteAsync(Stream stream, FhirNode resource, bool indented = false, CancellationToken cancellationToken = default)
+    {
+        await using var w = new Utf8JsonWriter(stream, indented ? s_indented : s_compact);
+        Write(w, resource);
+        await w.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the node as a JSON object (a resource gets its resourceType).</summary>
+    public static void Write(Utf8JsonWriter w, FhirNode node)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(node);
+        w.WriteStartObject();
+        if (node.IsResource)
+        {
+            w.WriteString("resourceType", node.TypeName);
+        }
+        WriteMembers(w, node);
+        w.WriteEndObject();
+    }
+
+    private static void WriteMembers(Utf8JsonWriter w, FhirNode node)
+    {
+        var children = node.Children;
+        var i = 0;
+        while (i < children.Length)
+        {
+            var first = children[i];
+            if (first.Kind == ValueKind.Unknown && first.Definition is null)
+            {
+                w.WritePropertyName(first.Name);
+                w.WriteRawValue(first.Text!, skipInputValidation: true);
+                i++;
+                continue;
+            }
+            var j = i + 1;
+            while (j < children.Length && children[j].Definition == first.Definition && children[j].Definition is not null)
+            {
+                j++;
+            }
+            var group = children.AsSpan(i, j - i);
+            var name = first.JsonName;
+            var repeats = first.Definition?.IsCollection ?? group.Length > 1;
+            if (first.IsPrimitive || FhirJsonParser.IsPrimitiveType(first.TypeName))
+            {
+                WritePrimitiveGroup(w, name, group, repeats);
+            }
+            else if (repeats)
+            {
+                w.WriteStartArray(name);
+                foreach (var c in group)
+                {
+                    Write(w, c);
+                }
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WritePropertyName(name);
+                Write(w, first);
+            }
+            i = j;
+        }
+    }
+
+    private static void WritePrimitiveGroup(Utf8JsonWriter w, string name, ReadOnlySpan<FhirNode> group, bool repeats)
+    {
+        var anyValue = false;
+        var anyExtra = false;
+        foreach (var c in group)
+        {
+            anyValue |= c.HasValue || c.Kind == ValueKind.Unknown;
+            anyExtra |= c.Children.Length > 0;
+        }
+        if (anyValue)
+        {
+            if (repeats)
+            {
+                w.WriteStartArray(name);
+                foreach (var c in group)
+                {
+                    WritePrimitiveValue(w, c);
+                }
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WritePropertyName(name);
+                WritePrimitiveValue(w, group[0]);
+            }
+        }
+        if (anyExtra)
+        {
+            var extraName = "_" + name;
+            if (repeats)
+            {
+                w.WriteStartArray(extraName);
+                foreach (var c in group)
+                {
+                    if (c.Children.Length == 0)
+                    {
+                        w.WriteNullValue();
+                    }
+                    else
+                    {
+                        w.WriteStartObject();
+                        WriteMembers(w, c);
+                        w.WriteEndObject();
+                    }
+                }
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteStartObject(extraName);
+                WriteMembers(w, group[0]);
+                w.WriteEndObject();
+            }
+        }
+    }
+
+    private static void WritePrimitiveValue(Utf8JsonWriter w, FhirNode c)
+    {
+        switch (c.Kind)
+        {
+            case ValueKind.String:
+                w.WriteStringValue(c.Text);
+                break;
+            case ValueKind.Number:
+            case ValueKind.Unknown:
+                w.WriteRawValue(c.Text!, skipInputValidation: true);
+                break;
+            case ValueKind.Boolean:
+                w.WriteBooleanValue(c.Text == "true");
+                break;
+            default:
+                w.WriteNullValue();
+                break;
+        }
+    }
+}
