@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Meridian.Fhir.Model;
 using Meridian.Fhir.Search.Internal;
 using Meridian.Fhir.Specification;
+using Meridian.Fhir.Terminology;
 
 namespace Meridian.Fhir.Search;
 
@@ -14,7 +15,7 @@ namespace Meridian.Fhir.Search;
 /// </summary>
 public sealed class SearchIndexer
 {
-    private static readonly Lazy<SearchIndexer> s_r4 = new(() => new SearchIndexer(FhirSpec.R4), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<SearchIndexer> s_r4 = new(() => new SearchIndexer(FhirSpec.R4, UcumService.Default), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly FrozenDictionary<string, ImmutableArray<ParameterPlan>> _plans;
     private readonly ValueConverter _converter;
@@ -22,14 +23,10 @@ public sealed class SearchIndexer
     /// <summary>The indexer for the embedded R4 specification.</summary>
     public static SearchIndexer R4 => s_r4.Value;
 
-    public SearchIndexer(FhirSpec spec)
-        : this(spec, null)
-    {
-    }
-
-    internal SearchIndexer(FhirSpec spec, UcumCanonicalizer? ucum)
+    public SearchIndexer(FhirSpec spec, UcumService ucum)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(ucum);
         Spec = spec;
         _converter = new ValueConverter(spec, ucum);
         var compiler = new PlanCompiler(spec, _converter);

@@ -60,6 +60,10 @@ public class ExampleExtractionTests
         Assert.Equal("[lb_av]", q.Code);
         Assert.Equal("http://unitsofmeasure.org", q.System);
         Assert.Equal("lbs", q.Unit);
+        // 185 [lb_av] = 185 x 453.59237 g
+        Assert.Equal("g", q.CanonicalUnit);
+        Assert.Equal(83914.58845m, q.CanonicalValue);
+        Assert.Equal(q.CanonicalValue, q.CanonicalLow);
 
         var date = Assert.Single(e.Values<DateRangeValue>("date"));
         Assert.Equal(Utc(2016, 3, 28), date.Low);

@@ -8,6 +8,8 @@ internal enum StepKind
 {
     /// <summary>Children named <see cref="PathStep.Arg"/>.</summary>
     Child,
+    /// <summary><c>name[n]</c>: the n-th child named <see cref="PathStep.Arg"/> (index in <see cref="PathStep.Number"/>).</summary>
+    ChildAt,
     /// <summary><c>as T</c>, <c>as(T)</c>, <c>ofType(T)</c>: keep nodes of type T (or derived).</summary>
     OfType,
     /// <summary><c>where(resolve() is T)</c>: keep references whose target is a T.</summary>
@@ -24,7 +26,7 @@ internal enum StepKind
     Resource,
 }
 
-internal readonly record struct PathStep(StepKind Kind, string Arg, string? Arg2 = null);
+internal readonly record struct PathStep(StepKind Kind, string Arg, string? Arg2 = null, int Number = 0);
 
 /// <summary>
 /// A compiled search expression in the navigation-only subset of FHIRPath that nearly all
@@ -64,6 +66,16 @@ internal sealed class PathPlan(ImmutableArray<ImmutableArray<PathStep>> branches
                     if (c.Name == step.Arg)
                     {
                         Walk(rest, c, resource, output);
+                    }
+                }
+                break;
+            case StepKind.ChildAt:
+                foreach (var c in node.Children)
+                {
+                    if (c.Name == step.Arg && c.Index == step.Number)
+                    {
+                        Walk(rest, c, resource, output);
+                        break;
                     }
                 }
                 break;

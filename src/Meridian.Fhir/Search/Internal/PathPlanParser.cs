@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using Meridian.Fhir.Specification;
 
 namespace Meridian.Fhir.Search.Internal;
@@ -12,7 +13,7 @@ namespace Meridian.Fhir.Search.Internal;
 /// union  := chain ('|' chain)*
 /// chain  := atom ('.' step)* ('as' Type)?
 /// atom   := '(' union ')' | '%resource' | Identifier
-/// step   := Identifier | as(T) | ofType(T) | extension('url')
+/// step   := Identifier | Identifier[n] | as(T) | ofType(T) | extension('url')
 ///         | where(resolve() is T) | where(name = 'lit') | where(hasExtension('url'))
 /// </code>
 /// A parenthesised union followed by more steps distributes them over its branches.
@@ -122,6 +123,13 @@ internal static class PathPlanParser
             return false;
         }
         var name = t[pos++];
+        if (pos + 2 < t.Count && t[pos] == "[" && int.TryParse(t[pos + 1], CultureInfo.InvariantCulture, out var index) && t[pos + 2] == "]")
+        {
+            // name[n] on a single parent (Bundle.entry[0]) is its n-th child of that name.
+            steps.Add(new PathStep(StepKind.ChildAt, name, Number: index));
+            pos += 3;
+            return true;
+        }
         if (pos >= t.Count || t[pos] != "(")
         {
             steps.Add(new PathStep(StepKind.Child, name));
@@ -230,7 +238,16 @@ internal static class PathPlanParser
                 tokens.Add(s[i..(end + 1)]);
                 i = end + 1;
             }
-            else if (c is '.' or '(' or ')' or '|' or '=')
+            else if (char.IsAsciiDigit(c))
+            {
+                var start = i++;
+                while (i < s.Length && char.IsAsciiDigit(s[i]))
+                {
+                    i++;
+                }
+                tokens.Add(s[start..i]);
+            }
+            else if (c is '.' or '(' or ')' or '|' or '=' or '[' or ']')
             {
                 tokens.Add(c.ToString());
                 i++;

@@ -72,23 +72,23 @@ internal sealed partial class ValueConverter
     /// <summary>Adds the UCUM-canonical bounds when the quantity is coded in UCUM and convertible.</summary>
     private QuantityValue Canonical(QuantityValue q)
     {
-        if (_ucum is null || q.System != UcumSystem || q.Code is null)
+        if (q.System != UcumSystem || q.Code is null)
         {
             return q;
         }
         string? unit = null;
         decimal? cValue = null, cLow = null, cHigh = null;
-        if (q.Value is { } v && _ucum(v, q.Code, out var cv, out var cu))
+        if (q.Value is { } v && _ucum.TryCanonicalize(v, q.Code, out var cv, out var cu))
         {
             cValue = cv;
             unit = cu;
         }
-        if (q.Low is { } l && _ucum(l, q.Code, out var cl, out var lu))
+        if (q.Low is { } l && _ucum.TryCanonicalize(l, q.Code, out var cl, out var lu))
         {
             cLow = cl;
             unit = lu;
         }
-        if (q.High is { } h && _ucum(h, q.Code, out var ch, out var hu))
+        if (q.High is { } h && _ucum.TryCanonicalize(h, q.Code, out var ch, out var hu))
         {
             cHigh = ch;
             unit = hu;

@@ -1,21 +1,19 @@
 using System.Collections.Frozen;
 using Meridian.Fhir.Model;
 using Meridian.Fhir.Specification;
+using Meridian.Fhir.Terminology;
 
 namespace Meridian.Fhir.Search.Internal;
-
-/// <summary>Converts a UCUM quantity to its canonical (base-unit) form; false when not convertible.</summary>
-internal delegate bool UcumCanonicalizer(decimal value, string unit, out decimal canonicalValue, out string canonicalUnit);
 
 /// <summary>
 /// Turns the nodes a search parameter's expression selects into typed index values, by the
 /// parameter's type and the node's FHIR type. Stateless apart from immutable spec data, so one
 /// instance serves every thread.
 /// </summary>
-internal sealed partial class ValueConverter(FhirSpec spec, UcumCanonicalizer? ucum)
+internal sealed partial class ValueConverter(FhirSpec spec, UcumService ucum)
 {
     private readonly FhirSpec _spec = spec;
-    private readonly UcumCanonicalizer? _ucum = ucum;
+    private readonly UcumService _ucum = ucum;
 
     // Span lookups let references be parsed without allocating the type segment.
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _resourceTypes =
