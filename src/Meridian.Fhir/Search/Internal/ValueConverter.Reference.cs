@@ -20,7 +20,15 @@ internal sealed partial class ValueConverter
                 }
                 break;
             case "canonical":
-                if (node.Text is { Length: > 0 } canonical)
+                if (node.Text is not { Length: > 0 } canonical)
+                {
+                    break;
+                }
+                if (canonical[0] == '#')
+                {
+                    output.Add(ParseReference(canonical, resource)); // a canonical may point at a contained resource
+                }
+                else
                 {
                     var bar = canonical.IndexOf('|');
                     var url = bar < 0 ? canonical : canonical[..bar];
