@@ -12,6 +12,10 @@ internal sealed class PlanCompiler(FhirSpec spec, FhirPathEngine fhirPath, Value
 {
     private readonly Dictionary<string, SkippedParameter> _skipped = new(StringComparer.Ordinal);
 
+    // Component selectors are shared by expression, so composites that repeat a component
+    // (Observation's eight all start with "code") can reuse its converted values.
+    private readonly Dictionary<(string Expression, SearchParamType Type), ComponentPlan> _components = [];
+
     public ImmutableArray<SkippedParameter> Skipped => [.. _skipped.Values.OrderBy(s => s.Parameter.Url, StringComparer.Ordinal)];
 
     public ImmutableArray<ParameterPlan> CompileFor(string resourceType)
@@ -82,12 +86,19 @@ internal sealed class PlanCompiler(FhirSpec spec, FhirPathEngine fhirPath, Value
                 Skip(p, $"component definition {c.Definition} is not in the specification");
                 return [];
             }
+            if (_components.TryGetValue((c.Expression, definition.Type), out var shared))
+            {
+                components.Add(shared);
+                continue;
+            }
             if (CompileFor(c.Expression, null, out var error) is not { } selector)
             {
                 Skip(p, $"component expression '{c.Expression}': {error}");
                 return [];
             }
-            components.Add(new ComponentPlan(definition.Type, selector));
+            var component = new ComponentPlan(definition.Type, selector);
+            _components[(c.Expression, definition.Type)] = component;
+            components.Add(component);
         }
         return components.MoveToImmutable();
     }
