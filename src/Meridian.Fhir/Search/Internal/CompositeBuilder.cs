@@ -71,6 +71,9 @@ internal sealed class CompositeBuilder(ValueConverter converter)
         {
             converter.Convert(component.Type, n, resource, converted);
         }
+        // Composite search has no :text modifier, so text-only token rows (CodeableConcept.text)
+        // could never match inside a tuple: leave them out rather than multiply tuples.
+        converted.RemoveAll(static v => v is TokenValue { Code: null });
         _converted.Add((component.Selector, focus, converted));
         return converted;
     }

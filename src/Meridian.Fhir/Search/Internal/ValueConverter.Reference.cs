@@ -141,7 +141,28 @@ internal sealed partial class ValueConverter
         {
             span = span[..history];
         }
-        return TypeSegment(span, out _);
+        // A resource inside a Bundle may point at a sibling entry by its fullUrl (urn:uuid:...),
+        // as resolve() does; a stand-alone resource has no parent and skips the search.
+        return TypeSegment(span, out _) ?? (resource.Parent is null ? null : FromEnclosingBundle(resource, reference));
+    }
+
+    private static string? FromEnclosingBundle(FhirNode resource, string reference)
+    {
+        for (var n = resource.Parent; n is not null; n = n.Parent)
+        {
+            if (n.IsResource && n.TypeName == "Bundle")
+            {
+                foreach (var entry in n.Children)
+                {
+                    if (entry.Name == "entry" && entry.Child("fullUrl")?.Text == reference)
+                    {
+                        return entry.Child("resource")?.TypeName;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     private static FhirNode? FindContained(FhirNode resource, ReadOnlySpan<char> id)
