@@ -60,17 +60,7 @@ public sealed class UcumService
         {
             return false;
         }
-        if (plan.HasDecimalRatio)
-        {
-            if (Math.Abs(value) > plan.MaxDecimalInput)
-            {
-                return false;
-            }
-            result = value * plan.DecimalRatio;
-            return true;
-        }
-        var canonical = plan.From.ToCanonicalExact(value);
-        return plan.To.FromCanonicalExact(canonical).TryToDecimal(out result);
+        return plan.TryApply(value, out result);
     }
 
     /// <summary>True when both units are valid, convertible and of the same dimension.</summary>
