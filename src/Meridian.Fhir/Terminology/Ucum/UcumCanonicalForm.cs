@@ -91,4 +91,5 @@ internal sealed class UcumCanonicalForm
             return Fast.TryApply(value, out canonical);
         }
         return ((Rational.FromDecimal(value) * Factor) + Offset).TryToDecimal(out canonical);
-    }}
+    }
+}

@@ -9,7 +9,8 @@ internal sealed record UcumPrefix(string Code, string Name, Rational Value);
 /// <summary>
 /// A unit atom as the parser needs it: its code, whether prefixes may be applied, and how it is
 /// defined. The canonical meaning is kept apart (<see cref="UcumCanonicalForm"/>) so the parser can
-/// be used to read the definitions themselves.
+/// be used to read the definitions themselves. The definition's number stays text until the atom
+/// is first used, so start-up does no big-number arithmetic.
 /// </summary>
 internal sealed record UcumAtom(
     string Code,
@@ -19,7 +20,7 @@ internal sealed record UcumAtom(
     bool IsSpecial,
     bool IsArbitrary,
     string DefinitionUnit,
-    Rational DefinitionValue,
+    string DefinitionValue,
     string? FunctionName);
 
 /// <summary>One factor of a unit term (UCUM grammar "component").</summary>
