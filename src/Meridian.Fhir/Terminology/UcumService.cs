@@ -72,6 +72,33 @@ public sealed class UcumService
     }
 
     /// <summary>
+    /// Multiplies two quantities (UCUM multiplication). The product is expressed in canonical
+    /// units, e.g. 1.5 g × 2 m = 3 "g.m"; false when either unit is invalid or not convertible
+    /// (special units such as Cel cannot be multiplied).
+    /// </summary>
+    public bool TryMultiply(decimal value1, string unit1, decimal value2, string unit2, out decimal value, out string unit) =>
+        TryCombine(value1, unit1, value2, unit2, divide: false, out value, out unit);
+
+    /// <summary>Divides two quantities; the quotient is in canonical units ("1" when they cancel).</summary>
+    public bool TryDivide(decimal value1, string unit1, decimal value2, string unit2, out decimal value, out string unit) =>
+        TryCombine(value1, unit1, value2, unit2, divide: true, out value, out unit);
+
+    /// <summary>
+    /// A readable long form, e.g. "(meter ^ 3) * (kilogram ^ -1)" for "m3.kg-1"; "(unity)" for
+    /// the empty unit; null when the unit is invalid.
+    /// </summary>
+    public string? DisplayName(string unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        if (unit.Length == 0)
+        {
+            return "(unity)";
+        }
+        var parsed = _essence.Parser.Parse(unit);
+        return parsed.Term is null ? null : UcumDisplayName.Format(parsed.Term);
+    }
+
+    /// <summary>
     /// Why a valid unit cannot be converted (e.g. "[pH]", or "Cel" inside a larger term), or the
     /// validation error for an invalid one; null when the unit converts.
     /// </summary>
@@ -104,6 +131,30 @@ public sealed class UcumService
             return new UcumAnalysis(parsed.Error, null);
         }
         return new UcumAnalysis(null, UcumCanonicalizer.Evaluate(parsed.Term, _essence.MeaningOf));
+    }
+
+    private bool TryCombine(decimal value1, string unit1, decimal value2, string unit2, bool divide, out decimal value, out string unit)
+    {
+        value = 0m;
+        unit = string.Empty;
+        var a = Analyze(unit1).Form;
+        var b = Analyze(unit2).Form;
+        if (a is not { IsConvertible: true } || b is not { IsConvertible: true } || !a.Offset.IsZero || !b.Offset.IsZero)
+        {
+            return false;
+        }
+        var left = Rational.FromDecimal(value1) * a.Factor;
+        var right = Rational.FromDecimal(value2) * b.Factor;
+        if (divide && right.IsZero)
+        {
+            return false;
+        }
+        if (!(divide ? left / right : left * right).TryToDecimal(out value))
+        {
+            return false;
+        }
+        unit = UcumCanonicalForm.CombineDimensions(a, b, divide).Unit;
+        return true;
     }
 
     private ConversionPlan? PlanFor(string fromUnit, string toUnit)

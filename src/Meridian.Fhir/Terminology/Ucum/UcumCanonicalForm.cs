@@ -53,6 +53,21 @@ internal sealed class UcumCanonicalForm
         return new UcumCanonicalForm(factor, offset, dims, Format(dims), null);
     }
 
+    /// <summary>The dimensions of a × b (or a / b when <paramref name="divide"/>), with unit factor.</summary>
+    public static UcumCanonicalForm CombineDimensions(UcumCanonicalForm a, UcumCanonicalForm b, bool divide)
+    {
+        var dims = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var d in a.Dimensions)
+        {
+            dims[d.Symbol] = d.Exponent;
+        }
+        foreach (var d in b.Dimensions)
+        {
+            dims[d.Symbol] = dims.GetValueOrDefault(d.Symbol) + (divide ? -d.Exponent : d.Exponent);
+        }
+        return Create(Rational.One, Rational.Zero, dims);
+    }
+
     public static UcumCanonicalForm NotConvertible(string problem) =>
         new(Rational.One, Rational.Zero, [], string.Empty, problem);
 

@@ -32,8 +32,8 @@ internal sealed record UcumUnitComponent(UcumPrefix? Prefix, UcumAtom Atom, int 
 /// <summary>A positive integer factor ("4" in "4.[pi]").</summary>
 internal sealed record UcumFactorComponent(BigInteger Value) : UcumComponent;
 
-/// <summary>An annotation on its own ("{cells}"): the unity.</summary>
-internal sealed record UcumUnityComponent : UcumComponent;
+/// <summary>An annotation on its own ("{cells}"): the unity. Keeps the text for display.</summary>
+internal sealed record UcumUnityComponent(string Annotation) : UcumComponent;
 
 /// <summary>A parenthesised sub-term.</summary>
 internal sealed record UcumGroupComponent(UcumTerm Term) : UcumComponent;
