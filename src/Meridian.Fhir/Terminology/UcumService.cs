@@ -27,6 +27,8 @@ public sealed class UcumService
     /// <summary>The service for the UCUM version embedded in this assembly (2.2).</summary>
     public static UcumService Default => s_default.Value;
 
+    internal UcumEssence Essence => _essence;
+
     /// <summary>The UCUM version of the loaded essence, e.g. "2.2".</summary>
     public string Version => _essence.Version;
 

@@ -159,4 +159,16 @@ public class UcumClinicalUnitTests
         Assert.Equal(7 + 305, essence.Atoms.Count);
         Assert.Equal(7, essence.Atoms.Values.Count(a => a.IsBase));
     }
+
+    [Fact]
+    public void Every_atom_definition_evaluates_and_only_non_linear_special_units_are_not_convertible()
+    {
+        var essence = s_ucum.Essence;
+        var notConvertible = essence.Atoms.Values.Where(a => !essence.MeaningOf(a).IsConvertible).Select(a => a.Code).Order(StringComparer.Ordinal).ToList();
+        Assert.All(notConvertible, code => Assert.True(essence.Atoms[code].IsSpecial, code));
+        Assert.Equal(essence.Atoms.Values.Count(a => a.IsSpecial) - 3, notConvertible.Count);
+        Assert.DoesNotContain("Cel", notConvertible);
+        Assert.DoesNotContain("[degF]", notConvertible);
+        Assert.DoesNotContain("[degRe]", notConvertible);
+    }
 }
