@@ -6,8 +6,8 @@ namespace Meridian.Fhir.Terminology.Ucum;
 
 /// <summary>
 /// The UCUM definitions (ucum-essence.xml) as immutable lookup tables: prefixes, atoms, and the
-/// canonical meaning of every atom, computed once at load by evaluating each definition with the
-/// same parser and evaluator that user units go through.
+/// canonical meaning of every atom, computed once on first use by evaluating its definition with
+/// the same parser and evaluator that user units go through.
 /// </summary>
 internal sealed class UcumEssence
 {
