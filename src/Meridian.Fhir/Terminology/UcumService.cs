@@ -11,8 +11,8 @@ namespace Meridian.Fhir.Terminology;
 /// </summary>
 public sealed class UcumService
 {
-    // Caps the caches so a stream of distinct junk units cannot grow memory without bound;
-    // beyond it units are still analysed, just not remembered.
+    // Caps the caches so a stream of distinct junk units cannot grow memory without bound. A full
+    // cache is emptied rather than frozen, so the units real data uses come back at once.
     private const int MaxCachedUnits = 8192;
     private const int MaxCachedPairs = 4096;
 
@@ -118,10 +118,11 @@ public sealed class UcumService
             return cached;
         }
         var analysis = AnalyzeUncached(unit);
-        if (_units.Count < MaxCachedUnits)
+        if (_units.Count >= MaxCachedUnits)
         {
-            _units.TryAdd(unit, analysis);
+            _units.Clear();
         }
+        _units.TryAdd(unit, analysis);
         return analysis;
     }
 
@@ -172,10 +173,11 @@ public sealed class UcumService
             return null;
         }
         var plan = new ConversionPlan(from, to);
-        if (_pairs.Count < MaxCachedPairs)
+        if (_pairs.Count >= MaxCachedPairs)
         {
-            _pairs.TryAdd((fromUnit, toUnit), plan);
+            _pairs.Clear();
         }
+        _pairs.TryAdd((fromUnit, toUnit), plan);
         return plan;
     }
 }
