@@ -45,69 +45,96 @@ public sealed partial class FhirJsonParser
 
     private ImmutableArray<FhirNode> ParseChildren(JsonElement json, StructureType type, PathTrail path, Context ctx, bool isResource)
     {
-        // Most objects have few members: a small list beats a dictionary here.
-        var members = new List<Member>(8);
+        // Members are gathered in a pooled buffer: objects are small and numerous, and a
+        // per-object list or set showed up as a large share of the parser's allocations.
+        var buffer = System.Buffers.ArrayPool<Member>.Shared.Rent(Math.Max(4, json.GetPropertyCount()));
+        var count = 0;
         List<FhirNode>? unknown = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in json.EnumerateObject())
+        var sawResourceType = false;
+        try
         {
-            var jsonName = p.Name;
-            if (!seen.Add(jsonName))
+            foreach (var p in json.EnumerateObject())
             {
-                ctx.Error(IssueType.Structure, $"Duplicate property '{jsonName}'.", path.ToString());
-                continue;
+                var jsonName = p.Name;
+                if (isResource && jsonName == "resourceType")
+                {
+                    if (sawResourceType)
+                    {
+                        ctx.Error(IssueType.Structure, "Duplicate property 'resourceType'.", path.ToString());
+                    }
+                    sawResourceType = true;
+                    continue;
+                }
+                var isExtra = jsonName.Length > 1 && jsonName[0] == '_';
+                var baseName = isExtra ? jsonName[1..] : jsonName;
+                var slot = type.FindByJsonName(baseName);
+                if (slot is null || (isExtra && !IsPrimitiveType(slot.TypeCode)) || (type.IsPrimitive && baseName == "value"))
+                {
+                    if (unknown?.Exists(u => u.Name == jsonName) == true)
+                    {
+                        ctx.Error(IssueType.Structure, $"Duplicate property '{jsonName}'.", path.ToString());
+                        continue;
+                    }
+                    ctx.Error(IssueType.Structure, $"Unknown element '{jsonName}'.", new ChildPath(path, jsonName, -1).ToString());
+                    (unknown ??= []).Add(new FhirNode(jsonName, "", null, null, ValueKind.Unknown, p.Value.GetRawText(), []));
+                    continue;
+                }
+                var idx = -1;
+                for (var i = 0; i < count; i++)
+                {
+                    if (buffer[i].Slot.Element == slot.Element)
+                    {
+                        idx = i;
+                        break;
+                    }
+                }
+                if (idx >= 0 && buffer[idx].Slot.TypeCode != slot.TypeCode)
+                {
+                    ctx.Error(IssueType.Structure,
+                        $"Choice element '{slot.Element.Name}[x]' appears with two types ('{buffer[idx].JsonName}' and '{baseName}').",
+                        new ChildPath(path, baseName, -1).ToString());
+                    continue;
+                }
+                if (idx < 0)
+                {
+                    idx = count++;
+                    buffer[idx] = new Member { Slot = slot, JsonName = baseName };
+                }
+                ref var m = ref buffer[idx];
+                if (isExtra ? m.HasExtra : m.HasValue)
+                {
+                    ctx.Error(IssueType.Structure, $"Duplicate property '{jsonName}'.", path.ToString());
+                    continue;
+                }
+                if (isExtra)
+                {
+                    m.Extra = p.Value;
+                    m.HasExtra = true;
+                }
+                else
+                {
+                    m.Value = p.Value;
+                    m.HasValue = true;
+                }
             }
-            if (isResource && jsonName == "resourceType")
-            {
-                continue;
-            }
-            var isExtra = jsonName.Length > 1 && jsonName[0] == '_';
-            var baseName = isExtra ? jsonName[1..] : jsonName;
-            var slot = type.FindByJsonName(baseName);
-            if (slot is null || (isExtra && !IsPrimitiveType(slot.TypeCode)) || (type.IsPrimitive && baseName == "value"))
-            {
-                ctx.Error(IssueType.Structure, $"Unknown element '{jsonName}'.", new ChildPath(path, jsonName, -1).ToString());
-                (unknown ??= []).Add(new FhirNode(jsonName, "", null, null, ValueKind.Unknown, p.Value.GetRawText(), []));
-                continue;
-            }
-            var idx = members.FindIndex(m => m.Slot.Element == slot.Element);
-            if (idx >= 0 && members[idx].Slot.TypeCode != slot.TypeCode)
-            {
-                ctx.Error(IssueType.Structure,
-                    $"Choice element '{slot.Element.Name}[x]' appears with two types ('{members[idx].JsonName}' and '{baseName}').",
-                    new ChildPath(path, baseName, -1).ToString());
-                continue;
-            }
-            if (idx < 0)
-            {
-                members.Add(new Member { Slot = slot, JsonName = baseName });
-                idx = members.Count - 1;
-            }
-            var m = members[idx];
-            if (isExtra)
-            {
-                m.Extra = p.Value;
-                m.HasExtra = true;
-            }
-            else
-            {
-                m.Value = p.Value;
-                m.HasValue = true;
-            }
-            members[idx] = m;
-        }
 
-        members.Sort((a, b) => a.Slot.Element.Order.CompareTo(b.Slot.Element.Order));
-        var result = ImmutableArray.CreateBuilder<FhirNode>(members.Count + (unknown?.Count ?? 0));
-        foreach (var m in members)
-        {
-            ParseMember(m, path, ctx, result);
+            var members = buffer.AsSpan(0, count);
+            members.Sort(static (a, b) => a.Slot.Element.Order.CompareTo(b.Slot.Element.Order));
+            var result = ImmutableArray.CreateBuilder<FhirNode>(count + (unknown?.Count ?? 0));
+            foreach (var m in members)
+            {
+                ParseMember(m, path, ctx, result);
+            }
+            if (unknown is not null)
+            {
+                result.AddRange(unknown);
+            }
+            return result.Count == result.Capacity ? result.MoveToImmutable() : result.ToImmutable();
         }
-        if (unknown is not null)
+        finally
         {
-            result.AddRange(unknown);
+            System.Buffers.ArrayPool<Member>.Shared.Return(buffer, clearArray: true);
         }
-        return result.DrainToImmutable();
     }
 
     private void ParseMember(Member m, PathTrail path, Context ctx, ImmutableArray<FhirNode>.Builder into)
@@ -125,7 +152,7 @@ public sealed partial class FhirJsonParser
                 ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' repeats and must be a JSON array.", new ChildPath(path, m.JsonName, -1).ToString());
                 // Read the single value anyway so later checks still see it.
                 ParseOne(m.HasValue && !valueIsArray ? m.Value : default, m.HasExtra && !extraIsArray ? m.Extra : default,
-                    m, new ChildPath(path, m.JsonName, 0), ctx, into);
+                    m, path, 0, ctx, into);
                 return;
             }
             var n = Math.Max(m.HasValue ? m.Value.GetArrayLength() : 0, m.HasExtra ? m.Extra.GetArrayLength() : 0);
@@ -142,7 +169,7 @@ public sealed partial class FhirJsonParser
             {
                 var v = m.HasValue && i < m.Value.GetArrayLength() ? m.Value[i] : default;
                 var x = m.HasExtra && i < m.Extra.GetArrayLength() ? m.Extra[i] : default;
-                ParseOne(v, x, m, new ChildPath(path, m.JsonName, i), ctx, into);
+                ParseOne(v, x, m, path, i, ctx, into);
             }
         }
         else
@@ -152,25 +179,27 @@ public sealed partial class FhirJsonParser
                 ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' does not repeat and must not be an array.", new ChildPath(path, m.JsonName, -1).ToString());
                 return;
             }
-            ParseOne(m.HasValue ? m.Value : default, m.HasExtra ? m.Extra : default, m, new ChildPath(path, m.JsonName, -1), ctx, into);
+            ParseOne(m.HasValue ? m.Value : default, m.HasExtra ? m.Extra : default, m, path, -1, ctx, into);
         }
     }
 
-    private void ParseOne(JsonElement value, JsonElement extra, Member m, PathTrail path, Context ctx, ImmutableArray<FhirNode>.Builder into)
+    private void ParseOne(JsonElement value, JsonElement extra, Member m, PathTrail parent, int index, Context ctx, ImmutableArray<FhirNode>.Builder into)
     {
+        // The trail to this element is only built when an issue names it or an object descends.
+        PathTrail Here() => new ChildPath(parent, m.JsonName, index);
         var def = m.Slot.Element;
         var typeCode = m.Slot.TypeCode;
         var hasValue = value.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
         var hasExtra = extra.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
         if (value.ValueKind == JsonValueKind.Null && !def.IsCollection)
         {
-            ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' is null; FHIR JSON leaves out absent elements.", path.ToString());
+            ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' is null; FHIR JSON leaves out absent elements.", Here().ToString());
         }
         if (!hasValue && !hasExtra)
         {
             if (def.IsCollection && (value.ValueKind == JsonValueKind.Null || extra.ValueKind == JsonValueKind.Null))
             {
-                ctx.Error(IssueType.Structure, $"Item of '{m.JsonName}' is null in both the value and the '_' array.", path.ToString());
+                ctx.Error(IssueType.Structure, $"Item of '{m.JsonName}' is null in both the value and the '_' array.", Here().ToString());
             }
             return;
         }
@@ -182,18 +211,18 @@ public sealed partial class FhirJsonParser
             string? text = null;
             if (hasValue)
             {
-                (kind, text) = ReadPrimitive(value, typeCode, path, ctx);
+                (kind, text) = ReadPrimitive(value, typeCode, parent, m.JsonName, index, ctx);
             }
             var children = ImmutableArray<FhirNode>.Empty;
             if (hasExtra)
             {
                 if (extra.ValueKind != JsonValueKind.Object)
                 {
-                    ctx.Error(IssueType.Structure, $"'_{m.JsonName}' must be a JSON object.", path.ToString());
+                    ctx.Error(IssueType.Structure, $"'_{m.JsonName}' must be a JSON object.", Here().ToString());
                 }
                 else
                 {
-                    children = ParseChildren(extra, ptype ?? _elementType, path, ctx, isResource: false);
+                    children = ParseChildren(extra, ptype ?? _elementType, Here(), ctx, isResource: false);
                 }
             }
             into.Add(new FhirNode(def.Name, typeCode, ptype, def, kind, text, children));
@@ -202,7 +231,7 @@ public sealed partial class FhirJsonParser
 
         if (hasExtra)
         {
-            ctx.Error(IssueType.Structure, $"'_{m.JsonName}' is only allowed for primitive elements.", path.ToString());
+            ctx.Error(IssueType.Structure, $"'_{m.JsonName}' is only allowed for primitive elements.", Here().ToString());
         }
         if (!hasValue)
         {
@@ -210,7 +239,7 @@ public sealed partial class FhirJsonParser
         }
         if (typeCode == "Resource")
         {
-            var r = ParseResource(value, def.Name, def, path, ctx);
+            var r = ParseResource(value, def.Name, def, Here(), ctx);
             if (r is not null)
             {
                 into.Add(r);
@@ -219,44 +248,45 @@ public sealed partial class FhirJsonParser
         }
         if (value.ValueKind != JsonValueKind.Object)
         {
-            ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' must be a JSON object, not {Describe(value.ValueKind)}.", path.ToString());
+            ctx.Error(IssueType.Structure, $"Element '{m.JsonName}' must be a JSON object, not {Describe(value.ValueKind)}.", Here().ToString());
             return;
         }
         var structure = def.Backbone ?? _spec.FindType(typeCode);
         if (structure is null)
         {
-            ctx.Error(IssueType.NotSupported, $"Type '{typeCode}' of '{m.JsonName}' is not known.", path.ToString());
+            ctx.Error(IssueType.NotSupported, $"Type '{typeCode}' of '{m.JsonName}' is not known.", Here().ToString());
             return;
         }
-        var kids = ParseChildren(value, structure, path, ctx, isResource: false);
+        var kids = ParseChildren(value, structure, Here(), ctx, isResource: false);
         into.Add(new FhirNode(def.Name, structure.FhirPathTypeName, structure, def, ValueKind.None, null, kids));
     }
 
-    private static (ValueKind, string?) ReadPrimitive(JsonElement value, string typeCode, PathTrail path, Context ctx)
+    private static (ValueKind, string?) ReadPrimitive(JsonElement value, string typeCode, PathTrail parent, string name, int index, Context ctx)
     {
+        PathTrail Here() => new ChildPath(parent, name, index);
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
                 if (typeCode is "boolean" or "integer" or "decimal" or "positiveInt" or "unsignedInt")
                 {
-                    ctx.Error(IssueType.Structure, $"A {typeCode} must be a JSON {(typeCode == "boolean" ? "boolean" : "number")}, not a string.", path.ToString());
+                    ctx.Error(IssueType.Structure, $"A {typeCode} must be a JSON {(typeCode == "boolean" ? "boolean" : "number")}, not a string.", Here().ToString());
                 }
                 return (ValueKind.String, value.GetString());
             case JsonValueKind.Number:
                 if (typeCode is not ("integer" or "decimal" or "positiveInt" or "unsignedInt"))
                 {
-                    ctx.Error(IssueType.Structure, $"A {typeCode} must be a JSON {(typeCode == "boolean" ? "boolean" : "string")}, not a number.", path.ToString());
+                    ctx.Error(IssueType.Structure, $"A {typeCode} must be a JSON {(typeCode == "boolean" ? "boolean" : "string")}, not a number.", Here().ToString());
                 }
                 return (ValueKind.Number, value.GetRawText());
             case JsonValueKind.True:
             case JsonValueKind.False:
                 if (typeCode != "boolean")
                 {
-                    ctx.Error(IssueType.Structure, $"A {typeCode} must not be a JSON boolean.", path.ToString());
+                    ctx.Error(IssueType.Structure, $"A {typeCode} must not be a JSON boolean.", Here().ToString());
                 }
                 return (ValueKind.Boolean, value.ValueKind == JsonValueKind.True ? "true" : "false");
             default:
-                ctx.Error(IssueType.Structure, $"A {typeCode} must be a primitive JSON value, not {Describe(value.ValueKind)}.", path.ToString());
+                ctx.Error(IssueType.Structure, $"A {typeCode} must be a primitive JSON value, not {Describe(value.ValueKind)}.", Here().ToString());
                 return (ValueKind.Unknown, value.GetRawText());
         }
     }

@@ -127,8 +127,15 @@ public sealed partial class FhirJsonParser
     {
         // System.Text.Json appends "Path: $ | LineNumber: 0 | BytePositionInLine: 3." in 0-based
         // terms; the issue carries 1-based line and column instead.
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in (ReadOnlySpan<string>)[" Path: ", " LineNumber: "])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+        return message.TrimEnd();
     }
 
     private static (int Line, int Column) PositionOfFirstInvalidUtf8(ReadOnlySpan<byte> span)

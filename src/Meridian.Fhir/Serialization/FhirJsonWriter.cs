@@ -48,6 +48,22 @@ public static class FhirJsonWriter
         w.WriteEndObject();
     }
 
+    /// <summary>Writes any node as a JSON value: a primitive as its value (or, when it has
+    /// only extensions, as the object of its <c>_name</c> part), anything else as an object.</summary>
+    public static void WriteValue(Utf8JsonWriter w, FhirNode node)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(node);
+        if ((node.IsPrimitive || FhirJsonParser.IsPrimitiveType(node.TypeName)) && node.HasValue)
+        {
+            WritePrimitiveValue(w, node);
+        }
+        else
+        {
+            Write(w, node);
+        }
+    }
+
     private static void WriteMembers(Utf8JsonWriter w, FhirNode node)
     {
         var children = node.Children;

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Meridian.Bench.SyntheaCorpus).Assembly).Run(args);

@@ -1,0 +1,3 @@
+using Meridian.Cli;
+
+return await MeridianCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs Meridian's whole test suite and ends with one line: "tests: N passed, N failed".
+# Installs what the suite needs first (today: the .NET packages; later issues add the
+# PostgreSQL and RabbitMQ servers, which this script installs from Debian and starts on
+# 127.0.0.1 for the run).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET SDK (dotnet) is required" >&2
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+
+if ! dotnet restore Meridian.slnx -nologo -v quiet; then
+  echo "tests: 0 passed, 1 failed"; exit 1
+fi
+if ! dotnet build Meridian.slnx -c Release --no-restore -nologo -v quiet; then
+  echo "test.sh: build failed" >&2
+  echo "tests: 0 passed, 1 failed"; exit 1
+fi
+
+dotnet test Meridian.slnx -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
+status=$?
+
+passed=0; failed=0; files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done
+if [ "$files" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+  # The runner failed without reporting a failed test (crash, no assemblies): count it.
+  failed=$((failed + 1))
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
