@@ -92,6 +92,10 @@ internal sealed class Compiler(FhirPathEngine engine)
 
     private Evaluator CompileFunction(FunctionNode f)
     {
+        if (f.Name == "sort")
+        {
+            return CompileSort(f);
+        }
         if (!engine.Functions.TryGet(f.Name, out var def))
         {
             throw new FhirPathException($"Unknown function '{f.Name}'", f.Position);
@@ -124,6 +128,24 @@ internal sealed class Compiler(FhirPathEngine engine)
         }
         var source = Compile(f.Source);
         return s => impl(s, source(s), args);
+    }
+
+    private Evaluator CompileSort(FunctionNode f)
+    {
+        var keys = new Evaluator[f.Arguments.Length];
+        var descending = new bool[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var arg = f.Arguments[i];
+            if (arg is UnaryNode { Operator: "-" } u)
+            {
+                descending[i] = true;
+                arg = u.Operand;
+            }
+            keys[i] = Compile(arg);
+        }
+        var source = f.Source is null ? null : Compile(f.Source);
+        return s => Functions.SortFunction.Sort(s, source is null ? s.This : source(s), keys, descending);
     }
 
     /// <summary>Reads a type name written as a function argument (is(FHIR.Patient)).</summary>

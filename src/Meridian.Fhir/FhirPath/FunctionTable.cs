@@ -32,6 +32,7 @@ internal sealed class FunctionTable
         MathFunctions.Register(b);
         UtilityFunctions.Register(b);
         FhirFunctions.Register(b);
+        BoundaryFunctions.Register(b);
         return b.Build();
     }
 

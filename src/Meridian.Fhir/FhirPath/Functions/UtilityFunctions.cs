@@ -24,7 +24,7 @@ internal static class UtilityFunctions
         b.Add("as", 1, 1, (s, input, args) =>
         {
             var item = Items.Single(input, "as()");
-            return item is not null && TypeSystem.Is(item, (string)args[0](s)[0]) ? [item] : Items.Empty;
+            return item is not null && TypeSystem.Is(item, (string)args[0](s)[0], exactPrimitive: true) ? [item] : Items.Empty;
         }, typeArgument: true);
         b.Add("trace", 1, 2, (s, input, args) =>
         {
