@@ -16,6 +16,7 @@ public sealed class FhirPathEngine
     private readonly ConcurrentDictionary<string, CompiledExpression> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, bool), Regex> _regexes = new();
     private readonly Compiler _compiler;
+    private readonly SemanticChecker _checker;
 
     public FhirPathEngine(FhirSpec spec)
     {
@@ -23,6 +24,7 @@ public sealed class FhirPathEngine
         Spec = spec;
         Functions = FunctionTable.Default;
         _compiler = new Compiler(this);
+        _checker = new SemanticChecker(spec);
     }
 
     /// <summary>The shared engine for FHIR R4.</summary>
@@ -36,21 +38,32 @@ public sealed class FhirPathEngine
     public int CachedCount => _cache.Count;
 
     /// <summary>Parses and compiles an expression (cached). Throws <see cref="FhirPathException"/> on syntax or semantic errors.</summary>
-    public CompiledExpression Compile(string expression)
+    public CompiledExpression Compile(string expression) => Compile(expression, null);
+
+    /// <summary>Compiles for a known focus type (e.g. "Patient", or the element type of an invariant), so
+    /// member names are checked against it: <c>name.given1</c> on Patient is a semantic error.</summary>
+    public CompiledExpression Compile(string expression, string? contextType)
     {
         ArgumentNullException.ThrowIfNull(expression);
-        if (_cache.TryGetValue(expression, out var cached))
+        var key = contextType is null ? expression : contextType + "\u0001" + expression;
+        if (_cache.TryGetValue(key, out var cached))
         {
             return cached;
         }
         var ast = FhirPathParser.Parse(expression);
+        StructureType? context = null;
+        if (contextType is not null && (context = Spec.FindType(contextType)) is null)
+        {
+            throw new FhirPathException($"Unknown context type '{contextType}'");
+        }
+        _checker.Check(ast, context);
         var compiled = new CompiledExpression(this, expression, ast, _compiler.Compile(ast));
         if (_cache.Count >= MaxCachedExpressions)
         {
             // Unbounded distinct texts (user input) must not grow memory forever; a rebuild is cheap.
             _cache.Clear();
         }
-        return _cache.GetOrAdd(expression, compiled);
+        return _cache.GetOrAdd(key, compiled);
     }
 
     public bool TryCompile(string expression, out CompiledExpression? compiled, out string? error)

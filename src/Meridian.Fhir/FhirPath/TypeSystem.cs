@@ -29,7 +29,8 @@ internal static class TypeSystem
         var (ns, name) = Split(qualified);
         return ns switch
         {
-            "System" => IsSystemTypeName(name),
+            // Any System-qualified name is a valid specifier: names outside the System model simply never match.
+            "System" => name.Length > 0,
             "FHIR" => spec.FindType(name) is not null,
             null => IsSystemTypeName(name) || spec.FindType(name) is not null,
             _ => false,

@@ -62,7 +62,8 @@ public static class OfficialSuite
         try
         {
             var focus = Input(c.InputFile);
-            result = engine.Compile(c.Expression).Evaluate(focus);
+            // Typed like a strict engine: the input's resource type is the context type.
+            result = engine.Compile(c.Expression, focus.TypeName).Evaluate(focus);
         }
         catch (FhirPathException e)
         {

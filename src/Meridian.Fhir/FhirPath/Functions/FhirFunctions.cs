@@ -9,6 +9,7 @@ internal static class FhirFunctions
     {
         b.Add("resolve", 0, 0, (s, input, _) => Resolve(s, input));
         b.Add("extension", 1, 1, Extension);
+        b.Add("hasExtension", 1, 1, (s, input, args) => Items.Bool(Extension(s, input, args).Count > 0));
         b.Add("hasValue", input => Items.Bool(input.Count == 1 && input[0] is FhirNode { HasValue: true, IsPrimitive: true }));
         b.Add("getValue", input =>
             input.Count == 1 && input[0] is FhirNode { HasValue: true, IsPrimitive: true } n ? [SystemValues.ToSystem(n)] : Items.Empty);

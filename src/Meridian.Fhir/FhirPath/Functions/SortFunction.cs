@@ -47,7 +47,16 @@ internal static class SortFunction
                 var a = x[i];
                 var b = y![i];
                 // Empty keys sort first.
-                var c = a is null ? (b is null ? 0 : -1) : b is null ? 1 : Comparison.Compare(a, b) ?? 0;
+                if (a is null || b is null)
+                {
+                    // Empty keys sort first in either direction.
+                    if (a is null != b is null)
+                    {
+                        return a is null ? -1 : 1;
+                    }
+                    continue;
+                }
+                var c = Comparison.Compare(a, b) ?? 0;
                 if (c != 0)
                 {
                     return i < descending.Length && descending[i] ? -c : c;

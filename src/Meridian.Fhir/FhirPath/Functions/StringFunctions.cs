@@ -156,15 +156,32 @@ internal static class StringFunctions
         }
     }
 
-    private static string? UnescapeJson(string x)
+    /// <summary>Undoes JSON string escapes; characters that are not escaped pass through.</summary>
+    private static string UnescapeJson(string x)
     {
-        try
+        var sb = new StringBuilder(x.Length);
+        for (var i = 0; i < x.Length; i++)
         {
-            return System.Text.Json.JsonSerializer.Deserialize<string>("\"" + x + "\"");
+            if (x[i] != '\\' || i + 1 >= x.Length)
+            {
+                sb.Append(x[i]);
+                continue;
+            }
+            var e = x[++i];
+            switch (e)
+            {
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'u' when i + 4 < x.Length && int.TryParse(x.AsSpan(i + 1, 4), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var cp):
+                    sb.Append((char)cp);
+                    i += 4;
+                    break;
+                default: sb.Append(e); break;
+            }
         }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
+        return sb.ToString();
     }
 }
