@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using Meridian.Fhir.Specification;
 
@@ -17,6 +18,7 @@ public sealed class FhirPathEngine
     private readonly ConcurrentDictionary<(string, bool), Regex> _regexes = new();
     private readonly Compiler _compiler;
     private readonly SemanticChecker _checker;
+    private readonly FrozenDictionary<string, StructureType>.AlternateLookup<ReadOnlySpan<char>> _resourceTypes;
 
     public FhirPathEngine(FhirSpec spec)
     {
@@ -25,6 +27,9 @@ public sealed class FhirPathEngine
         Functions = FunctionTable.Default;
         _compiler = new Compiler(this);
         _checker = new SemanticChecker(spec);
+        _resourceTypes = spec.Types.Where(t => t.IsResource && !t.IsAbstract)
+            .ToFrozenDictionary(t => t.Name, StringComparer.Ordinal)
+            .GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The shared engine for FHIR R4.</summary>
@@ -81,6 +86,9 @@ public sealed class FhirPathEngine
             return false;
         }
     }
+
+    /// <summary>A concrete resource type by name, without allocating the name (reference parsing).</summary>
+    internal StructureType? FindResourceType(ReadOnlySpan<char> name) => _resourceTypes.TryGetValue(name, out var t) ? t : null;
 
     /// <summary>A cached regex; <paramref name="whole"/> anchors it to the entire input.</summary>
     internal Regex Regex(string pattern, bool whole) => _regexes.GetOrAdd((pattern, whole), static key =>

@@ -43,18 +43,23 @@ internal static class FhirFunctions
         return result is null ? Items.Empty : result;
     }
 
-    private static IReadOnlyList<object> Resolve(Scope s, IReadOnlyList<object> input)
+    private static IReadOnlyList<object> Resolve(Scope s, IReadOnlyList<object> input) => ResolveAll(s, input);
+
+    /// <summary>The reference text of a Reference node, a uri/canonical node or a string.</summary>
+    public static string? ReferenceOf(object item) => item switch
+    {
+        FhirNode { Kind: ValueKind.String } n => n.Text,
+        FhirNode n => n.Child("reference")?.Text,
+        string str => str,
+        _ => null,
+    };
+
+    public static IReadOnlyList<object> ResolveAll(Scope s, IReadOnlyList<object> input)
     {
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
-            var reference = input[i] switch
-            {
-                FhirNode { Kind: ValueKind.String } n => n.Text,
-                FhirNode n => n.Child("reference")?.Text,
-                string str => str,
-                _ => null,
-            };
+            var reference = ReferenceOf(input[i]);
             if (reference is not null && ReferenceResolver.Resolve(s, input[i] as FhirNode, reference) is { } target)
             {
                 (result ??= []).Add(target);
