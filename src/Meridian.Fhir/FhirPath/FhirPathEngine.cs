@@ -20,11 +20,18 @@ public sealed class FhirPathEngine
     private readonly SemanticChecker _checker;
     private readonly FrozenDictionary<string, StructureType>.AlternateLookup<ReadOnlySpan<char>> _resourceTypes;
 
-    public FhirPathEngine(FhirSpec spec)
+    public FhirPathEngine(FhirSpec spec) : this(spec, [])
+    {
+    }
+
+    /// <summary>An engine whose symbol table adds (or overrides) <paramref name="functions"/>.</summary>
+    public FhirPathEngine(FhirSpec spec, IEnumerable<FhirPathFunction> functions)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(functions);
         Spec = spec;
-        Functions = FunctionTable.Default;
+        var extra = functions.ToList();
+        Functions = extra.Count == 0 ? FunctionTable.Default : FunctionTable.Default.With(extra);
         _compiler = new Compiler(this);
         _checker = new SemanticChecker(spec);
         _resourceTypes = spec.Types.Where(t => t.IsResource && !t.IsAbstract)

@@ -85,7 +85,10 @@ public sealed class EngineTests
         var obs = bundle.Children.Last(c => c.Name == "entry").Child("resource")!;
         var patient = Assert.Single(FhirPathEngine.R4.Compile("subject.resolve()").Select(obs));
         Assert.Equal("a", patient.ResourceId);
-        Assert.Equal(true, FhirPathEngine.R4.Compile("%resource.id = 'b' and %rootResource.type = 'collection'").Predicate(obs));
+        // A Bundle entry is its own %rootResource; only contained resources have a different root.
+        Assert.Equal(true, FhirPathEngine.R4.Compile("%resource.id = 'b' and %rootResource.id = 'b'").Predicate(obs));
+        var contained = s_observation.Child("contained")!.Child("name")!;
+        Assert.Equal(true, FhirPathEngine.R4.Compile("%resource.id = 'p1' and %rootResource.id = 'o1'").Predicate(contained));
     }
 
     [Fact]
@@ -124,5 +127,14 @@ public sealed class EngineTests
         Assert.Equal("2021-03-11T10:00:00Z", engine.Compile("Observation.effective + 1 week").Evaluate(s_observation).Single().ToString());
         Assert.Equal(15L, engine.Compile("(1 | 2 | 3 | 4 | 5).aggregate($this + $total, 0)").Evaluate(s_observation).Single());
         Assert.Equal("a,b", engine.Compile("('a' | 'b').join(',')").Evaluate(s_observation).Single());
+    }
+
+    [Fact]
+    public void Host_functions_extend_the_symbol_table()
+    {
+        var twice = new FhirPathFunction("twice", 0, 0, (input, _, _) => [.. input, .. input]);
+        var engine = new FhirPathEngine(FhirSpec.R4, [twice]);
+        Assert.Equal(2L, engine.Compile("Observation.status.twice().count()").Evaluate(s_observation).Single());
+        Assert.Throws<FhirPathException>(() => FhirPathEngine.R4.Compile("Observation.status.twice()"));
     }
 }
