@@ -161,4 +161,15 @@ public class ValueTypeExampleTests
         Assert.Equal(["FILL", "X"], ids.Select(t => t.TypeCode).Order(StringComparer.Ordinal));
         Assert.Contains(e.Values<TokenValue>("status"), t => t is { Code: "final", System: "http://hl7.org/fhir/observation-status" });
     }
+
+    [Fact]
+    public void Bundle_composition_refers_to_the_first_entry_by_its_fullUrl()
+    {
+        var e = Extract("Bundle-father.json");
+        var composition = Assert.Single(e.Values<ReferenceValue>("composition"));
+        Assert.Equal(ReferenceKind.Absolute, composition.Kind);
+        Assert.Equal(("Composition", "180f219f-97a8-486d-99d9-ed631fe4fc57", "http://fhir.healthintersections.com.au/open"),
+            (composition.ResourceType, composition.Id, composition.BaseUrl));
+        Assert.Contains(e.Values<TokenValue>("type"), t => t.Code == "document");
+    }
 }

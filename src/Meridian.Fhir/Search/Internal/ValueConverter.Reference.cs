@@ -49,11 +49,29 @@ internal sealed partial class ValueConverter
                 }
                 break;
             default:
-                if (node.IsPrimitive && node.Text is { Length: > 0 } uri)
+                if (node.IsResource)
+                {
+                    AddResourceItself(node, resource, output);
+                }
+                else if (node.IsPrimitive && node.Text is { Length: > 0 } uri)
                 {
                     output.Add(ParseReference(uri, resource));
                 }
                 break;
+        }
+    }
+
+    /// <summary>An expression that selects a resource (Bundle.entry[0].resource for Bundle's
+    /// <c>composition</c>/<c>message</c>) refers to it: by its entry's fullUrl, else Type/id.</summary>
+    private void AddResourceItself(FhirNode node, FhirNode resource, List<SearchValue> output)
+    {
+        if (node.Parent?.Child("fullUrl")?.Text is { Length: > 0 } fullUrl)
+        {
+            output.Add(ParseReference(fullUrl, resource));
+        }
+        else if (node.ResourceId is { Length: > 0 } id)
+        {
+            output.Add(new ReferenceValue(ReferenceKind.Local, node.TypeName + "/" + id) { ResourceType = node.TypeName, Id = id });
         }
     }
 
