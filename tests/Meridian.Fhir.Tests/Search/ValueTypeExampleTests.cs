@@ -172,4 +172,21 @@ public class ValueTypeExampleTests
             (composition.ResourceType, composition.Id, composition.BaseUrl));
         Assert.Contains(e.Values<TokenValue>("type"), t => t.Code == "document");
     }
+
+    [Fact]
+    public void Age_is_a_quantity_with_UCUM_canonical_and_SampledData_indexes_its_origin()
+    {
+        var e = ExtractJson("""
+            {"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},
+             "onsetAge":{"value":74,"unit":"yr","system":"http://unitsofmeasure.org","code":"a"}}
+            """);
+        var age = Assert.Single(e.Values<QuantityValue>("onset-age"));
+        Assert.Equal((74m, "a", "s"), (age.Value, age.Code, age.CanonicalUnit));
+        Assert.Equal(74m * 365.25m * 86400m, age.CanonicalValue);
+
+        var ekg = Extract("Observation-ekg.json");
+        var origin = Assert.Single(ekg.Values<QuantityValue>("component-value-quantity")); // three equal origins, stored once
+        Assert.Equal(2048m, origin.Value);
+        Assert.Null(origin.System);
+    }
 }
