@@ -58,7 +58,7 @@ public sealed class SearchIndexer
         }
         var nodes = new List<FhirNode>(16);
         var values = new List<SearchValue>(16);
-        var entries = ImmutableArray.CreateBuilder<SearchIndexEntry>(plans.Length * 2);
+        var entries = ImmutableArray.CreateBuilder<SearchIndexEntry>(32);
         CompositeBuilder? composites = null;
         foreach (var plan in plans)
         {

@@ -64,7 +64,7 @@ internal sealed class PlanCompiler(FhirSpec spec, FhirPathEngine fhirPath, Value
             // The navigation subset also covers functions the engine may lack (hasExtension,
             // which FHIR R4 search expressions use but FHIRPath N1 does not define).
             error = null;
-            var kept = type is null ? branches : branches.Where(b => b[0].Kind != StepKind.FocusIs || type.IsA(b[0].Arg)).ToImmutableArray();
+            var kept = type is null ? branches : KeepBranchesOf(branches, type);
             return kept.IsEmpty ? null : new PathPlan(kept, converter, spec);
         }
         if (!engineCompiled)
@@ -73,6 +73,25 @@ internal sealed class PlanCompiler(FhirSpec spec, FhirPathEngine fhirPath, Value
             return null;
         }
         return new EngineSelector(compiled!, spec);
+    }
+
+    /// <summary>The branches that can select from a <paramref name="type"/> resource. Their leading
+    /// type test always holds for that resource (the plan's only focus), so it is dropped.</summary>
+    private static ImmutableArray<ImmutableArray<PathStep>> KeepBranchesOf(ImmutableArray<ImmutableArray<PathStep>> branches, StructureType type)
+    {
+        var kept = ImmutableArray.CreateBuilder<ImmutableArray<PathStep>>();
+        foreach (var b in branches)
+        {
+            if (b[0].Kind != StepKind.FocusIs)
+            {
+                kept.Add(b);
+            }
+            else if (type.IsA(b[0].Arg))
+            {
+                kept.Add(b.RemoveAt(0));
+            }
+        }
+        return kept.ToImmutable();
     }
 
     private ImmutableArray<ComponentPlan> CompileComponents(SearchParameterDefinition p)
