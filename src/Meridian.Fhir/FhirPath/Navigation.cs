@@ -24,6 +24,24 @@ internal static class Navigation
         return result is null ? Items.Empty : result;
     }
 
+    /// <summary>A leading type name: keeps the focus items that are (or derive from) that type.</summary>
+    public static IReadOnlyList<object> TypeStep(IReadOnlyList<object> input, string name)
+    {
+        if (input.Count == 1)
+        {
+            return input[0] is FhirNode n && IsTypeStep(n, name) ? input : Items.Empty;
+        }
+        List<object>? result = null;
+        for (var i = 0; i < input.Count; i++)
+        {
+            if (input[i] is FhirNode n && IsTypeStep(n, name))
+            {
+                (result ??= []).Add(n);
+            }
+        }
+        return result is null ? Items.Empty : result;
+    }
+
     /// <summary>Children of one item; returns a fresh collection (or null when none).</summary>
     private static IReadOnlyList<object>? ChildrenOf(object item, string name, bool first, List<object>? _)
     {
