@@ -1,5 +1,3 @@
-using Meridian.Fhir.Model;
-
 namespace Meridian.Fhir.FhirPath;
 
 /// <summary>Math operators (+ - * / div mod &amp;), including string concatenation and date/time ± quantity.</summary>
@@ -152,6 +150,4 @@ internal static class Arithmetic
             _ => throw new FhirPathException($"Unary '+' cannot be applied to {SystemValues.TypeNameOf(v)}"),
         };
     }
-
-    internal static bool IsNumber(object v) => v is long or decimal || v is FhirNode { Kind: ValueKind.Number };
 }

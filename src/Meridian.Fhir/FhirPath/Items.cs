@@ -1,5 +1,3 @@
-using Meridian.Fhir.Model;
-
 namespace Meridian.Fhir.FhirPath;
 
 /// <summary>Collection helpers shared by operators and functions; boxed booleans are cached.</summary>
@@ -68,11 +66,5 @@ internal static class Items
             long l => l,
             _ => throw new FhirPathException($"{what} expects an Integer but got {SystemValues.TypeNameOf(v)}"),
         };
-    }
-
-    public static bool IsNode(object o, out FhirNode node)
-    {
-        node = (o as FhirNode)!;
-        return node is not null;
     }
 }

@@ -14,7 +14,7 @@ internal static class Navigation
             {
                 return input;
             }
-            return ChildrenOf(input[0], name, first, null) ?? Items.Empty;
+            return ChildrenOf(input[0], name, first) ?? Items.Empty;
         }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
@@ -43,7 +43,7 @@ internal static class Navigation
     }
 
     /// <summary>Children of one item; returns a fresh collection (or null when none).</summary>
-    private static IReadOnlyList<object>? ChildrenOf(object item, string name, bool first, List<object>? _)
+    private static IReadOnlyList<object>? ChildrenOf(object item, string name, bool first)
     {
         if (item is not FhirNode node)
         {
@@ -76,7 +76,7 @@ internal static class Navigation
 
     private static List<object>? ChildrenInto(object item, string name, bool first, List<object>? result)
     {
-        var c = ChildrenOf(item, name, first, null);
+        var c = ChildrenOf(item, name, first);
         if (c is null)
         {
             return result;
