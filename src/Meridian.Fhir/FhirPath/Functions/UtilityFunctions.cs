@@ -46,6 +46,11 @@ internal static class UtilityFunctions
 
     private static IReadOnlyList<object> Children(IReadOnlyList<object> input, bool descend)
     {
+        if (!descend && input.Count == 1 && input[0] is FhirNode single)
+        {
+            // The node's own immutable child array serves as the collection (ele-1 runs this on every element).
+            return single.Children.IsEmpty ? Items.Empty : (IReadOnlyList<object>)(IReadOnlyList<FhirNode>)single.Children;
+        }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
