@@ -117,8 +117,11 @@ foreach (var sd in structures)
 // Ten extension search parameters in the package (valueset-/codesystem-extensions-*) carry
 // only an xpath such as f:ValueSet/f:extension[@url='...']: base and expression follow from it.
 var xpathExtension = new System.Text.RegularExpressions.Regex(@"^f:(\w+)/f:extension\[@url='([^']+)'\]");
+// The package also carries three example SearchParameters (ids "example", "example-extension",
+// "example-reference") that duplicate real codes (_id, Condition.subject): they are not part of R4.
 var searchParameters = OfType("SearchParameter")
     .Where(p => p["url"] is not null && p["code"] is not null && p["type"] is not null)
+    .Where(p => !(Str(p["id"]) ?? "").StartsWith("example", StringComparison.Ordinal))
     .OrderBy(p => Str(p["url"]), StringComparer.Ordinal).Select(p =>
 {
     var fromXpath = xpathExtension.Match(Str(p["xpath"]) ?? "");

@@ -12,7 +12,11 @@ public class FhirSpecTests
     {
         Assert.Equal("4.0.1", Spec.FhirVersion);
         Assert.Equal(146, Spec.ResourceTypes.Length);
-        Assert.Equal(1400, Spec.SearchParameters.Length);
+        // The package's 1,400 SearchParameters less its three examples (ids example*), which
+        // duplicate real codes (_id, Condition subject).
+        Assert.Equal(1397, Spec.SearchParameters.Length);
+        Assert.Null(Spec.FindSearchParameterByUrl("http://hl7.org/fhir/SearchParameter/example"));
+        Assert.Single(Spec.SearchParametersFor("Condition"), p => p.Code == "subject");
         Assert.Contains("Patient", Spec.ResourceTypes);
         Assert.DoesNotContain("DomainResource", Spec.ResourceTypes);
     }
