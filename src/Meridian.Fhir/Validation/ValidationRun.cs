@@ -42,7 +42,8 @@ internal sealed partial class ValidationRun
         {
             if (node.Kind == ValueKind.Unknown && _reportParserFindings)
             {
-                Error(IssueType.Structure, $"Unknown element '{node.Name}'.", node.Location);
+                // Named as the parser names it: the JSON property, without an index.
+                Error(IssueType.Structure, $"Unknown element '{node.Name}'.", node.Parent is null ? node.Name : node.Parent.Location + "." + node.Name);
             }
             return;
         }
