@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using Meridian.Fhir.FhirPath;
 using Meridian.Fhir.Model;
 using Meridian.Fhir.Outcomes;
 using Meridian.Fhir.Serialization;
@@ -16,19 +17,20 @@ namespace Meridian.Fhir.Validation;
 /// </summary>
 public sealed class FhirValidator
 {
-    private static readonly Lazy<FhirValidator> s_r4 = new(() => new FhirValidator(FhirSpec.R4), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<FhirValidator> s_r4 = new(() => new FhirValidator(FhirSpec.R4, FhirPathEngine.R4), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly FhirJsonParser _parser;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _resourceTypes;
 
-    public FhirValidator(FhirSpec spec, ValidatorOptions? options = null)
+    public FhirValidator(FhirSpec spec, FhirPathEngine fhirPath, ValidatorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(fhirPath);
         Spec = spec;
         Options = options ?? ValidatorOptions.Default;
         _parser = new FhirJsonParser(spec);
         _resourceTypes = spec.ResourceTypes.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        Plans = new ValidationPlans(spec, new ConstraintCompiler());
+        Plans = new ValidationPlans(spec, new ConstraintCompiler(fhirPath));
     }
 
     /// <summary>A validator for FHIR R4 with default options.</summary>

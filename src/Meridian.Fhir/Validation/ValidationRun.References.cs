@@ -9,6 +9,40 @@ internal sealed partial class ValidationRun
     // Per call: for each Bundle met, fullUrl -> resource type of its entries (built on first use).
     private Dictionary<FhirNode, Dictionary<string, string>>? _bundleIndex;
 
+    // ref-1 "reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)",
+    // natively: it is on every Reference. A bare "#" (the container itself) passes when the
+    // reference is inside a contained resource, as R5's corrected ref-1 says.
+    private void CheckRef1(FhirNode node)
+    {
+        if (node.Child("reference")?.Text is not { Length: > 0 } reference || reference[0] != '#')
+        {
+            return;
+        }
+        var resource = node.Resource;
+        var root = resource;
+        while (root is { Name: "contained" } && root.Parent?.Resource is { } outer)
+        {
+            root = outer;
+        }
+        if (root is null)
+        {
+            return;
+        }
+        var id = reference.AsSpan(1);
+        if (id.IsEmpty && !ReferenceEquals(root, resource))
+        {
+            return;
+        }
+        foreach (var c in root.Children)
+        {
+            if (c.Name == "contained" && c.ResourceId is { } cid && id.SequenceEqual(cid))
+            {
+                return;
+            }
+        }
+        Error(IssueType.Invariant, "ref-1: SHALL have a contained resource if a local reference is provided", node.Location, "ref-1");
+    }
+
     /// <summary>Checks that Reference.reference points to a resource type the element allows.</summary>
     private void CheckReference(FhirNode node, FrozenSet<string> targets)
     {

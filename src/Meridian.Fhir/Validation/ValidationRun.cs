@@ -67,8 +67,15 @@ internal sealed partial class ValidationRun
         {
             switch (tp.Special)
             {
-                case SpecialType.Reference when ep?.TargetTypes is not null && _options.ValidateReferences:
-                    CheckReference(node, ep.TargetTypes);
+                case SpecialType.Reference:
+                    if (_options.ValidateInvariants)
+                    {
+                        CheckRef1(node);
+                    }
+                    if (ep?.TargetTypes is not null && _options.ValidateReferences)
+                    {
+                        CheckReference(node, ep.TargetTypes);
+                    }
                     break;
                 case SpecialType.Extension:
                     CheckExtension(node);
