@@ -17,6 +17,7 @@ internal sealed class TypePlan(StructureType type)
     public ValueKind JsonKind { get; init; }
     public Regex? Fallback { get; init; }
     public SpecialType Special { get; init; }
+    public bool IsDomainResource { get; init; }
 
     /// <summary>Children with min ≥ 1.</summary>
     public ImmutableArray<ElementDefinition> Required { get; init; } = [];
@@ -112,6 +113,7 @@ internal sealed class ValidationPlans
             JsonKind = st.IsPrimitive ? PrimitiveFormats.JsonKindOf(primitive) : ValueKind.None,
             Fallback = st.IsPrimitive && primitive == PrimitiveKind.Other ? st.ValueRegex : null,
             Special = special,
+            IsDomainResource = st.IsResource && st.IsA("DomainResource"),
             Required = required.ToImmutable(),
             Invariants = rootConstraints,
         };

@@ -55,7 +55,14 @@ internal sealed partial class ValidationRun
         var def = node.Definition;
         var ep = def is null ? null : _plans.For(def);
 
-        if (!node.IsResource && !node.HasValue && !HasChildOtherThanId(node))
+        if (node.IsResource)
+        {
+            if (tp.IsDomainResource && _options.ValidateInvariants)
+            {
+                CheckContained(node);
+            }
+        }
+        else if (!node.HasValue && !HasChildOtherThanId(node))
         {
             Error(IssueType.Invariant, "ele-1: All FHIR elements must have a @value or children.", node.Location, "ele-1");
         }
