@@ -28,7 +28,7 @@ internal sealed partial class ValidationRun
         return _context = new EvaluationContext { Resource = resource, RootResource = root };
     }
 
-    private void EvaluateInvariants(FhirNode node, ImmutableArray<CompiledConstraint> constraints)
+    internal void EvaluateInvariants(FhirNode node, ImmutableArray<CompiledConstraint> constraints)
     {
         foreach (var c in constraints)
         {

@@ -54,6 +54,10 @@ internal sealed partial class ValidationRun
         }
         var def = node.Definition;
         var ep = def is null ? null : _plans.For(def);
+        if (def is { IsChoice: true } && _reportParserFindings && !IsAllowedChoiceType(def, node.TypeName))
+        {
+            Error(IssueType.Structure, $"'{node.TypeName}' is not one of the types allowed for '{def.Path}'.", node.Location);
+        }
 
         if (node.IsResource)
         {
@@ -107,6 +111,18 @@ internal sealed partial class ValidationRun
         {
             Visit(child);
         }
+    }
+
+    private static bool IsAllowedChoiceType(ElementDefinition def, string typeName)
+    {
+        foreach (var t in def.Types)
+        {
+            if (t.Code == typeName)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ele-1 "hasValue() or (children().count() > id.count())", natively.
