@@ -103,6 +103,12 @@ internal static class Arithmetic
                 var sum = op == "+" ? vx + vy : vx - vy;
                 return new FhirPathQuantity(x.Value == 0 || x.Unit == y.Unit ? (op == "+" ? x.Value + y.Value : x.Value - y.Value) : sum / ratio, x.Unit);
             case "*":
+                if (x.Unit != y.Unit && Units.TryNormalize(x.Value, Units.ToUcum(x.Unit), out var nx, out var dx)
+                    && Units.TryNormalize(y.Value, Units.ToUcum(y.Unit), out var ny, out var dy))
+                {
+                    // Different units: multiply in base units (cm * m → m2).
+                    return new FhirPathQuantity(nx * ny, CombineUnits(dx, dy, '.'));
+                }
                 return new FhirPathQuantity(x.Value * y.Value, CombineUnits(x.Unit, y.Unit, '.'));
             case "/":
                 return y.Value == 0 ? null : new FhirPathQuantity(x.Value / y.Value, CombineUnits(x.Unit, y.Unit, '/'));

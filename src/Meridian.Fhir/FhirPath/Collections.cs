@@ -65,12 +65,12 @@ internal static class Filters
     {
         if (input.Count == 1)
         {
-            return TypeSystem.Is(input[0], type) ? input : Items.Empty;
+            return TypeSystem.Is(input[0], type, exactPrimitive: true) ? input : Items.Empty;
         }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
-            if (TypeSystem.Is(input[i], type))
+            if (TypeSystem.Is(input[i], type, exactPrimitive: true))
             {
                 (result ??= []).Add(input[i]);
             }

@@ -67,8 +67,12 @@ internal sealed class Compiler(FhirPathEngine engine)
     private Evaluator CompileTypeOperator(TypeOperatorNode t)
     {
         CheckType(t.TypeName, t.Position);
-        var operand = Compile(t.Operand);
         var type = t.TypeName;
+        if (t.Operator == "is" && t.Operand is FunctionNode { Name: "resolve", Arguments.Length: 0 } resolve)
+        {
+            return CompileResolveIs(resolve, type);
+        }
+        var operand = Compile(t.Operand);
         if (t.Operator == "is")
         {
             return s =>
@@ -82,6 +86,31 @@ internal sealed class Compiler(FhirPathEngine engine)
         return s => Filters.OfType(operand(s), type);
     }
 
+    /// <summary><c>x.resolve() is T</c> without materialising placeholder resources.</summary>
+    private Evaluator CompileResolveIs(FunctionNode resolve, string type)
+    {
+        var source = resolve.Source is null ? null : Compile(resolve.Source);
+        var (ns, name) = TypeSystem.Split(type);
+        return s =>
+        {
+            var input = source is null ? s.This : source(s);
+            if (input.Count != 1)
+            {
+                // Zero or several references: the general path gives the spec's answer (empty or an error).
+                var resolved = Functions.FhirFunctions.ResolveAll(s, input);
+                var item = Items.Single(resolved, "is");
+                return item is null ? Items.Empty : Items.Bool(TypeSystem.Is(item, type));
+            }
+            var reference = Functions.FhirFunctions.ReferenceOf(input[0]);
+            var target = reference is null ? null : Functions.ReferenceResolver.ResolveType(s, input[0] as FhirNode, reference);
+            if (target is null)
+            {
+                return Items.Empty;
+            }
+            return Items.Bool(ns != "System" && (target.Name == name || target.IsA(name)));
+        };
+    }
+
     private void CheckType(string type, int position)
     {
         if (!TypeSystem.IsKnownType(type, engine.Spec))
@@ -92,6 +121,10 @@ internal sealed class Compiler(FhirPathEngine engine)
 
     private Evaluator CompileFunction(FunctionNode f)
     {
+        if (f.Name == "sort")
+        {
+            return CompileSort(f);
+        }
         if (!engine.Functions.TryGet(f.Name, out var def))
         {
             throw new FhirPathException($"Unknown function '{f.Name}'", f.Position);
@@ -124,6 +157,24 @@ internal sealed class Compiler(FhirPathEngine engine)
         }
         var source = Compile(f.Source);
         return s => impl(s, source(s), args);
+    }
+
+    private Evaluator CompileSort(FunctionNode f)
+    {
+        var keys = new Evaluator[f.Arguments.Length];
+        var descending = new bool[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var arg = f.Arguments[i];
+            if (arg is UnaryNode { Operator: "-" } u)
+            {
+                descending[i] = true;
+                arg = u.Operand;
+            }
+            keys[i] = Compile(arg);
+        }
+        var source = f.Source is null ? null : Compile(f.Source);
+        return s => Functions.SortFunction.Sort(s, source is null ? s.This : source(s), keys, descending);
     }
 
     /// <summary>Reads a type name written as a function argument (is(FHIR.Patient)).</summary>

@@ -9,6 +9,11 @@ internal static class Navigation
     {
         if (input.Count == 1)
         {
+            // A type step on a single resource ("Patient." on a Patient) returns the input itself.
+            if (first && input[0] is FhirNode n && char.IsAsciiLetterUpper(name[0]) && IsTypeStep(n, name))
+            {
+                return input;
+            }
             return ChildrenOf(input[0], name, first, null) ?? Items.Empty;
         }
         List<object>? result = null;

@@ -18,7 +18,7 @@ internal static class Units
         ["g"] = new("g", 1m), ["mg"] = new("g", 0.001m), ["ug"] = new("g", 0.000001m), ["kg"] = new("g", 1000m),
         ["ng"] = new("g", 0.000000001m), ["[lb_av]"] = new("g", 453.59237m), ["[oz_av]"] = new("g", 28.349523125m),
         ["m"] = new("m", 1m), ["cm"] = new("m", 0.01m), ["mm"] = new("m", 0.001m), ["km"] = new("m", 1000m),
-        ["um"] = new("m", 0.000001m), ["[in_i]"] = new("m", 0.0254m), ["[ft_i]"] = new("m", 0.3048m),
+        ["um"] = new("m", 0.000001m), ["m2"] = new("m2", 1m), ["cm2"] = new("m2", 0.0001m), ["[in_i]"] = new("m", 0.0254m), ["[ft_i]"] = new("m", 0.3048m),
         ["L"] = new("L", 1m), ["l"] = new("L", 1m), ["dL"] = new("L", 0.1m), ["mL"] = new("L", 0.001m), ["ml"] = new("L", 0.001m),
         ["s"] = new("s", 1m), ["ms"] = new("s", 0.001m), ["min"] = new("s", 60m), ["h"] = new("s", 3600m),
         ["d"] = new("s", 86400m), ["wk"] = new("s", 604800m), ["mo"] = new("s", 2629800m), ["a"] = new("s", 31557600m),

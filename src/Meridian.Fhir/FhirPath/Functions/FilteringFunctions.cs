@@ -22,7 +22,8 @@ internal static class FilteringFunctions
         var criteria = args[0];
         if (input.Count == 1)
         {
-            child.MoveTo(input[0], 0);
+            // The input is already an immutable one-item collection: use it as $this directly.
+            child.SetThis(input);
             return Items.SingleBool(criteria(child), "where()") == true ? input : Items.Empty;
         }
         List<object>? result = null;

@@ -21,11 +21,9 @@ internal static class UtilityFunctions
             var item = Items.Single(input, "is()");
             return item is null ? Items.Empty : Items.Bool(TypeSystem.Is(item, (string)args[0](s)[0]));
         }, typeArgument: true);
-        b.Add("as", 1, 1, (s, input, args) =>
-        {
-            var item = Items.Single(input, "as()");
-            return item is not null && TypeSystem.Is(item, (string)args[0](s)[0]) ? [item] : Items.Empty;
-        }, typeArgument: true);
+        // FHIRPath 2.0 makes as() a singleton function, but R4's own invariants (dom-3:
+        // descendants().as(canonical)) apply it to collections, so it filters like ofType().
+        b.Add("as", 1, 1, (s, input, args) => Filters.OfType(input, (string)args[0](s)[0]), typeArgument: true);
         b.Add("trace", 1, 2, (s, input, args) =>
         {
             // Tracing is a diagnostic side channel; the engine has no logger, so the label is only evaluated.
