@@ -8,12 +8,14 @@ namespace Meridian.Fhir.Validation;
 /// <summary>One error-severity constraint, compiled on first use (once per validator).</summary>
 internal sealed class CompiledConstraint
 {
-    private readonly Lazy<(CompiledExpression? Expression, string? Error)> _compiled;
+    private readonly Lazy<(CompiledExpression? Expression, string? Error, ImmutableArray<string> Guard)> _compiled;
 
     public CompiledConstraint(Constraint constraint, FhirPathEngine engine)
     {
         Constraint = constraint;
-        _compiled = new(() => engine.TryCompile(constraint.Expression, out var c, out var error) ? (c, null) : (null, error),
+        _compiled = new(() => engine.TryCompile(constraint.Expression, out var c, out var error)
+                ? (c, null, InvariantGuard.PassIfAbsent(c!.Syntax))
+                : (null, error, []),
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -23,6 +25,9 @@ internal sealed class CompiledConstraint
     /// <summary>The compiled expression, or null when the engine cannot compile it (see <see cref="CompileError"/>).</summary>
     public CompiledExpression? Expression => _compiled.Value.Expression;
     public string? CompileError => _compiled.Value.Error;
+
+    /// <summary>Child names whose absence alone makes the constraint pass (see <see cref="InvariantGuard"/>).</summary>
+    public ImmutableArray<string> Guard => _compiled.Value.Guard;
 }
 
 /// <summary>

@@ -38,6 +38,10 @@ internal sealed partial class ValidationRun
                 Unevaluable(c, c.CompileError);
                 continue;
             }
+            if (InvariantGuard.AnyAbsent(node, c.Guard))
+            {
+                continue;
+            }
             bool? result;
             try
             {
