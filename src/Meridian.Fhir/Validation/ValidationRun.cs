@@ -66,7 +66,8 @@ internal sealed partial class ValidationRun
                 CheckContained(node);
             }
         }
-        else if (!node.HasValue && !HasChildOtherThanId(node))
+        // A primitive given as a JSON object or array (Kind Unknown) was reported by the parser.
+        else if (!node.HasValue && node.Kind != ValueKind.Unknown && !HasChildOtherThanId(node))
         {
             Error(IssueType.Invariant, "ele-1: All FHIR elements must have a @value or children.", node.Location, "ele-1");
         }
