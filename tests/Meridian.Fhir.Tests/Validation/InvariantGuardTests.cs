@@ -73,6 +73,65 @@ public class InvariantGuardTests
         Assert.True(skipped > 1000, $"guards skipped only {skipped} evaluations");
     }
 
+    [Fact]
+    public void Native_invariants_agree_with_the_fhirpath_engine()
+    {
+        var plans = FhirValidator.R4.Plans;
+        var checkedCount = 0;
+        var failures = 0;
+        foreach (var root in AllTrees())
+        {
+            foreach (var node in root.Descendants().Prepend(root))
+            {
+                if (node.Type is null || plans.For(node.Type) is not { } tp)
+                {
+                    continue;
+                }
+                var constraints = tp.Invariants.AddRange(node.Definition is not null && plans.For(node.Definition) is { } ep ? ep.Invariants : []);
+                foreach (var c in constraints)
+                {
+                    if (c.Native is not { } native)
+                    {
+                        continue;
+                    }
+                    var context = new EvaluationContext { Resource = node.Resource, RootResource = RootOf(node.Resource!) };
+                    var engine = c.Expression!.Predicate(node, context);
+                    var mine = native(node);
+                    checkedCount++;
+                    failures += mine ? 0 : 1;
+                    Assert.True(mine == (engine != false), $"{node.Location} {c.Key}: native {mine}, engine {engine}");
+                }
+            }
+        }
+        Assert.True(checkedCount > 1000 && failures > 5, $"{checkedCount} native evaluations, {failures} failing");
+    }
+
+    [Theory]
+    [InlineData("code.empty() or system.exists()", true)]
+    [InlineData("(numerator.empty() xor denominator.exists()) and (numerator.exists() or extension.exists())", true)]
+    [InlineData("start.hasValue().not() or end.hasValue().not() or (start <= end)", false)]
+    [InlineData("name.exists() or telecom.exists() or address.exists() or organization.exists()", true)]
+    [InlineData("low.value.exists() implies high.exists()", true)]
+    [InlineData("Appointment.status.exists()", false)]
+    [InlineData("(identifier.count() + name.count()) > 0", false)]
+    public void Existence_logic_is_compiled_natively_where_it_can_be(string expression, bool native)
+    {
+        var syntax = FhirPathEngine.R4.Compile(expression).Syntax;
+        Assert.Equal(native, NativeInvariants.Compile("x-1", expression, syntax) is not null);
+    }
+
+    private static IEnumerable<FhirNode> AllTrees()
+    {
+        foreach (var file in Directory.EnumerateFiles(SharedData.PathOf("fhir-examples"), "*.json")
+            .Concat(Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "Validation", "Broken"), "*.json")))
+        {
+            if (FhirJsonParser.R4.Parse(File.ReadAllBytes(file)).Resource is { } root)
+            {
+                yield return root;
+            }
+        }
+    }
+
     private static FhirNode RootOf(FhirNode resource)
     {
         while (resource is { Name: "contained" } && resource.Parent?.Resource is { } outer)
