@@ -14,6 +14,13 @@ internal sealed class Compiler(FhirPathEngine engine)
                     IReadOnlyList<object> value = lit.Value is null ? Items.Empty : lit.Value is bool b ? Items.Bool(b) : [lit.Value];
                     return _ => value;
                 }
+            case MemberNode { Source: null } m when char.IsAsciiLetterUpper(m.Name[0]) && engine.Spec.FindType(m.Name) is not null:
+                {
+                    // FHIR element names are lower-case, so a leading type name is only a type
+                    // filter: no child scan (search expressions chain dozens of such branches).
+                    var name = m.Name;
+                    return s => Navigation.TypeStep(s.This, name);
+                }
             case MemberNode { Source: null } m:
                 {
                     var name = m.Name;
@@ -34,6 +41,8 @@ internal sealed class Compiler(FhirPathEngine engine)
                     var operand = Compile(u.Operand);
                     return u.Operator == "-" ? s => Arithmetic.Negate(operand(s)) : s => Arithmetic.Plus(operand(s));
                 }
+            case BinaryNode { Operator: "|" } union:
+                return CompileUnion(union);
             case BinaryNode bin:
                 return Operators.Compile(bin.Operator, Compile(bin.Left), Compile(bin.Right));
             case TypeOperatorNode t:
@@ -49,6 +58,29 @@ internal sealed class Compiler(FhirPathEngine engine)
                 return Constants.Compile(c.Name);
             default:
                 throw new FhirPathException($"Unsupported expression node {node.GetType().Name}", node.Position);
+        }
+    }
+
+    /// <summary>Flattens <c>a | b | c ...</c> into one n-ary union: one result list, not one per operator.</summary>
+    private Evaluator CompileUnion(BinaryNode union)
+    {
+        var operands = new List<AstNode>();
+        Flatten(union, operands);
+        var branches = new Evaluator[operands.Count];
+        for (var i = 0; i < branches.Length; i++) branches[i] = Compile(operands[i]);
+        return s => Collections.UnionAll(s, branches);
+
+        static void Flatten(AstNode n, List<AstNode> into)
+        {
+            if (n is BinaryNode { Operator: "|" } b)
+            {
+                Flatten(b.Left, into);
+                Flatten(b.Right, into);
+            }
+            else
+            {
+                into.Add(n);
+            }
         }
     }
 

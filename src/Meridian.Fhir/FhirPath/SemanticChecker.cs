@@ -23,7 +23,69 @@ internal sealed class SemanticChecker(FhirSpec spec)
         "where", "select", "all", "exists", "repeat", "aggregate", "sort", "trace",
     };
 
-    public void Check(AstNode node, StructureType? context) => Infer(node, context is null ? null : [context]);
+    // Functions whose result depends on the input order.
+    private static readonly HashSet<string> s_ordered = new(StringComparer.Ordinal) { "first", "last", "tail", "skip", "take" };
+
+    // Functions that keep the (un)orderedness of their input.
+    private static readonly HashSet<string> s_orderPreserving = new(StringComparer.Ordinal)
+    {
+        "where", "select", "ofType", "distinct", "repeat", "trace",
+    };
+
+    public void Check(AstNode node, StructureType? context)
+    {
+        Infer(node, context is null ? null : [context]);
+        if (context is not null)
+        {
+            // Strict (typed) compilation also rejects order-dependent functions on children() and
+            // descendants(), whose order is undefined.
+            CheckOrdering(node);
+        }
+    }
+
+    private static void CheckOrdering(AstNode node)
+    {
+        switch (node)
+        {
+            case FunctionNode f:
+                if (s_ordered.Contains(f.Name) && f.Source is { } src && IsUnordered(src))
+                {
+                    throw new FhirPathException($"{f.Name}() depends on order, but its input is unordered", f.Position);
+                }
+                if (f.Source is not null) CheckOrdering(f.Source);
+                foreach (var a in f.Arguments) CheckOrdering(a);
+                break;
+            case IndexerNode ix:
+                if (IsUnordered(ix.Source))
+                {
+                    throw new FhirPathException("Indexing depends on order, but the collection is unordered", ix.Position);
+                }
+                CheckOrdering(ix.Source);
+                CheckOrdering(ix.Index);
+                break;
+            case MemberNode { Source: { } s }:
+                CheckOrdering(s);
+                break;
+            case BinaryNode b:
+                CheckOrdering(b.Left);
+                CheckOrdering(b.Right);
+                break;
+            case UnaryNode u:
+                CheckOrdering(u.Operand);
+                break;
+            case TypeOperatorNode t:
+                CheckOrdering(t.Operand);
+                break;
+        }
+    }
+
+    private static bool IsUnordered(AstNode node) => node switch
+    {
+        FunctionNode { Name: "children" or "descendants" } => true,
+        FunctionNode { Source: { } s } f when s_orderPreserving.Contains(f.Name) => IsUnordered(s),
+        MemberNode { Source: { } s } => IsUnordered(s),
+        _ => false,
+    };
 
     private List<StructureType>? Infer(AstNode node, List<StructureType>? focus)
     {

@@ -137,4 +137,19 @@ public sealed class EngineTests
         Assert.Equal(2L, engine.Compile("Observation.status.twice().count()").Evaluate(s_observation).Single());
         Assert.Throws<FhirPathException>(() => FhirPathEngine.R4.Compile("Observation.status.twice()"));
     }
+
+    [Theory]
+    [InlineData("100 'mg/dL' = 1 'g/L'", true)]
+    [InlineData("37 'Cel' < 99 '[degF]'", true)]
+    [InlineData("1 week = 7 'd'", true)]
+    [InlineData("1 year = 1 'a'", null)]
+    [InlineData("1 year ~ 1 'a'", true)]
+    [InlineData("1 'kg' + 500 'g' = 1.5 'kg'", true)]
+    [InlineData("(2 'cm' * 3 'm') = 0.06 'm2'", true)]
+    [InlineData("5 'mg'.toQuantity('g') = 0.005 'g'", true)]
+    [InlineData("1 'm'.comparable(1 's')", false)]
+    public void Quantities_compare_through_ucum(string expression, bool? expected)
+    {
+        Assert.Equal(expected, FhirPathEngine.R4.Compile(expression).Predicate(s_observation));
+    }
 }

@@ -47,6 +47,8 @@ public sealed class ParserTests
     [InlineData("%`vs-x` = %'ext-y'", "(%vs-x = %ext-y)")]
     [InlineData("$index + $total", "($index + $total)")]
     [InlineData("a.is(FHIR.Patient)", "a.is(FHIR.Patient)")]
+    [InlineData("expansion.contains.where(contains.exists()) contains x", "(expansion.contains.where(contains.exists()) contains x)")]
+    [InlineData("text.div.exists() and div", "(text.div.exists() and div)")]
     public void Precedence_and_shape_follow_the_grammar(string expression, string expected)
     {
         Assert.Equal(expected, Show(FhirPathParser.Parse(expression)));
@@ -135,6 +137,9 @@ public sealed class ParserTests
         var typed = Assert.Throws<FhirPathException>(() => engine.Compile("name.given1", "Patient"));
         Assert.Equal(5, typed.Position);
         Assert.Throws<FhirPathException>(() => engine.Compile("Encounter.status", "Patient"));
+        var ordered = Assert.Throws<FhirPathException>(() => engine.Compile("Patient.children().skip(1)", "Patient"));
+        Assert.Equal(19, ordered.Position);
+        Assert.True(engine.TryCompile("Patient.children().skip(1)", out _, out _));
         Assert.False(engine.TryCompile("(Observation.value as Period).unit", out var none, out var error));
         Assert.Null(none);
         Assert.Contains("unit", error, StringComparison.Ordinal);

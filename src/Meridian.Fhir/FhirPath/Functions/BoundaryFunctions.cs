@@ -22,7 +22,7 @@ internal static class BoundaryFunctions
         {
             var a = Items.SingleValue(input, "comparable()");
             var c = Items.SingleValue(args[0](s), "comparable()");
-            return a is FhirPathQuantity qa && c is FhirPathQuantity qc ? Items.Bool(Units.TryAlign(qa, qc, out _, out _)) : Items.Empty;
+            return a is FhirPathQuantity qa && c is FhirPathQuantity qc ? Items.Bool(Units.AreComparable(qa, qc)) : Items.Empty;
         });
     }
 

@@ -13,7 +13,8 @@ internal static class UtilityFunctions
         {
             if (input.Count == 0) return Items.Empty;
             var result = new object[input.Count];
-            for (var i = 0; i < input.Count; i++) result[i] = TypeSystem.TypeOf(input[i] is FhirNode n && n.IsPrimitive ? n : SystemValues.ToSystem(input[i]) is var v && v is FhirNode ? input[i] : v);
+            // FHIR nodes (primitives included) report their FHIR type; only System values are System types.
+            for (var i = 0; i < input.Count; i++) result[i] = TypeSystem.TypeOf(input[i]);
             return result;
         });
         b.Add("is", 1, 1, (s, input, args) =>
@@ -45,6 +46,11 @@ internal static class UtilityFunctions
 
     private static IReadOnlyList<object> Children(IReadOnlyList<object> input, bool descend)
     {
+        if (!descend && input.Count == 1 && input[0] is FhirNode single)
+        {
+            // The node's own immutable child array serves as the collection (ele-1 runs this on every element).
+            return single.Children.IsEmpty ? Items.Empty : (IReadOnlyList<object>)(IReadOnlyList<FhirNode>)single.Children;
+        }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
