@@ -105,8 +105,9 @@ internal sealed class ValidationPlans
                 required.Add(c);
             }
         }
-        // A backbone's root is the element that declares it; its constraints are the element's.
-        var rootConstraints = st.Kind == TypeKind.Backbone || st.Root is null ? [] : constraints.For(st.Root);
+        // A backbone's root is the element that declares it: its constraints also apply where
+        // the backbone is reused through a content reference (Questionnaire.item.item).
+        var rootConstraints = st.Root is null ? [] : constraints.For(st.Root);
         return new TypePlan(st)
         {
             Primitive = primitive,

@@ -101,9 +101,9 @@ internal sealed partial class ValidationRun
         CheckCardinality(node, tp);
         if (_options.ValidateInvariants)
         {
-            // A backbone's plan has no root constraints: they are its element's (ep).
             EvaluateInvariants(node, tp.Invariants);
-            if (ep is not null)
+            // At the element that declares a backbone, the element's constraints are the type's.
+            if (ep is not null && !ReferenceEquals(def, type.Root))
             {
                 EvaluateInvariants(node, ep.Invariants);
             }
