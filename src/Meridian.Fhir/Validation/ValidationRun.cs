@@ -158,7 +158,15 @@ internal sealed partial class ValidationRun
     private void CheckPrimitive(FhirNode node, TypePlan tp, ElementPlan? ep)
     {
         var text = node.Text;
-        if (text is null || node.Kind == ValueKind.Unknown)
+        if (node.Kind == ValueKind.Unknown)
+        {
+            if (_reportParserFindings)
+            {
+                Error(IssueType.Structure, $"A {tp.Type.Name} must be a primitive JSON value.", node.Location);
+            }
+            return;
+        }
+        if (text is null)
         {
             return;
         }

@@ -62,6 +62,9 @@ public class FhirValidatorTests
         var parsed = FhirJsonParser.R4.Parse(Json("""{"resourceType":"Patient","active":"true"}"""));
         var issues = FhirValidator.R4.Validate(parsed.Resource!);
         Assert.Contains(issues, i => i.Code == IssueType.Structure && i.Expression == "Patient.active");
+        var objectForDate = FhirJsonParser.R4.Parse(Json("""{"resourceType":"Patient","birthDate":{"x":1}}"""));
+        var issue = Assert.Single(FhirValidator.R4.Validate(objectForDate.Resource!));
+        Assert.Equal((IssueType.Structure, "Patient.birthDate"), (issue.Code, issue.Expression));
     }
 
     [Fact]
