@@ -59,15 +59,16 @@ internal sealed partial class ValidationRun
             Error(IssueType.Structure, $"'{node.TypeName}' is not one of the types allowed for '{def.Path}'.", node.Location);
         }
 
+        var invariants = _options.ValidateInvariants;
         if (node.IsResource)
         {
-            if (tp.IsDomainResource && _options.ValidateInvariants)
+            if (tp.IsDomainResource && invariants)
             {
                 CheckContained(node);
             }
         }
         // A primitive given as a JSON object or array (Kind Unknown) was reported by the parser.
-        else if (!node.HasValue && node.Kind != ValueKind.Unknown && !HasChildOtherThanId(node))
+        else if (invariants && !node.HasValue && node.Kind != ValueKind.Unknown && !HasChildOtherThanId(node))
         {
             Error(IssueType.Invariant, "ele-1: All FHIR elements must have a @value or children.", node.Location, "ele-1");
         }
@@ -80,7 +81,7 @@ internal sealed partial class ValidationRun
             switch (tp.Special)
             {
                 case SpecialType.Reference:
-                    if (_options.ValidateInvariants)
+                    if (invariants)
                     {
                         CheckRef1(node);
                     }
@@ -89,7 +90,7 @@ internal sealed partial class ValidationRun
                         CheckReference(node, ep.TargetTypes);
                     }
                     break;
-                case SpecialType.Extension:
+                case SpecialType.Extension when invariants:
                     CheckExtension(node);
                     break;
             }
@@ -99,7 +100,7 @@ internal sealed partial class ValidationRun
             CheckBinding(node, tp, vs);
         }
         CheckCardinality(node, tp);
-        if (_options.ValidateInvariants)
+        if (invariants)
         {
             EvaluateInvariants(node, tp.Invariants);
             // At the element that declares a backbone, the element's constraints are the type's.
