@@ -56,6 +56,14 @@ internal sealed class ConstraintCompiler(FhirPathEngine engine)
         ["que-7"] = (
             "operator = 'exists' implies (answer is Boolean)",
             "operator = 'exists' implies (answer is boolean)"),
+        // "in" takes one item, and when repeats: R5 tests each when.
+        ["tim-9"] = (
+            "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))",
+            "offset.empty() or (when.exists() and when.select($this in ('C' | 'CM' | 'CD' | 'CV')).allFalse())"),
+        // The rule reads "more than one enableWhen"; the R4 text counts from three (R4B: > 1).
+        ["que-12"] = (
+            "enableWhen.count() > 2 implies enableBehavior.exists()",
+            "enableWhen.count() > 1 implies enableBehavior.exists()"),
         // A parameter typed with a resource type may carry a targetProfile too (R4B's text).
         ["opd-3"] = (
             "targetProfile.exists() implies (type = 'Reference' or type = 'canonical')",

@@ -132,6 +132,23 @@ public class FhirValidatorTests
              {"linkId":"b","type":"string","enableWhen":[{"question":"a","operator":"exists","answerString":"yes"}]}]}
             """));
         Assert.Contains(wrongQuestionnaire, i => i.Source == "que-7" && i.Expression == "Questionnaire.item[1].enableWhen[0]");
+        // tim-9 with several "when": evaluable (R4's "when in (...)" takes one item only).
+        var timing = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},
+             "subject":{"reference":"Patient/1"},"dosageInstruction":[{"timing":{"repeat":{"when":["ACM","PCV"],"offset":30}}}]}
+            """));
+        Assert.Empty(timing);
+        var timingWrong = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},
+             "subject":{"reference":"Patient/1"},"dosageInstruction":[{"timing":{"repeat":{"when":["ACM","CV"],"offset":30}}}]}
+            """));
+        Assert.Contains(timingWrong, i => i.Source == "tim-9");
+        // que-12: two enableWhen need an enableBehavior.
+        var twoConditions = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"Questionnaire","status":"active","item":[{"linkId":"a","type":"boolean"},
+             {"linkId":"b","type":"string","enableWhen":[{"question":"a","operator":"exists","answerBoolean":true},{"question":"a","operator":"=","answerBoolean":true}]}]}
+            """));
+        Assert.Contains(twoConditions, i => i.Source == "que-12" && i.Expression == "Questionnaire.item[1]");
     }
 
     [Fact]
