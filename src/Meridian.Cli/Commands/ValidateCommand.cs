@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Meridian.Fhir.Outcomes;
-using Meridian.Fhir.Serialization;
+using Meridian.Fhir.Validation;
 
 namespace Meridian.Cli.Commands;
 
@@ -42,5 +42,5 @@ internal static class ValidateCommand
         return command;
     }
 
-    internal static IReadOnlyCollection<Issue> Validate(ReadOnlyMemory<byte> json) => FhirJsonParser.R4.Parse(json).Issues;
+    internal static IReadOnlyCollection<Issue> Validate(ReadOnlyMemory<byte> json) => FhirValidator.R4.Validate(json);
 }
