@@ -10,17 +10,8 @@ namespace Meridian.Fhir.Tests.Search;
 /// references (<c>Practitioner?identifier=system|value</c>).</summary>
 public class SyntheaBulkExtractionTests
 {
-    private static IEnumerable<FhirNode> Load(string file)
-    {
-        using var gz = new GZipStream(File.OpenRead(SharedData.PathOf("synthea", "bulk-ndjson-10-patients", file)), CompressionMode.Decompress);
-        using var reader = new StreamReader(gz);
-        var resources = new List<FhirNode>();
-        while (reader.ReadLine() is { Length: > 0 } line)
-        {
-            resources.Add(FhirJsonParser.R4.Parse(line).Resource!);
-        }
-        return resources;
-    }
+    private static IEnumerable<FhirNode> Load(string file) =>
+        SharedData.SyntheaNdjson(file).Select(line => FhirJsonParser.R4.Parse(line).Resource!).ToList();
 
     [Fact]
     public void Every_condition_is_indexed_with_its_patient()

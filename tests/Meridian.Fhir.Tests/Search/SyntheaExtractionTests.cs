@@ -8,14 +8,8 @@ namespace Meridian.Fhir.Tests.Search;
 
 public class SyntheaExtractionTests
 {
-    private static FhirNode LoadBundle()
-    {
-        var file = Directory.GetFiles(SharedData.PathOf("synthea", "bundles"), "*.json.gz").Order(StringComparer.Ordinal).First();
-        using var gz = new GZipStream(File.OpenRead(file), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        gz.CopyTo(ms);
-        return FhirJsonParser.R4.Parse(ms.ToArray()).Resource!;
-    }
+    private static FhirNode LoadBundle() =>
+        FhirJsonParser.R4.Parse(SharedData.SyntheaBundle(SharedData.SyntheaBundleNames().First())).Resource!;
 
     [Fact]
     public void Bundle_entries_are_indexed_and_urn_uuid_references_resolve_within_the_bundle()

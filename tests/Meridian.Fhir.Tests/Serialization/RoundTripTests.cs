@@ -6,15 +6,7 @@ namespace Meridian.Fhir.Tests.Serialization;
 
 public class RoundTripTests
 {
-    public static TheoryData<string> Examples()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(SharedData.PathOf("fhir-examples"), "*.json").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(f));
-        }
-        return data;
-    }
+    public static TheoryData<string> Examples() => SharedData.OfficialExamples();
 
     [Theory]
     [MemberData(nameof(Examples))]

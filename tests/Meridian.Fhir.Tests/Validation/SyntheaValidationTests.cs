@@ -8,24 +8,13 @@ namespace Meridian.Fhir.Tests.Validation;
 /// whole (so urn:uuid references are resolved through the bundle's fullUrls).</summary>
 public class SyntheaValidationTests
 {
-    public static TheoryData<string> Sample()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(SharedData.PathOf("synthea", "bundles"), "*.json.gz").Order(StringComparer.Ordinal).Take(3))
-        {
-            data.Add(Path.GetFileName(f));
-        }
-        return data;
-    }
+    public static TheoryData<string> Sample() => [.. SharedData.SyntheaBundleNames().Take(3)];
 
     [Theory]
     [MemberData(nameof(Sample))]
     public void Synthea_bundle_has_no_errors(string file)
     {
-        using var gz = new GZipStream(File.OpenRead(SharedData.PathOf("synthea", "bundles", file)), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        gz.CopyTo(ms);
-        var issues = FhirValidator.R4.Validate(ms.ToArray());
+        var issues = FhirValidator.R4.Validate(SharedData.SyntheaBundle(file));
         Assert.True(issues.Length == 0, string.Join("\n", issues.Take(20)));
     }
 }
