@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Text;
+using Meridian.Storage.Relational.Write;
+
+namespace Meridian.Storage.Relational;
+
+public abstract partial class RelationalFhirStore
+{
+    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json"]);
+    private static readonly TableDefinition s_changes = new("changes", ["tenant", "type", "id", "version", "op", "at", "trace_id"]);
+
+    private readonly ConcurrentDictionary<(string Table, int Rows), string> _insertSql = new();
+
+    private enum Attempt { Done, Retry }
+
+    public async Task<TransactResult> TransactAsync(string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentNullException.ThrowIfNull(operations);
+        options ??= new TransactOptions();
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var (state, result) = await ExecuteAsync(lease.Connection, tx, tenant, operations, options, cancellationToken).ConfigureAwait(false);
+                if (state == Attempt.Done && result!.Succeeded)
+                {
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                if (state == Attempt.Done)
+                {
+                    return result!;
+                }
+            }
+            catch (DbException ex) when (IsTransientConflict(ex))
+            {
+                await TryRollbackAsync(tx).ConfigureAwait(false);
+            }
+            if (attempt >= Options.MaxConflictRetries)
+            {
+                return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
+            }
+            // Brief randomised back-off so colliding writers do not collide again in lockstep.
+            await Task.Delay(Random.Shared.Next(1, 5 * (attempt + 1)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task TryRollbackAsync(DbTransaction tx)
+    {
+        try
+        {
+            await tx.RollbackAsync().ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // The failed transaction may already be aborted server-side; nothing to undo.
+        }
+        catch (InvalidOperationException)
+        {
+            // Already completed.
+        }
+    }
+
+    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, CancellationToken ct)
+    {
+        var now = Now();
+        var heads = new Dictionary<(string, string), Head>();
+        await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(operations), heads, ct).ConfigureAwait(false);
+        var keys = new Queue<long>(await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(operations, heads), ct).ConfigureAwait(false));
+        var planner = new WritePlanner(tenant, now, heads, keys.Dequeue);
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (planner.Add(i, operations[i]) is { } failure)
+            {
+                return (Attempt.Done, TransactResult.Failed(failure));
+            }
+        }
+        var results = planner.Plan.Results.ToImmutableArray();
+        if (!Options.Contributors.IsDefaultOrEmpty)
+        {
+            var extra = new List<WriteOperation>();
+            var context = new TransactionContext(tenant, options, results);
+            foreach (var contributor in Options.Contributors)
+            {
+                extra.AddRange(await contributor.ContributeAsync(context, ct).ConfigureAwait(false));
+            }
+            if (extra.Count > 0)
+            {
+                await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(extra), heads, ct).ConfigureAwait(false);
+                foreach (var key in await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(extra, heads), ct).ConfigureAwait(false))
+                {
+                    keys.Enqueue(key);
+                }
+                for (var i = 0; i < extra.Count; i++)
+                {
+                    if (planner.Add(operations.Count + i, extra[i]) is { } failure)
+                    {
+                        return (Attempt.Done, TransactResult.Failed(failure));
+                    }
+                }
+            }
+        }
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, ct).ConfigureAwait(false))
+        {
+            return (Attempt.Retry, null);
+        }
+        return (Attempt.Done, TransactResult.Committed(results));
+    }
+
+    /// <summary>Current versions of the named resources, read in chunks of one statement each.</summary>
+    private async Task ReadHeadsAsync(DbConnection c, DbTransaction tx, string tenant, ImmutableArray<(string Type, string Id)> lookups, Dictionary<(string, string), Head> heads, CancellationToken ct)
+    {
+        const int chunk = 500;
+        for (var start = 0; start < lookups.Length; start += chunk)
+        {
+            var sql = new SqlBuilder(Dialect);
+            sql.Append("SELECT type, id, version, deleted, resource_key FROM resources WHERE tenant = ").AppendParam(tenant)
+               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
+            var end = Math.Min(start + chunk, lookups.Length);
+            for (var i = start; i < end; i++)
+            {
+                sql.Append(i > start ? ", (" : "(").AppendParam(lookups[i].Type).Append(", ").AppendParam(lookups[i].Id).Append(")");
+            }
+            sql.Append(")").Append(Dialect.ForUpdate);
+            await using var cmd = CreateCommand(c, tx, sql.Build());
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                heads[(reader.GetString(0), reader.GetString(1))] = new Head(reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the plan with a fixed number of set-based statements: demote superseded heads,
+    /// drop their index rows, insert versions, index rows (current versions only) and change
+    /// rows. Returns false when a concurrent writer demoted a head first (re-run).
+    /// </summary>
+    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, CancellationToken ct)
+    {
+        if (plan.Superseded.Count > 0)
+        {
+            var demoted = await DemoteAsync(c, tx, tenant, plan.Superseded, ct).ConfigureAwait(false);
+            if (demoted != plan.Superseded.Count)
+            {
+                return false;
+            }
+        }
+        if (plan.Rows.Count == 0)
+        {
+            return true;
+        }
+        var nowTicks = now.UtcTicks;
+        var versionRows = new List<object?[]>(plan.Rows.Count);
+        var changeRows = new List<object?[]>(plan.Rows.Count);
+        var indexRows = new List<object?[]>[IndexTables.All.Length];
+        for (var t = 0; t < indexRows.Length; t++)
+        {
+            indexRows[t] = [];
+        }
+        foreach (var row in plan.Rows)
+        {
+            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json]);
+            changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
+            if (row.IsCurrent && !row.Deleted)
+            {
+                foreach (var entry in row.Index)
+                {
+                    if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
+                    {
+                        indexRows[r.Table].Add(r.Row);
+                    }
+                }
+            }
+        }
+        await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
+        for (var t = 0; t < indexRows.Length; t++)
+        {
+            if (indexRows[t].Count > 0)
+            {
+                await InsertRowsAsync(c, tx, IndexTables.All[t], indexRows[t], ct).ConfigureAwait(false);
+            }
+        }
+        await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
+        await InsertRowsAsync(c, tx, s_changes, changeRows, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<int> DemoteAsync(DbConnection c, DbTransaction tx, string tenant, List<long> keys, CancellationToken ct)
+    {
+        const int chunk = 1000;
+        var demoted = 0;
+        for (var start = 0; start < keys.Count; start += chunk)
+        {
+            var sql = new SqlBuilder(Dialect);
+            var tenantParam = sql.Param(tenant);
+            var list = new StringBuilder();
+            for (var i = start; i < Math.Min(start + chunk, keys.Count); i++)
+            {
+                list.Append(i > start ? ", " : "").Append(sql.Param(keys[i]));
+            }
+            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND resource_key IN ({list})");
+            await using (var cmd = CreateCommand(c, tx, sql.Build()))
+            {
+                demoted += await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            // Index rows belong to current versions only: drop them for every table in one round trip.
+            var delete = new StringBuilder();
+            foreach (var table in IndexTables.All)
+            {
+                delete.Append($"DELETE FROM {table.Name} WHERE resource_key IN ({list});\n");
+            }
+            var statement = sql.Build() with { Text = delete.ToString() };
+            await using (var cmd = CreateCommand(c, tx, statement))
+            {
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        return demoted;
+    }
+
+    /// <summary>
+    /// Inserts rows with multi-row INSERT statements, as many rows per statement as the engine's
+    /// parameter limit allows (capped), with SQL text cached per (table, row count). Providers
+    /// override this with a faster engine path (PostgreSQL binary COPY).
+    /// </summary>
+    protected virtual async Task InsertRowsAsync(DbConnection connection, DbTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(rows);
+        var columns = table.Columns.Length;
+        var perStatement = Math.Clamp(Dialect.MaxParameters / columns, 1, 500);
+        for (var start = 0; start < rows.Count; start += perStatement)
+        {
+            var count = Math.Min(perStatement, rows.Count - start);
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = _insertSql.GetOrAdd((table.Name, count), static (k, t) => BuildInsert(t, k.Rows), table);
+            var n = 0;
+            for (var r = start; r < start + count; r++)
+            {
+                foreach (var value in rows[r])
+                {
+                    var p = cmd.CreateParameter();
+                    p.ParameterName = "@p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    p.Value = value ?? DBNull.Value;
+                    cmd.Parameters.Add(p);
+                    n++;
+                }
+            }
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string BuildInsert(TableDefinition table, int rows)
+    {
+        var sb = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", table.Columns)}) VALUES ");
+        var n = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            sb.Append(r > 0 ? ", (" : "(");
+            for (var col = 0; col < table.Columns.Length; col++)
+            {
+                sb.Append(col > 0 ? ", @p" : "@p").Append(n++);
+            }
+            sb.Append(')');
+        }
+        return sb.ToString();
+    }
+}
