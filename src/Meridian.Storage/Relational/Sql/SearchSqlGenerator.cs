@@ -88,14 +88,7 @@ public sealed class SearchSqlGenerator
         {
             sql.Append(" AND ri.ref_type = ").AppendParam(include.TargetType);
         }
-        sql.Append(" AND ri.resource_key IN (");
-        var first = true;
-        foreach (var key in sourceKeys)
-        {
-            sql.Append(first ? "" : ", ").AppendParam(key);
-            first = false;
-        }
-        sql.Append(")");
+        sql.Append(" AND ").Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]));
         return sql.Build();
     }
 
