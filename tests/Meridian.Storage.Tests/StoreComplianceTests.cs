@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Meridian.Storage.Search;
+using Meridian.Storage.Search.Expressions;
 using System.Text;
 using System.Text.Json;
 using Meridian.Storage.Tests.Support;
@@ -258,7 +260,7 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         Assert.Equal(2, result.Results[1].Resource!.VersionId);
         var read = await Store.ReadAsync(Tenant, "Patient", "twice");
         Assert.Equal("Second", Family(read!));
-        var search = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("first"))));
+        var search = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("first"))));
         Assert.Empty(search.Matches);
     }
 
@@ -302,9 +304,9 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         await Store.TransactAsync(other, [new UpdateOperation("Patient", "same", Examples.Patient("Theirs2"))]);
         Assert.Equal(1, (await Store.ReadAsync(Tenant, "Patient", "same"))!.VersionId);
         Assert.Single((await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", "same"))).Entries);
-        var mine = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("theirs"))));
+        var mine = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("theirs"))));
         Assert.Empty(mine.Matches);
-        var theirs = await Store.SearchAsync(other, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("theirs"))));
+        var theirs = await Store.SearchAsync(other, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("theirs"))));
         Assert.Single(theirs.Matches);
         Assert.Null(await Store.ReadAsync("nobody", "Patient", "same"));
     }
@@ -379,11 +381,11 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         var update = await Store.TransactAsync(Tenant, [.. Enumerable.Range(0, n).Select(i => new UpdateOperation("Patient", "b" + i, Examples.Patient("Bulked", "b" + i), IfMatch: 1))]);
         Assert.True(update.Succeeded, update.Failure?.Message);
         Assert.All(update.Results, r => Assert.Equal(2, r.Resource!.VersionId));
-        var old = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("bulk", Search.Expressions.StringMatch.Exact))) { Count = 0 });
+        var old = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("bulk", StringMatch.Exact))) { Count = 0 });
         Assert.Equal(0, old.Total);
-        var now = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("Bulked", Search.Expressions.StringMatch.Exact))) { Count = 0 });
+        var now = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("Bulked", StringMatch.Exact))) { Count = 0 });
         Assert.Equal(n, now.Total);
-        var one = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("identifier", new Search.Expressions.TokenPredicate("urn:test", "b777"))));
+        var one = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("identifier", new TokenPredicate("urn:test", "b777"))));
         Assert.Equal("b777", Assert.Single(one.Matches).Id);
     }
 
