@@ -51,7 +51,7 @@ internal sealed class Compiler(FhirPathEngine engine)
                 return v.Name switch
                 {
                     "this" => s => s.This,
-                    "index" => s => [s.Index],
+                    "index" => s => Items.Integer(s.Index),
                     _ => s => s.Total ?? Items.Empty,
                 };
             case ConstantNode c:

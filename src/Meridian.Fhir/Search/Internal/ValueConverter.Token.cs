@@ -84,7 +84,8 @@ internal sealed partial class ValueConverter
                 }
             }
         }
-        if (!added && (value is not null || typeText is not null))
+        // A system without a value still answers identifier=system| (any value in that system).
+        if (!added && (value is not null || system is not null || typeText is not null))
         {
             output.Add(new TokenValue(system, value, typeText));
         }
