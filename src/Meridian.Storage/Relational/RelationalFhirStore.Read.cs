@@ -1,0 +1,184 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Meridian.Storage.Relational.Sql;
+using Meridian.Storage.Search;
+
+namespace Meridian.Storage.Relational;
+
+public abstract partial class RelationalFhirStore
+{
+    /// <summary>
+    /// History newest first with a keyset cursor (last_updated, resource_key, version) of the
+    /// last entry: later writes sort before the cursor, so they never shift the following pages.
+    /// </summary>
+    public async Task<HistoryPage> HistoryAsync(string tenant, HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.history");
+        activity?.SetTag("meridian.tenant", tenant);
+        var count = Math.Clamp(query.Count, 1, Options.MaxPageSize);
+        var sql = new SqlBuilder(Dialect);
+        var tenantParam = sql.Param(tenant);
+        sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources r WHERE r.tenant = {tenantParam}");
+        if (query.Type is not null)
+        {
+            sql.Append(" AND r.type = ").AppendParam(query.Type);
+        }
+        if (query.Id is not null)
+        {
+            sql.Append(" AND r.id = ").AppendParam(query.Id);
+        }
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND r.last_updated >= ").AppendParam(since.UtcTicks);
+        }
+        if (query.At is { } at)
+        {
+            var atParam = sql.Param(at.UtcTicks);
+            sql.Append($" AND r.last_updated <= {atParam} AND NOT EXISTS (SELECT 1 FROM resources n WHERE n.tenant = r.tenant AND n.type = r.type AND n.id = r.id AND n.version > r.version AND n.last_updated <= {atParam})");
+        }
+        if (query.Cursor is not null)
+        {
+            var (lu, key, version) = ParseHistoryCursor(query.Cursor);
+            var luP = sql.Param(lu);
+            var keyP = sql.Param(key);
+            sql.Append($" AND (r.last_updated < {luP} OR (r.last_updated = {luP} AND (r.resource_key < {keyP} OR (r.resource_key = {keyP} AND r.version < ")
+               .AppendParam(version).Append("))))");
+        }
+        sql.Append(" ORDER BY r.last_updated DESC, r.resource_key DESC, r.version DESC LIMIT ").AppendParam((long)count + 1);
+        var keys = new List<long>();
+        var rows = await QueryResourcesAsync(tenant, sql.Build(), cancellationToken, keys).ConfigureAwait(false);
+        if (rows.Length <= count)
+        {
+            return new HistoryPage(rows, null);
+        }
+        var last = rows[count - 1];
+        var cursor = string.Create(CultureInfo.InvariantCulture, $"{last.LastUpdated.UtcTicks}.{keys[count - 1]}.{last.VersionId}");
+        return new HistoryPage(rows.RemoveAt(count), cursor);
+    }
+
+    private static (long, long, long) ParseHistoryCursor(string cursor)
+    {
+        var parts = cursor.Split('.');
+        if (parts.Length != 3
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var lu)
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var key)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            throw new ArgumentException($"'{cursor}' is not a history cursor of this store", nameof(cursor));
+        }
+        return (lu, key, version);
+    }
+
+    /// <summary>
+    /// Executes a compiled search: the page, then one statement per include descriptor for the
+    /// whole page (iterated includes repeat over what was just included, at most 3 rounds),
+    /// then the total if asked. All reads share one connection.
+    /// </summary>
+    public async Task<SearchResult> SearchAsync(string tenant, SearchQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.search");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.type", query.ResourceType);
+        var count = Math.Clamp(query.Count, 0, Options.MaxPageSize);
+        var (offset, afterKey) = ParseSearchCursor(query.Cursor);
+        var now = Options.Clock.GetUtcNow();
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new List<long>();
+        var matches = ImmutableArray<StoredResource>.Empty;
+        string? next = null;
+        if (count > 0)
+        {
+            var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now, afterKey), cancellationToken, keys).ConfigureAwait(false);
+            if (rows.Length > count)
+            {
+                rows = rows.RemoveAt(count);
+                keys.RemoveAt(count);
+                next = query.Sort.IsDefaultOrEmpty
+                    ? "k" + keys[^1].ToString(CultureInfo.InvariantCulture)
+                    : "o" + (offset + count).ToString(CultureInfo.InvariantCulture);
+            }
+            matches = rows;
+        }
+        var included = await IncludesAsync(connection, tenant, query, matches, keys, cancellationToken).ConfigureAwait(false);
+        long? total = null;
+        if (query.Total != TotalMode.None || count == 0)
+        {
+            await using var cmd = CreateCommand(connection, null, _search.Count(tenant, query, now));
+            total = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        return new SearchResult(matches, included, total, next);
+    }
+
+    private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)
+    {
+        if (matches.IsEmpty || (query.Includes.IsDefaultOrEmpty && query.RevIncludes.IsDefaultOrEmpty))
+        {
+            return [];
+        }
+        var seen = new HashSet<(string, string)>(matches.Select(m => (m.Type, m.Id)));
+        var included = ImmutableArray.CreateBuilder<StoredResource>();
+        var frontier = matches;
+        var frontierKeys = keys;
+        for (var round = 0; round < 3 && !frontier.IsEmpty; round++)
+        {
+            var nextFrontier = ImmutableArray.CreateBuilder<StoredResource>();
+            var nextKeys = new List<long>();
+            foreach (var include in query.Includes.IsDefault ? [] : query.Includes)
+            {
+                if (round > 0 && !include.Iterate)
+                {
+                    continue;
+                }
+                var newKeys = new List<long>();
+                var found = await QueryResourcesAsync(connection, tenant, _search.Include(tenant, include, frontierKeys), ct, newKeys).ConfigureAwait(false);
+                Collect(found, newKeys);
+            }
+            foreach (var include in query.RevIncludes.IsDefault ? [] : query.RevIncludes)
+            {
+                if (round > 0 && !include.Iterate)
+                {
+                    continue;
+                }
+                var newKeys = new List<long>();
+                var found = await QueryResourcesAsync(connection, tenant, _search.RevInclude(tenant, include, SearchSqlGenerator.Targets(frontier)), ct, newKeys).ConfigureAwait(false);
+                Collect(found, newKeys);
+            }
+            frontier = nextFrontier.ToImmutable();
+            frontierKeys = nextKeys;
+
+            void Collect(ImmutableArray<StoredResource> found, List<long> foundKeys)
+            {
+                for (var i = 0; i < found.Length; i++)
+                {
+                    if (seen.Add((found[i].Type, found[i].Id)))
+                    {
+                        included.Add(found[i]);
+                        nextFrontier.Add(found[i]);
+                        nextKeys.Add(foundKeys[i]);
+                    }
+                }
+            }
+        }
+        return included.ToImmutable();
+    }
+
+    /// <summary>"k{key}" continues after a surrogate key (default order), "o{n}" at an offset (sorted).</summary>
+    private static (int Offset, long? AfterKey) ParseSearchCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return (0, null);
+        }
+        if (cursor.Length > 1 && cursor[0] == 'k' && long.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var key))
+        {
+            return (0, key);
+        }
+        if (cursor.Length > 1 && cursor[0] == 'o' && int.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+        {
+            return (offset, null);
+        }
+        throw new ArgumentException($"'{cursor}' is not a search cursor of this store", nameof(cursor));
+    }
+}

@@ -1,0 +1,306 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Text;
+using Meridian.Storage.Relational.Write;
+
+namespace Meridian.Storage.Relational;
+
+public abstract partial class RelationalFhirStore
+{
+    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json", "content_hash"]);
+    private static readonly TableDefinition s_changes = new("changes", ["tenant", "type", "id", "version", "op", "at", "trace_id"]);
+
+    private readonly ConcurrentDictionary<(string Table, int Rows), string> _insertSql = new();
+
+    private enum Attempt { Done, Retry }
+
+    public async Task<TransactResult> TransactAsync(string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentNullException.ThrowIfNull(operations);
+        options ??= new TransactOptions();
+        using var activity = StoreTelemetry.Source.StartActivity("store.transact");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.operations", operations.Count);
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var (state, result) = await ExecuteAsync(lease.Connection, tx, tenant, operations, options, cancellationToken).ConfigureAwait(false);
+                if (state == Attempt.Done && result!.Succeeded)
+                {
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    StoreTelemetry.VersionsWritten.Add(result.Results.Count(r => r.Outcome != WriteOutcome.NoChange));
+                    return result;
+                }
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                if (state == Attempt.Done)
+                {
+                    StoreTelemetry.FailedTransactions.Add(1, new KeyValuePair<string, object?>("kind", result!.Failure!.Kind.ToString()));
+                    activity?.SetTag("meridian.failure", result.Failure.Kind.ToString());
+                    return result;
+                }
+            }
+            catch (DbException ex) when (IsTransientConflict(ex))
+            {
+                await TryRollbackAsync(tx).ConfigureAwait(false);
+            }
+            StoreTelemetry.ConflictRetries.Add(1);
+            if (attempt >= Options.MaxConflictRetries)
+            {
+                return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
+            }
+            // Brief randomised back-off so colliding writers do not collide again in lockstep.
+            await Task.Delay(Random.Shared.Next(1, 5 * (attempt + 1)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task TryRollbackAsync(DbTransaction tx)
+    {
+        try
+        {
+            await tx.RollbackAsync().ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // The failed transaction may already be aborted server-side; nothing to undo.
+        }
+        catch (InvalidOperationException)
+        {
+            // Already completed.
+        }
+    }
+
+    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, CancellationToken ct)
+    {
+        var now = Now();
+        var heads = new Dictionary<(string, string), Head>();
+        await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(operations), heads, ct).ConfigureAwait(false);
+        var keys = new Queue<long>(await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(operations, heads), ct).ConfigureAwait(false));
+        var planner = new WritePlanner(tenant, now, heads, keys.Dequeue);
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (planner.Add(i, operations[i]) is { } failure)
+            {
+                return (Attempt.Done, TransactResult.Failed(failure));
+            }
+        }
+        if (planner.Plan.Unchanged.Count > 0)
+        {
+            await FillUnchangedAsync(c, tx, tenant, planner.Plan, ct).ConfigureAwait(false);
+        }
+        var results = planner.Plan.Results.ToImmutableArray();
+        if (!Options.Contributors.IsDefaultOrEmpty)
+        {
+            var extra = new List<WriteOperation>();
+            var context = new TransactionContext(tenant, options, results);
+            foreach (var contributor in Options.Contributors)
+            {
+                extra.AddRange(await contributor.ContributeAsync(context, ct).ConfigureAwait(false));
+            }
+            if (extra.Count > 0)
+            {
+                await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(extra), heads, ct).ConfigureAwait(false);
+                foreach (var key in await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(extra, heads), ct).ConfigureAwait(false))
+                {
+                    keys.Enqueue(key);
+                }
+                for (var i = 0; i < extra.Count; i++)
+                {
+                    if (planner.Add(operations.Count + i, extra[i]) is { } failure)
+                    {
+                        return (Attempt.Done, TransactResult.Failed(failure));
+                    }
+                }
+            }
+        }
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, ct).ConfigureAwait(false))
+        {
+            return (Attempt.Retry, null);
+        }
+        return (Attempt.Done, TransactResult.Committed(results));
+    }
+
+    /// <summary>No-op updates return the current version as stored: one read for all of them.</summary>
+    private async Task FillUnchangedAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, CancellationToken ct)
+    {
+        var sql = new SqlBuilder(Dialect);
+        var tenantParam = sql.Param(tenant);
+        var keys = plan.Unchanged.Select(u => u.Key).ToList();
+        sql.Append($"SELECT {Sql.SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND ")
+           .Append(Dialect.InKeys(sql, "resource_key", keys));
+        var rowKeys = new List<long>();
+        var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, rowKeys).ConfigureAwait(false);
+        var byKey = new Dictionary<long, StoredResource>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            byKey[rowKeys[i]] = rows[i];
+        }
+        foreach (var (position, key) in plan.Unchanged)
+        {
+            plan.Results[position] = plan.Results[position] with { Resource = byKey.GetValueOrDefault(key) };
+        }
+    }
+
+    /// <summary>Current versions of the named resources, read in chunks of one statement each.</summary>
+    private async Task ReadHeadsAsync(DbConnection c, DbTransaction tx, string tenant, ImmutableArray<(string Type, string Id)> lookups, Dictionary<(string, string), Head> heads, CancellationToken ct)
+    {
+        const int chunk = 500;
+        for (var start = 0; start < lookups.Length; start += chunk)
+        {
+            var sql = new SqlBuilder(Dialect);
+            sql.Append("SELECT type, id, version, deleted, resource_key, content_hash FROM resources WHERE tenant = ").AppendParam(tenant)
+               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
+            var end = Math.Min(start + chunk, lookups.Length);
+            for (var i = start; i < end; i++)
+            {
+                sql.Append(i > start ? ", (" : "(").AppendParam(lookups[i].Type).Append(", ").AppendParam(lookups[i].Id).Append(")");
+            }
+            sql.Append(")").Append(Dialect.ForUpdate);
+            await using var cmd = CreateCommand(c, tx, sql.Build());
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                heads[(reader.GetString(0), reader.GetString(1))] = new Head(
+                    reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the plan with a fixed number of set-based statements: demote superseded heads,
+    /// drop their index rows, insert versions, index rows (current versions only) and change
+    /// rows. Returns false when a concurrent writer demoted a head first (re-run).
+    /// </summary>
+    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, CancellationToken ct)
+    {
+        if (plan.Superseded.Count > 0)
+        {
+            var demoted = await DemoteAsync(c, tx, tenant, plan.Superseded, ct).ConfigureAwait(false);
+            if (demoted != plan.Superseded.Count)
+            {
+                return false;
+            }
+        }
+        if (plan.Rows.Count == 0)
+        {
+            return true;
+        }
+        var nowTicks = now.UtcTicks;
+        var versionRows = new List<object?[]>(plan.Rows.Count);
+        var changeRows = new List<object?[]>(plan.Rows.Count);
+        var indexRows = new List<object?[]>[IndexTables.All.Length];
+        for (var t = 0; t < indexRows.Length; t++)
+        {
+            indexRows[t] = [];
+        }
+        foreach (var row in plan.Rows)
+        {
+            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash]);
+            changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
+            if (row.IsCurrent && !row.Deleted)
+            {
+                foreach (var entry in row.Index)
+                {
+                    if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
+                    {
+                        indexRows[r.Table].Add(r.Row);
+                    }
+                }
+            }
+        }
+        await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
+        for (var t = 0; t < indexRows.Length; t++)
+        {
+            if (indexRows[t].Count > 0)
+            {
+                await InsertRowsAsync(c, tx, IndexTables.All[t], indexRows[t], ct).ConfigureAwait(false);
+            }
+        }
+        await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
+        await InsertRowsAsync(c, tx, s_changes, changeRows, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<int> DemoteAsync(DbConnection c, DbTransaction tx, string tenant, List<long> keys, CancellationToken ct)
+    {
+        const int chunk = 1000;
+        var demoted = 0;
+        for (var start = 0; start < keys.Count; start += chunk)
+        {
+            var slice = keys.GetRange(start, Math.Min(chunk, keys.Count - start));
+            var sql = new SqlBuilder(Dialect);
+            var tenantParam = sql.Param(tenant);
+            var inKeys = Dialect.InKeys(sql, "resource_key", slice);
+            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND {inKeys}");
+            await using (var cmd = CreateCommand(c, tx, sql.Build()))
+            {
+                demoted += await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            // Index rows belong to current versions only: drop them for every table in one round trip.
+            var delete = new StringBuilder();
+            foreach (var table in IndexTables.All)
+            {
+                delete.Append($"DELETE FROM {table.Name} WHERE {inKeys};\n");
+            }
+            var statement = sql.Build() with { Text = delete.ToString() };
+            await using (var cmd = CreateCommand(c, tx, statement))
+            {
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        return demoted;
+    }
+
+    /// <summary>
+    /// Inserts rows with multi-row INSERT statements, as many rows per statement as the engine's
+    /// parameter limit allows (capped), with SQL text cached per (table, row count). Providers
+    /// override this with a faster engine path (PostgreSQL binary COPY).
+    /// </summary>
+    protected virtual async Task InsertRowsAsync(DbConnection connection, DbTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(rows);
+        var columns = table.Columns.Length;
+        var perStatement = Math.Clamp(Dialect.MaxParameters / columns, 1, 500);
+        for (var start = 0; start < rows.Count; start += perStatement)
+        {
+            var count = Math.Min(perStatement, rows.Count - start);
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = _insertSql.GetOrAdd((table.Name, count), static (k, t) => BuildInsert(t, k.Rows), table);
+            var n = 0;
+            for (var r = start; r < start + count; r++)
+            {
+                foreach (var value in rows[r])
+                {
+                    var p = cmd.CreateParameter();
+                    p.ParameterName = "@p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    p.Value = value ?? DBNull.Value;
+                    cmd.Parameters.Add(p);
+                    n++;
+                }
+            }
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string BuildInsert(TableDefinition table, int rows)
+    {
+        var sb = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", table.Columns)}) VALUES ");
+        var n = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            sb.Append(r > 0 ? ", (" : "(");
+            for (var col = 0; col < table.Columns.Length; col++)
+            {
+                sb.Append(col > 0 ? ", @p" : "@p").Append(n++);
+            }
+            sb.Append(')');
+        }
+        return sb.ToString();
+    }
+}

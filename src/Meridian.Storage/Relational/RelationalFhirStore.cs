@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+using System.Data.Common;
+using Meridian.Storage.Relational.Sql;
+
+namespace Meridian.Storage.Relational;
+
+/// <summary>
+/// The store logic both SQL engines share (after JasperFx/wolverine's relational base): write
+/// planning, set-based flushing, reads, history, search execution, change feed, migrations.
+/// A provider supplies connections, key allocation, its dialect and the few engine-specific
+/// hooks (writer serialisation, change-feed ordering lock, conflict detection, bulk insert).
+/// </summary>
+public abstract partial class RelationalFhirStore : IFhirStore
+{
+    private readonly SearchSqlGenerator _search;
+
+    protected RelationalFhirStore(SqlDialect dialect, StoreOptions? options)
+    {
+        Dialect = dialect ?? throw new ArgumentNullException(nameof(dialect));
+        Options = options ?? StoreOptions.Default;
+        _search = new SearchSqlGenerator(dialect);
+    }
+
+    public SqlDialect Dialect { get; }
+
+    public StoreOptions Options { get; }
+
+    /// <summary>The numbered migrations of this provider.</summary>
+    protected abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>A connection for one write transaction. SQLite hands out its single writer under a lock.</summary>
+    protected abstract ValueTask<ConnectionLease> AcquireWriterAsync(CancellationToken ct);
+
+    /// <summary>An open connection for reads (pooled).</summary>
+    protected abstract ValueTask<DbConnection> OpenReaderAsync(CancellationToken ct);
+
+    protected abstract Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken ct);
+
+    /// <summary><paramref name="count"/> fresh resource keys.</summary>
+    protected abstract Task<long[]> AllocateKeysAsync(DbConnection connection, DbTransaction tx, int count, CancellationToken ct);
+
+    /// <summary>Serialises migrators (PostgreSQL advisory lock); SQLite's writer lock already does.</summary>
+    protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Called right before change rows are inserted: where sequence order must be made
+    /// commit order (PostgreSQL), the provider takes a lock held until commit.</summary>
+    protected virtual Task BeforeChangeFeedAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>A concurrent writer won a race (unique violation, serialisation failure,
+    /// deadlock): the whole transaction is re-run from its reads.</summary>
+    protected abstract bool IsTransientConflict(DbException exception);
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        await LockForMigrationAsync(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
+        var current = await MigrationRunner.CurrentVersionAsync(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
+        foreach (var migration in Migrations)
+        {
+            if (migration.Version > current)
+            {
+                await MigrationRunner.ApplyAsync(lease.Connection, tx, migration, Options.Clock.GetUtcNow().UtcTicks, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<StoredResource?> ReadAsync(string tenant, string type, string id, CancellationToken cancellationToken = default)
+    {
+        var sql = new SqlBuilder(Dialect);
+        sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = ").AppendParam(tenant)
+           .Append(" AND type = ").AppendParam(type).Append(" AND id = ").AppendParam(id)
+           .Append($" AND is_current = {Dialect.True}");
+        var rows = await QueryResourcesAsync(tenant, sql.Build(), cancellationToken).ConfigureAwait(false);
+        return rows.Length == 0 ? null : rows[0];
+    }
+
+    public async Task<StoredResource?> ReadVersionAsync(string tenant, string type, string id, long versionId, CancellationToken cancellationToken = default)
+    {
+        var sql = new SqlBuilder(Dialect);
+        sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = ").AppendParam(tenant)
+           .Append(" AND type = ").AppendParam(type).Append(" AND id = ").AppendParam(id)
+           .Append(" AND version = ").AppendParam(versionId);
+        var rows = await QueryResourcesAsync(tenant, sql.Build(), cancellationToken).ConfigureAwait(false);
+        return rows.Length == 0 ? null : rows[0];
+    }
+
+    public async Task<ImmutableArray<ChangeRecord>> ReadChangesAsync(long afterSequence, int max, CancellationToken cancellationToken = default)
+    {
+        var sql = new SqlBuilder(Dialect);
+        sql.Append("SELECT seq, tenant, type, id, version, op, at, trace_id FROM changes WHERE seq > ").AppendParam(afterSequence)
+           .Append(" ORDER BY seq LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
+        var statement = sql.Build();
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = CreateCommand(connection, null, statement);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = ImmutableArray.CreateBuilder<ChangeRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new ChangeRecord(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
+                (ChangeKind)Convert.ToInt32(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
+                new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+        return list.DrainToImmutable();
+    }
+
+    /// <summary>Runs a statement that selects <see cref="SearchSqlGenerator.ResourceColumns"/>.</summary>
+    internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
+    {
+        await using var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
+        return await QueryResourcesAsync(connection, tenant, statement, ct, keys).ConfigureAwait(false);
+    }
+
+    internal Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null) =>
+        QueryResourcesAsync(connection, null, tenant, statement, ct, keys);
+
+    internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, DbTransaction? tx, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
+    {
+        await using var cmd = CreateCommand(connection, tx, statement);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = ImmutableArray.CreateBuilder<StoredResource>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new StoredResource(
+                tenant, reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
+                new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+                reader.GetBoolean(4),
+                reader.GetFieldValue<byte[]>(5)));
+            keys?.Add(reader.GetInt64(6));
+        }
+        return list.DrainToImmutable();
+    }
+
+    internal static DbCommand CreateCommand(DbConnection connection, DbTransaction? tx, SqlStatement statement)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = statement.Text;
+        for (var i = 0; i < statement.Values.Count; i++)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            p.Value = statement.Values[i] ?? DBNull.Value;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+
+    /// <summary>Store time, truncated to milliseconds so <c>meta.lastUpdated</c> text and the indexed instant agree.</summary>
+    private DateTimeOffset Now()
+    {
+        var t = Options.Clock.GetUtcNow().UtcTicks;
+        return new DateTimeOffset(t - (t % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+}
+
+/// <summary>A connection lent for one unit of work; disposing returns it (and releases any writer lock).</summary>
+public sealed class ConnectionLease(DbConnection connection, Func<ValueTask> release) : IAsyncDisposable
+{
+    public DbConnection Connection { get; } = connection;
+
+    public ValueTask DisposeAsync() => release();
+}

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using Meridian.Storage.Search;
+using Meridian.Storage.Search.Rewriters;
+
+namespace Meridian.Storage.Relational.Sql;
+
+/// <summary>
+/// The statements of one search: the page (limit + 1 rows, to know whether a next page
+/// exists), the total, and one statement per include descriptor for the whole page (never
+/// one per resource).
+/// </summary>
+public sealed class SearchSqlGenerator
+{
+    /// <summary>Columns every resource-returning statement selects, in this order.</summary>
+    public const string ResourceColumns = "type, id, version, last_updated, deleted, json, resource_key";
+
+    private readonly SqlDialect _dialect;
+    private readonly ExpressionSql _expressions;
+
+    public SearchSqlGenerator(SqlDialect dialect)
+    {
+        _dialect = dialect;
+        _expressions = new ExpressionSql(dialect);
+    }
+
+    /// <summary>
+    /// One page. Without sort keys the order is the surrogate key and the page continues after
+    /// <paramref name="afterKey"/> (keyset: resources created meanwhile sort last, so pages never
+    /// shift); with sort keys it is an offset into the total order (sort keys, then key).
+    /// </summary>
+    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new SqlBuilder(_dialect);
+        sql.Append("SELECT ").Append(Prefixed("r")).Append(" FROM resources r WHERE ");
+        Where(sql, tenant, query, now);
+        if (afterKey is { } after && query.Sort.IsDefaultOrEmpty)
+        {
+            sql.Append(" AND r.resource_key > ").AppendParam(after);
+            offset = 0;
+        }
+        sql.Append(" ORDER BY ");
+        foreach (var key in query.Sort.IsDefault ? [] : query.Sort)
+        {
+            var dir = key.Descending ? " DESC" : " ASC";
+            var nulls = " NULLS LAST";
+            switch (key.Code)
+            {
+                case "_id":
+                    sql.Append("r.id").Append(dir).Append(", ");
+                    break;
+                case "_lastUpdated":
+                    sql.Append("r.last_updated").Append(dir).Append(", ");
+                    break;
+                default:
+                    var table = IndexTables.ForType(key.Type) ?? throw new NotSupportedException($"sorting by {key.Type}");
+                    var column = ExpressionSql.SortColumn(key.Type, key.Descending);
+                    sql.Append($"(SELECT {(key.Descending ? "max" : "min")}(o.{column}) FROM {table.Name} o WHERE o.resource_key = r.resource_key AND o.param = ")
+                       .AppendParam(key.Code).Append(")").Append(dir).Append(nulls).Append(", ");
+                    break;
+            }
+        }
+        // The surrogate key makes the order total, so offset pages neither repeat nor skip.
+        sql.Append("r.resource_key");
+        sql.Append(_dialect.Page(sql.Param((long)limit + 1), sql.Param((long)offset)));
+        return sql.Build();
+    }
+
+    public SqlStatement Count(string tenant, SearchQuery query, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new SqlBuilder(_dialect);
+        sql.Append("SELECT count(*) FROM resources r WHERE ");
+        Where(sql, tenant, query, now);
+        return sql.Build();
+    }
+
+    /// <summary>Targets of <paramref name="include"/> for the resources with the given keys.</summary>
+    public SqlStatement Include(string tenant, IncludeDescriptor include, IReadOnlyCollection<long> sourceKeys)
+    {
+        ArgumentNullException.ThrowIfNull(include);
+        var sql = new SqlBuilder(_dialect);
+        var tenantParam = sql.Param(tenant);
+        sql.Append($"SELECT DISTINCT {Prefixed("t")} FROM reference_index ri JOIN resources t ON t.tenant = ri.tenant AND t.type = ri.ref_type AND t.id = ri.ref_id AND ")
+           .Append(_expressions.Current("t"))
+           .Append($" WHERE ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType)
+           .Append(" AND ri.param = ").AppendParam(include.ReferenceCode);
+        if (include.TargetType is not null)
+        {
+            sql.Append(" AND ri.ref_type = ").AppendParam(include.TargetType);
+        }
+        sql.Append(" AND ").Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]));
+        return sql.Build();
+    }
+
+    /// <summary>Resources of <c>include.SourceType</c> whose reference parameter points at one of <paramref name="targets"/>.</summary>
+    public SqlStatement RevInclude(string tenant, IncludeDescriptor include, IReadOnlyCollection<(string Type, string Id)> targets)
+    {
+        ArgumentNullException.ThrowIfNull(include);
+        ArgumentNullException.ThrowIfNull(targets);
+        var sql = new SqlBuilder(_dialect);
+        var tenantParam = sql.Param(tenant);
+        sql.Append($"SELECT DISTINCT {Prefixed("s")} FROM reference_index ri JOIN resources s ON s.resource_key = ri.resource_key AND ")
+           .Append(_expressions.Current("s"))
+           .Append($" WHERE ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType)
+           .Append(" AND ri.param = ").AppendParam(include.ReferenceCode)
+           .Append(" AND (");
+        var first = true;
+        foreach (var (type, id) in targets)
+        {
+            if (include.TargetType is not null && include.TargetType != type)
+            {
+                continue;
+            }
+            sql.Append(first ? "" : " OR ").Append("(ri.ref_type = ").AppendParam(type).Append(" AND ri.ref_id = ").AppendParam(id).Append(")");
+            first = false;
+        }
+        sql.Append(first ? "1 = 0)" : ")");
+        return sql.Build();
+    }
+
+    private void Where(SqlBuilder sql, string tenant, SearchQuery query, DateTimeOffset now)
+    {
+        var tenantParam = sql.Param(tenant);
+        sql.Append($"r.tenant = {tenantParam}");
+        if (query.ResourceType is not null)
+        {
+            sql.Append(" AND r.type = ").AppendParam(query.ResourceType);
+        }
+        sql.Append(" AND ").Append(_expressions.Current("r"));
+        if (query.Filter is not null)
+        {
+            sql.Append(" AND ");
+            var aliases = 0;
+            var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+            _expressions.Write(sql, filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
+        }
+    }
+
+    private static string Prefixed(string alias) =>
+        string.Join(", ", ResourceColumns.Split(", ").Select(c => alias + "." + c));
+
+    /// <summary>The distinct (type, id) pairs of a page, for rev-includes.</summary>
+    internal static ImmutableArray<(string, string)> Targets(IEnumerable<StoredResource> resources) =>
+        [.. resources.Select(r => (r.Type, r.Id)).Distinct()];
+}

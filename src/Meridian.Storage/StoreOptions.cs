@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+
+namespace Meridian.Storage;
+
+/// <summary>Settings shared by every provider.</summary>
+public sealed record StoreOptions
+{
+    /// <summary>Clock for <c>lastUpdated</c>; tests pin it.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public ImmutableArray<ITransactionContributor> Contributors { get; init; } = [];
+
+    /// <summary>How often a transaction that lost a race with a concurrent writer is re-run
+    /// (PostgreSQL unique/serialisation/deadlock errors) before <see cref="StoreFailureKind.Conflict"/>.</summary>
+    public int MaxConflictRetries { get; init; } = 32;
+
+    /// <summary>Upper bound on search and history page sizes.</summary>
+    public int MaxPageSize { get; init; } = 1000;
+
+    public static StoreOptions Default { get; } = new();
+}

@@ -1,0 +1,28 @@
+namespace Meridian.Storage;
+
+/// <summary>
+/// One write inside <see cref="IFhirStore.TransactAsync"/>. Conditional create/update/delete
+/// are a search followed by one of these at a higher layer: the store stays narrow.
+/// </summary>
+public abstract record WriteOperation(string Type);
+
+/// <summary>Create with a server-assigned id (<paramref name="Id"/> null) or a client id
+/// (fails with <see cref="StoreFailureKind.AlreadyExists"/> if the resource exists and is not deleted).</summary>
+public sealed record CreateOperation(string Type, ResourceContent Content, string? Id = null) : WriteOperation(Type);
+
+/// <summary>
+/// Update (or create, when <see cref="AllowCreate"/> and the id is new). <see cref="IfMatch"/>
+/// is the version the caller last saw; a different current version fails with
+/// <see cref="StoreFailureKind.PreconditionFailed"/>. An update whose JSON bytes equal those the
+/// current version was written from is <see cref="WriteOutcome.NoChange"/> (no new version, no
+/// change row), so re-delivered messages with deterministic ids are idempotent.
+/// </summary>
+public sealed record UpdateOperation(string Type, string Id, ResourceContent Content, long? IfMatch = null) : WriteOperation(Type)
+{
+    public bool AllowCreate { get; init; } = true;
+}
+
+/// <summary>Delete: writes a deleted version (history keeps every earlier one). Deleting a
+/// missing or already deleted resource changes nothing and succeeds (FHIR allows 200/204 there),
+/// unless <see cref="IfMatch"/> is given.</summary>
+public sealed record DeleteOperation(string Type, string Id, long? IfMatch = null) : WriteOperation(Type);
