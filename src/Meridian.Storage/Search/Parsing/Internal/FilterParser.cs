@@ -219,7 +219,7 @@ internal sealed class FilterParser(ParameterCatalog catalog, SearchParserOptions
         {
             return Fail(IssueType.Invalid, $"'{code}' is a {TypeName(parameter.Type)} parameter; only reference parameters can be chained");
         }
-        string target;
+        string? target;
         if (modifier is not null)
         {
             if (!Spec.IsResourceType(modifier) || !TextValueParsers.IsTarget(parameter.Target, modifier))
@@ -235,33 +235,42 @@ internal sealed class FilterParser(ParameterCatalog catalog, SearchParserOptions
             {
                 return Fail(inferred.IssueCode, inferred.Error!);
             }
-            target = inferred.Value!;
+            target = inferred.Value;
         }
-        var inner = Parse(SearchScope.Of(target), rest, value);
+        var inner = Parse(target is null ? new SearchScope(null, []) : SearchScope.Of(target), rest, value);
         return inner.IsOk ? Ok(new ChainedExpression(code, target, inner.Value!)) : inner;
     }
 
-    private Parsed<string> InferChainTarget(SearchParameterDefinition parameter, string rest)
+    /// <summary>
+    /// The target type of an untyped chain step. Null (any type) when the next step means the
+    /// same on every resource (<c>_id</c>, <c>_lastUpdated</c>, <c>_tag</c>, <c>_has</c>…), so
+    /// <c>subject._id=1</c> needs no type.
+    /// </summary>
+    private Parsed<string?> InferChainTarget(SearchParameterDefinition parameter, string rest)
     {
         if (parameter.Target.Length == 1)
         {
-            return Parsed<string>.Ok(parameter.Target[0]);
+            return Parsed<string?>.Ok(parameter.Target[0]);
         }
         var end = rest.IndexOfAny([':', '.']);
         var next = end < 0 ? rest : rest[..end];
+        if (next is "_id" or "_lastUpdated" or "_has" || catalog.Resolve(new SearchScope(null, []), next).IsOk)
+        {
+            return Parsed<string?>.Ok(null);
+        }
         List<string> candidates = [];
         foreach (var t in parameter.Target)
         {
-            if (Spec.IsResourceType(t) && (next is "_id" or "_lastUpdated" or "_has" || Spec.FindSearchParameter(t, next) is not null))
+            if (Spec.IsResourceType(t) && Spec.FindSearchParameter(t, next) is not null)
             {
                 candidates.Add(t);
             }
         }
         return candidates.Count switch
         {
-            1 => Parsed<string>.Ok(candidates[0]),
-            0 => Parsed<string>.Fail($"none of the types '{parameter.Code}' can refer to ({string.Join(", ", parameter.Target)}) has a search parameter '{next}'"),
-            _ => Parsed<string>.Fail($"chain '{parameter.Code}.{next}' is ambiguous: {string.Join(", ", candidates)} all define '{next}'; name the type, e.g. '{parameter.Code}:{candidates[0]}.{rest}'"),
+            1 => Parsed<string?>.Ok(candidates[0]),
+            0 => Parsed<string?>.Fail($"none of the types '{parameter.Code}' can refer to ({string.Join(", ", parameter.Target)}) has a search parameter '{next}'", IssueType.NotFound),
+            _ => Parsed<string?>.Fail($"chain '{parameter.Code}.{next}' is ambiguous: {string.Join(", ", candidates)} all define '{next}'; name the type, e.g. '{parameter.Code}:{candidates[0]}.{rest}'"),
         };
     }
 
