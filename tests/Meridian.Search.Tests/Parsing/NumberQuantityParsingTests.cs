@@ -36,8 +36,23 @@ public class NumberQuantityParsingTests
         Assert.Equal(new QuantityPredicate(SearchPrefix.Ap, 5.4m, 5.35m, 5.45m, null, null), Predicate("Observation", "value-quantity=ap5.4"));
 
     [Fact]
-    public void Quantity_with_code_only_matches_code_or_unit() =>
-        Assert.Equal(new QuantityPredicate(SearchPrefix.Eq, 5.4m, 5.35m, 5.45m, null, "mg"), Predicate("Observation", "value-quantity=5.4||mg"));
+    public void Quantity_with_code_only_is_read_as_ucum_when_it_converts() =>
+        // The store's shared factory (Predicates.Quantity) treats an absent system as UCUM.
+        Assert.Equal(new QuantityPredicate(SearchPrefix.Eq, 5.4m, 5.35m, 5.45m, null, "mg")
+        {
+            CanonicalValue = 0.0054m,
+            CanonicalLow = 0.00535m,
+            CanonicalHigh = 0.00545m,
+            CanonicalUnit = "g",
+        }, Predicate("Observation", "value-quantity=5.4||mg"));
+
+    [Fact]
+    public void Quantity_with_a_non_ucum_code_only_stays_as_written() =>
+        Assert.Equal(new QuantityPredicate(SearchPrefix.Eq, 5.4m, 5.35m, 5.45m, null, "tablets"), Predicate("Observation", "value-quantity=5.4||tablets"));
+
+    [Fact]
+    public void Parser_and_shared_factory_agree() =>
+        Assert.Equal(Predicates.Quantity(SearchPrefix.Ge, 37.5m, Ucum, "Cel"), Predicate("Observation", $"value-quantity=ge37.5|{Ucum}|Cel"));
 
     [Fact]
     public void Ucum_quantity_gets_canonical_bounds() =>

@@ -6,13 +6,12 @@ namespace Meridian.Storage.Search.Parsing.Internal;
 
 /// <summary>
 /// Date, number and quantity values: <c>[prefix]value</c>, read with the same rules the indexer
-/// uses (<see cref="FhirDates"/>, <see cref="FhirDecimals"/>), so a search value and an indexed
-/// value of the same text denote the same range.
+/// uses (<see cref="FhirDates"/>, <see cref="FhirDecimals"/>) and the store's
+/// <see cref="Predicates"/> factory, so a search value and an indexed value of the same text
+/// denote the same range.
 /// </summary>
 internal static class ScalarValueParsers
 {
-    public const string UcumSystem = "http://unitsofmeasure.org";
-
     public static Parsed<ValuePredicate> Date(string escaped)
     {
         var value = EscapedValue.Unescape(escaped);
@@ -36,8 +35,7 @@ internal static class ScalarValueParsers
         {
             return Parsed<ValuePredicate>.Fail($"'{rest}' is not a valid number");
         }
-        var (low, high) = FhirDecimals.ImpliedRange(number);
-        return Parsed<ValuePredicate>.Ok(new NumberPredicate(prefix, number, low, high));
+        return Parsed<ValuePredicate>.Ok(Predicates.Number(prefix, number));
     }
 
     /// <summary><c>[prefix]number[|system|code]</c>; an empty system or code means "any".</summary>
@@ -59,17 +57,8 @@ internal static class ScalarValueParsers
         }
         var system = parts.Count == 3 ? NullIfEmpty(EscapedValue.Unescape(parts[1])) : null;
         var code = parts.Count == 3 ? NullIfEmpty(EscapedValue.Unescape(parts[2])) : null;
-        var (low, high) = FhirDecimals.ImpliedRange(value);
-        var predicate = new QuantityPredicate(prefix, value, low, high, system, code);
-        // Only a unit the caller says is UCUM is canonicalised: with no system, "m" may be anything.
-        if (system == UcumSystem && code is not null
-            && UcumService.Default.TryCanonicalize(value, code, out var cValue, out var cUnit)
-            && UcumService.Default.TryCanonicalize(low, code, out var cLow, out _)
-            && UcumService.Default.TryCanonicalize(high, code, out var cHigh, out _))
-        {
-            predicate = predicate with { CanonicalValue = cValue, CanonicalLow = cLow, CanonicalHigh = cHigh, CanonicalUnit = cUnit };
-        }
-        return Parsed<ValuePredicate>.Ok(predicate);
+        // The shared factory adds the UCUM-canonical form (the store compares across units with it).
+        return Parsed<ValuePredicate>.Ok(Predicates.Quantity(prefix, value, system, code));
     }
 
     /// <summary><c>latitude|longitude[|distance[|units]]</c>; units are UCUM (default km).</summary>
