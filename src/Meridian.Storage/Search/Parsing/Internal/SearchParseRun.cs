@@ -46,25 +46,30 @@ internal sealed class SearchParseRun(SearchQueryParser parser, FilterParser filt
         return Build(resourceType);
     }
 
-    /// <summary>The <c>_type</c> list comes first: it decides which parameters the others may name.</summary>
+    /// <summary>
+    /// The <c>_type</c> list comes first: it decides which parameters the others may name.
+    /// Repeated <c>_type</c> pairs are ANDed like any parameter, so their lists intersect.
+    /// </summary>
     private ImmutableArray<string> ReadTypes(IReadOnlyList<QueryParameter> parameters)
     {
-        var types = ImmutableArray.CreateBuilder<string>();
+        List<string>? types = null;
         foreach (var pair in parameters)
         {
             if (pair.Name != "_type")
             {
                 continue;
             }
-            foreach (var t in pair.Value.Split(','))
+            var listed = pair.Value.Split(',').Where(parser.Spec.IsResourceType).ToList();
+            if (types is null)
             {
-                if (parser.Spec.IsResourceType(t) && !types.Contains(t))
-                {
-                    types.Add(t);
-                }
+                types = listed;
+            }
+            else
+            {
+                types.RemoveAll(t => !listed.Contains(t));
             }
         }
-        return types.ToImmutable();
+        return types is null ? [] : [.. types.Distinct()];
     }
 
     private void Handle(string? resourceType, SearchScope scope, QueryParameter pair)
