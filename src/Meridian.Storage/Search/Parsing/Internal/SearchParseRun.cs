@@ -59,7 +59,11 @@ internal sealed class SearchParseRun(SearchQueryParser parser, FilterParser filt
             {
                 continue;
             }
-            var listed = pair.Value.Split(',').Where(parser.Spec.IsResourceType).ToList();
+            var listed = pair.Value.Split(',').ToList();
+            if (!listed.TrueForAll(parser.Spec.IsResourceType))
+            {
+                continue; // rejected as a whole by HandleType, so it must not scope the others either
+            }
             if (types is null)
             {
                 types = listed;
