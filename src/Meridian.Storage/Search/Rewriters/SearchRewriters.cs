@@ -7,7 +7,8 @@ public static class SearchRewriters
 {
     /// <summary>
     /// Flatten first (the others expect flat AND/OR), merge id/type lists, drop duplicate and
-    /// redundant conditions, narrow a one-type system search, and flatten what that left behind.
+    /// redundant conditions, narrow a one-type system search, flatten what that left behind, and
+    /// drop repeated include descriptors.
     /// </summary>
     public static ImmutableArray<ISearchQueryRewriter> Default { get; } =
     [
@@ -17,6 +18,7 @@ public static class SearchRewriters
         RedundantPresenceRewriter.Instance,
         TypeRestrictionRewriter.Instance,
         FlattenRewriter.Instance,
+        IncludeDeduplicateRewriter.Instance,
     ];
 
     /// <summary>No rewriting: the tree exactly as parsed (for tests and diagnostics).</summary>
