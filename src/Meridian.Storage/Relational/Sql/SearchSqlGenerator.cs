@@ -22,14 +22,24 @@ public sealed class SearchSqlGenerator
         _expressions = new ExpressionSql(dialect);
     }
 
-    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now)
+    /// <summary>
+    /// One page. Without sort keys the order is the surrogate key and the page continues after
+    /// <paramref name="afterKey"/> (keyset: resources created meanwhile sort last, so pages never
+    /// shift); with sort keys it is an offset into the total order (sort keys, then key).
+    /// </summary>
+    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new SqlBuilder(_dialect);
         sql.Append("SELECT ").Append(Prefixed("r")).Append(" FROM resources r WHERE ");
         Where(sql, tenant, query, now);
+        if (afterKey is { } after && query.Sort.IsDefaultOrEmpty)
+        {
+            sql.Append(" AND r.resource_key > ").AppendParam(after);
+            offset = 0;
+        }
         sql.Append(" ORDER BY ");
-        foreach (var key in query.Sort)
+        foreach (var key in query.Sort.IsDefault ? [] : query.Sort)
         {
             var dir = key.Descending ? " DESC" : " ASC";
             var nulls = " NULLS LAST";
