@@ -92,4 +92,16 @@ public class ParsedSearchTests(SqliteSearchFixture fixture) : IClassFixture<Sqli
         Assert.Equal(3, result.Total);
         Assert.NotNull(result.NextCursor);
     }
+
+    [Theory]
+    [InlineData("Observation", "", "o1,o3")]
+    [InlineData("Observation", "code=29463-7", "o3")]
+    [InlineData("Patient", "", "p1")]
+    public async Task Compartment_search(string type, string query, string expected)
+    {
+        var parsed = SearchQueryParser.R4.Parse(type, Pairs(query), SearchHandling.Strict, new SearchCompartment("Patient", "p1"));
+        Assert.False(parsed.HasErrors, string.Join("\n", parsed.Issues));
+        var result = await fixture.Store.SearchAsync(SqliteSearchFixture.Tenant, parsed.Query);
+        Assert.Equal(expected, string.Join(",", result.Matches.Select(m => m.Id).Order(StringComparer.Ordinal)));
+    }
 }
