@@ -14,6 +14,8 @@ public abstract partial class RelationalFhirStore
     public async Task<HistoryPage> HistoryAsync(string tenant, HistoryQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.history");
+        activity?.SetTag("meridian.tenant", tenant);
         var count = Math.Clamp(query.Count, 1, Options.MaxPageSize);
         var sql = new SqlBuilder(Dialect);
         var tenantParam = sql.Param(tenant);
@@ -76,6 +78,9 @@ public abstract partial class RelationalFhirStore
     public async Task<SearchResult> SearchAsync(string tenant, SearchQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.search");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.type", query.ResourceType);
         var count = Math.Clamp(query.Count, 0, Options.MaxPageSize);
         var (offset, afterKey) = ParseSearchCursor(query.Cursor);
         var now = Options.Clock.GetUtcNow();

@@ -20,6 +20,9 @@ public abstract partial class RelationalFhirStore
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(operations);
         options ??= new TransactOptions();
+        using var activity = StoreTelemetry.Source.StartActivity("store.transact");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.operations", operations.Count);
         for (var attempt = 0; ; attempt++)
         {
             await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
@@ -30,18 +33,22 @@ public abstract partial class RelationalFhirStore
                 if (state == Attempt.Done && result!.Succeeded)
                 {
                     await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    StoreTelemetry.VersionsWritten.Add(result.Results.Count(r => r.Outcome != WriteOutcome.NoChange));
                     return result;
                 }
                 await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 if (state == Attempt.Done)
                 {
-                    return result!;
+                    StoreTelemetry.FailedTransactions.Add(1, new KeyValuePair<string, object?>("kind", result!.Failure!.Kind.ToString()));
+                    activity?.SetTag("meridian.failure", result.Failure.Kind.ToString());
+                    return result;
                 }
             }
             catch (DbException ex) when (IsTransientConflict(ex))
             {
                 await TryRollbackAsync(tx).ConfigureAwait(false);
             }
+            StoreTelemetry.ConflictRetries.Add(1);
             if (attempt >= Options.MaxConflictRetries)
             {
                 return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
@@ -198,14 +205,11 @@ public abstract partial class RelationalFhirStore
         var demoted = 0;
         for (var start = 0; start < keys.Count; start += chunk)
         {
+            var slice = keys.GetRange(start, Math.Min(chunk, keys.Count - start));
             var sql = new SqlBuilder(Dialect);
             var tenantParam = sql.Param(tenant);
-            var list = new StringBuilder();
-            for (var i = start; i < Math.Min(start + chunk, keys.Count); i++)
-            {
-                list.Append(i > start ? ", " : "").Append(sql.Param(keys[i]));
-            }
-            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND resource_key IN ({list})");
+            var inKeys = Dialect.InKeys(sql, "resource_key", slice);
+            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND {inKeys}");
             await using (var cmd = CreateCommand(c, tx, sql.Build()))
             {
                 demoted += await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -214,7 +218,7 @@ public abstract partial class RelationalFhirStore
             var delete = new StringBuilder();
             foreach (var table in IndexTables.All)
             {
-                delete.Append($"DELETE FROM {table.Name} WHERE resource_key IN ({list});\n");
+                delete.Append($"DELETE FROM {table.Name} WHERE {inKeys};\n");
             }
             var statement = sql.Build() with { Text = delete.ToString() };
             await using (var cmd = CreateCommand(c, tx, statement))

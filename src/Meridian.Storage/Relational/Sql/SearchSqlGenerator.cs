@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Meridian.Storage.Search;
+using Meridian.Storage.Search.Rewriters;
 
 namespace Meridian.Storage.Relational.Sql;
 
@@ -88,14 +89,7 @@ public sealed class SearchSqlGenerator
         {
             sql.Append(" AND ri.ref_type = ").AppendParam(include.TargetType);
         }
-        sql.Append(" AND ri.resource_key IN (");
-        var first = true;
-        foreach (var key in sourceKeys)
-        {
-            sql.Append(first ? "" : ", ").AppendParam(key);
-            first = false;
-        }
-        sql.Append(")");
+        sql.Append(" AND ").Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]));
         return sql.Build();
     }
 
@@ -138,7 +132,8 @@ public sealed class SearchSqlGenerator
         {
             sql.Append(" AND ");
             var aliases = 0;
-            _expressions.Write(sql, query.Filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
+            var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+            _expressions.Write(sql, filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
         }
     }
 
