@@ -12,12 +12,12 @@ public static class SearchRewriters
     /// </summary>
     public static ImmutableArray<ISearchQueryRewriter> Default { get; } =
     [
-        FlattenRewriter.Instance,
-        IdAndTypeMergeRewriter.Instance,
-        DeduplicateRewriter.Instance,
-        RedundantPresenceRewriter.Instance,
+        new FilterRewriterStep(FlatteningRewriter.Instance),
+        new FilterRewriterStep(IdAndTypeMergeRewriter.Instance),
+        new FilterRewriterStep(DeduplicateRewriter.Instance),
+        new FilterRewriterStep(RedundantPresenceRewriter.Instance),
         TypeRestrictionRewriter.Instance,
-        FlattenRewriter.Instance,
+        new FilterRewriterStep(FlatteningRewriter.Instance),
         IncludeDeduplicateRewriter.Instance,
     ];
 
