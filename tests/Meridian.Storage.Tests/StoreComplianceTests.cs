@@ -389,6 +389,24 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         Assert.Equal("b777", Assert.Single(one.Matches).Id);
     }
 
+    [Fact]
+    public async Task Updating_with_identical_content_makes_no_new_version()
+    {
+        var start = await LastSequenceAsync();
+        var content = Examples.Patient("Same", "s1");
+        await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", content)]);
+        var again = await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", content), new UpdateOperation("Patient", "other", content)]);
+        Assert.True(again.Succeeded, again.Failure?.Message);
+        Assert.Equal(WriteOutcome.NoChange, again.Results[0].Outcome);
+        Assert.Equal(1, again.Results[0].Resource!.VersionId);
+        Assert.Equal("Same", Family(again.Results[0].Resource!));
+        Assert.Equal(WriteOutcome.Created, again.Results[1].Outcome);
+        var changed = await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", Examples.Patient("Different", "s1"))]);
+        Assert.Equal(2, changed.Results[0].Resource!.VersionId);
+        var changes = (await Store.ReadChangesAsync(start, 10_000)).Where(c => c.Tenant == Tenant).ToArray();
+        Assert.Equal(3, changes.Length);
+    }
+
     private async Task<long> LastSequenceAsync()
     {
         long last = 0;

@@ -8,7 +8,7 @@ namespace Meridian.Storage.Relational;
 
 public abstract partial class RelationalFhirStore
 {
-    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json"]);
+    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json", "content_hash"]);
     private static readonly TableDefinition s_changes = new("changes", ["tenant", "type", "id", "version", "op", "at", "trace_id"]);
 
     private readonly ConcurrentDictionary<(string Table, int Rows), string> _insertSql = new();
@@ -88,6 +88,10 @@ public abstract partial class RelationalFhirStore
                 return (Attempt.Done, TransactResult.Failed(failure));
             }
         }
+        if (planner.Plan.Unchanged.Count > 0)
+        {
+            await FillUnchangedAsync(c, tx, tenant, planner.Plan, ct).ConfigureAwait(false);
+        }
         var results = planner.Plan.Results.ToImmutableArray();
         if (!Options.Contributors.IsDefaultOrEmpty)
         {
@@ -120,6 +124,27 @@ public abstract partial class RelationalFhirStore
         return (Attempt.Done, TransactResult.Committed(results));
     }
 
+    /// <summary>No-op updates return the current version as stored: one read for all of them.</summary>
+    private async Task FillUnchangedAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, CancellationToken ct)
+    {
+        var sql = new SqlBuilder(Dialect);
+        var tenantParam = sql.Param(tenant);
+        var keys = plan.Unchanged.Select(u => u.Key).ToList();
+        sql.Append($"SELECT {Sql.SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND ")
+           .Append(Dialect.InKeys(sql, "resource_key", keys));
+        var rowKeys = new List<long>();
+        var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, rowKeys).ConfigureAwait(false);
+        var byKey = new Dictionary<long, StoredResource>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            byKey[rowKeys[i]] = rows[i];
+        }
+        foreach (var (position, key) in plan.Unchanged)
+        {
+            plan.Results[position] = plan.Results[position] with { Resource = byKey.GetValueOrDefault(key) };
+        }
+    }
+
     /// <summary>Current versions of the named resources, read in chunks of one statement each.</summary>
     private async Task ReadHeadsAsync(DbConnection c, DbTransaction tx, string tenant, ImmutableArray<(string Type, string Id)> lookups, Dictionary<(string, string), Head> heads, CancellationToken ct)
     {
@@ -127,7 +152,7 @@ public abstract partial class RelationalFhirStore
         for (var start = 0; start < lookups.Length; start += chunk)
         {
             var sql = new SqlBuilder(Dialect);
-            sql.Append("SELECT type, id, version, deleted, resource_key FROM resources WHERE tenant = ").AppendParam(tenant)
+            sql.Append("SELECT type, id, version, deleted, resource_key, content_hash FROM resources WHERE tenant = ").AppendParam(tenant)
                .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
             var end = Math.Min(start + chunk, lookups.Length);
             for (var i = start; i < end; i++)
@@ -139,7 +164,8 @@ public abstract partial class RelationalFhirStore
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                heads[(reader.GetString(0), reader.GetString(1))] = new Head(reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3));
+                heads[(reader.GetString(0), reader.GetString(1))] = new Head(
+                    reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5));
             }
         }
     }
@@ -173,7 +199,7 @@ public abstract partial class RelationalFhirStore
         }
         foreach (var row in plan.Rows)
         {
-            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json]);
+            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash]);
             changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent && !row.Deleted)
             {
