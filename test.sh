@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Meridian's whole test suite and ends with one line: "tests: N passed, N failed".
-# Installs what the suite needs first (today: the .NET packages; later issues add the
-# PostgreSQL and RabbitMQ servers, which this script installs from Debian and starts on
-# 127.0.0.1 for the run).
+# Installs what the suite needs first: the .NET packages, and a PostgreSQL server from Debian
+# (apt-get, when missing), started as a throwaway cluster on 127.0.0.1 for the run and removed
+# after it.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
