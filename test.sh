@@ -24,6 +24,15 @@ if ! dotnet build Meridian.slnx -c Release --no-restore -nologo -v quiet; then
   echo "tests: 0 passed, 1 failed"; exit 1
 fi
 
+# PostgreSQL for the storage compliance suite: a throwaway cluster on 127.0.0.1 (installed from
+# Debian if missing), removed on exit. Without it the PostgreSQL tests fail rather than skip.
+if pg_env=$("$root/scripts/pg-test-cluster.sh" start); then
+  eval "$pg_env"
+  trap '"$root/scripts/pg-test-cluster.sh" stop "$MERIDIAN_PG_DIR" >/dev/null 2>&1 || true' EXIT
+else
+  echo "test.sh: could not start PostgreSQL; the PostgreSQL store tests will fail" >&2
+fi
+
 dotnet test Meridian.slnx -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
 status=$?

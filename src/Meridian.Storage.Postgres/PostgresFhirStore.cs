@@ -1,0 +1,142 @@
+using System.Data;
+using System.Data.Common;
+using Meridian.Storage.Relational;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Meridian.Storage.Postgres;
+
+/// <summary>
+/// The production store on PostgreSQL through one <see cref="NpgsqlDataSource"/> (pooled
+/// connections, many concurrent writers). Writers run at READ COMMITTED; lost updates are
+/// prevented by the unique "one current version" index and the primary key, and a writer that
+/// loses such a race re-runs its whole transaction (base class). Large index row sets go
+/// through binary COPY.
+/// </summary>
+public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
+{
+    /// <summary>Advisory lock ids (arbitrary, stable): migrations, and change-feed ordering.</summary>
+    private const long MigrationLock = 0x4D65_7269_6469_0001;
+    private const long ChangeFeedLock = 0x4D65_7269_6469_0002;
+    private const int CopyThreshold = 64;
+
+    private static readonly IReadOnlyList<Migration> s_migrations =
+        MigrationRunner.Load(typeof(PostgresFhirStore).Assembly, "Meridian.Storage.Postgres.Migrations.");
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+
+    public PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options = null)
+        : this(dataSource, options, ownsDataSource: false)
+    {
+    }
+
+    private PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options, bool ownsDataSource)
+        : base(PostgresDialect.Instance, options)
+    {
+        _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        _ownsDataSource = ownsDataSource;
+    }
+
+    /// <summary>A store owning a data source built from <paramref name="connectionString"/>.</summary>
+    public static PostgresFhirStore Create(string connectionString, StoreOptions? options = null) =>
+        new(NpgsqlDataSource.Create(connectionString), options, ownsDataSource: true);
+
+    protected override IReadOnlyList<Migration> Migrations => s_migrations;
+
+    protected override async ValueTask<ConnectionLease> AcquireWriterAsync(CancellationToken ct)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return new ConnectionLease(connection, connection.DisposeAsync);
+    }
+
+    protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken ct) =>
+        await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+
+    protected override async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken ct) =>
+        await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+
+    protected override async Task<long[]> AllocateKeysAsync(DbConnection connection, DbTransaction tx, int count, CancellationToken ct)
+    {
+        if (count == 0)
+        {
+            return [];
+        }
+        await using var cmd = new NpgsqlCommand("SELECT nextval('resource_keys') FROM generate_series(1, $1)", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = count, NpgsqlDbType = NpgsqlDbType.Integer });
+        var keys = new long[count];
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var i = 0;
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            keys[i++] = reader.GetInt64(0);
+        }
+        return keys;
+    }
+
+    protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
+        AdvisoryLockAsync(connection, tx, MigrationLock, ct);
+
+    /// <summary>
+    /// Identity values are handed out at insert time, not commit time: without this, a reader
+    /// could see sequence 11 committed while 10 is still in flight and skip 10 for ever. Taking
+    /// one transaction-scoped lock right before the change insert (the last statement before
+    /// commit) makes sequence order equal commit order; the lock is held only for the commit.
+    /// </summary>
+    protected override Task BeforeChangeFeedAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
+        AdvisoryLockAsync(connection, tx, ChangeFeedLock, ct);
+
+    private static async Task AdvisoryLockAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>unique_violation (a concurrent writer created the same version or current row),
+    /// serialization_failure, deadlock_detected.</summary>
+    protected override bool IsTransientConflict(DbException exception) =>
+        exception is PostgresException { SqlState: "23505" or "40001" or "40P01" };
+
+    /// <summary>Binary COPY for larger row sets (one stream, no SQL parsing or parameter limits);
+    /// small sets use the shared multi-row INSERT. The change feed keeps INSERT (smallint op).</summary>
+    protected override async Task InsertRowsAsync(DbConnection connection, DbTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count < CopyThreshold || table.Name == "changes")
+        {
+            await base.InsertRowsAsync(connection, tx, table, rows, ct).ConfigureAwait(false);
+            return;
+        }
+        var copy = $"COPY {table.Name} ({string.Join(", ", table.Columns)}) FROM STDIN (FORMAT BINARY)";
+        await using var importer = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(copy, ct).ConfigureAwait(false);
+        foreach (var row in rows)
+        {
+            await importer.StartRowAsync(ct).ConfigureAwait(false);
+            foreach (var value in row)
+            {
+                await (value switch
+                {
+                    null => importer.WriteNullAsync(ct),
+                    string s => importer.WriteAsync(s, NpgsqlDbType.Text, ct),
+                    long l => importer.WriteAsync(l, NpgsqlDbType.Bigint, ct),
+                    int n => importer.WriteAsync(n, NpgsqlDbType.Integer, ct),
+                    decimal d => importer.WriteAsync(d, NpgsqlDbType.Numeric, ct),
+                    bool b => importer.WriteAsync(b, NpgsqlDbType.Boolean, ct),
+                    byte[] bytes => importer.WriteAsync(bytes, NpgsqlDbType.Bytea, ct),
+                    _ => throw new InvalidOperationException($"no COPY mapping for {value.GetType()}"),
+                }).ConfigureAwait(false);
+            }
+        }
+        await importer.CompleteAsync(ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
