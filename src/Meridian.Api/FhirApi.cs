@@ -1,0 +1,38 @@
+using Meridian.Api.Internal;
+using Meridian.Fhir.Validation;
+using Meridian.Storage;
+
+namespace Meridian.Api;
+
+/// <summary>
+/// The FHIR R4 RESTful API over a store, as a function: <c>HandleAsync(request) → response</c>
+/// (after samply/blaze and medplum, the router knows nothing about HTTP frameworks). The
+/// ASP.NET host, HL7 v2 and device pipelines all enter here. Thread-safe; share one instance.
+/// </summary>
+public sealed class FhirApi
+{
+    /// <summary>The tenant of single-tenant deployments (<c>/fhir/...</c>).</summary>
+    public const string DefaultTenant = "default";
+
+    private readonly InteractionContext _ctx;
+    private readonly Lazy<byte[]> _capabilities;
+
+    public FhirApi(IFhirStore store, ISearchQueryParser? searchParser = null, FhirApiOptions? options = null, FhirValidator? validator = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _ctx = new InteractionContext(store, searchParser ?? BasicSearchQueryParser.R4, validator ?? FhirValidator.R4, options ?? FhirApiOptions.Default);
+        _capabilities = new Lazy<byte[]>(() => Interactions.CapabilitiesInteraction.Build(_ctx), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public FhirApiOptions Options => _ctx.Options;
+
+    public Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ContentNegotiation.Check(request) is { } refused)
+        {
+            return Task.FromResult(refused);
+        }
+        return Router.DispatchAsync(request, _ctx, _capabilities, cancellationToken);
+    }
+}

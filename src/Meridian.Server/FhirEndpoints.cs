@@ -1,0 +1,46 @@
+using Meridian.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Meridian.Server;
+
+/// <summary>
+/// The HTTP face of <see cref="FhirApi"/>: <c>/fhir/…</c> (tenant <c>default</c>) and
+/// <c>/t/{tenant}/fhir/…</c>. One static handler translates the HTTP request to a
+/// <see cref="FhirRequest"/> and the <see cref="FhirResponse"/> back; everything FHIR lives
+/// behind it, so audit (an endpoint filter) and auth can later wrap these groups.
+/// </summary>
+public static class FhirEndpoints
+{
+    private static readonly string[] s_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    public static IEndpointRouteBuilder MapFhir(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var single = app.MapGroup("/fhir");
+        single.MapMethods("/{**path}", s_methods, HandleDefaultAsync);
+        var tenants = app.MapGroup("/t/{tenant}/fhir");
+        tenants.MapMethods("/{**path}", s_methods, HandleTenantAsync);
+        return app;
+    }
+
+    private static Task<IResult> HandleDefaultAsync(HttpContext http, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
+        HandleAsync(http, FhirApi.DefaultTenant, "/fhir", path, api, options.Value, ct);
+
+    private static Task<IResult> HandleTenantAsync(HttpContext http, string tenant, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
+        HandleAsync(http, tenant, $"/t/{tenant}/fhir", path, api, options.Value, ct);
+
+    private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
+    {
+        var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return new FhirHttpResult(FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes."));
+        }
+        var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value);
+        var response = await api.HandleAsync(request, ct).ConfigureAwait(false);
+        return new FhirHttpResult(response);
+    }
+}
