@@ -48,7 +48,8 @@ internal static class TransactionProcessor
         {
             if (s.Entry.Method != "GET" && s.Type is not null && s.Id is not null && !s.Matched && !written.Add((s.Type, s.Id)))
             {
-                return Fail(s, FhirResponse.Error(400, IssueType.Invalid, $"{s.Type}/{s.Id} is written by more than one entry of the transaction."));
+                // 409: the entries conflict with each other (the spec forbids overlapping identities).
+                return Fail(s, FhirResponse.Error(409, "conflict", $"{s.Type}/{s.Id} is written by more than one entry of the transaction."));
             }
         }
 
