@@ -1,5 +1,3 @@
-using Meridian.Fhir.Model;
-
 namespace Meridian.Fhir.FhirPath;
 
 /// <summary>Math operators (+ - * / div mod &amp;), including string concatenation and date/time ± quantity.</summary>
@@ -94,18 +92,25 @@ internal static class Arithmetic
         {
             case "+":
             case "-":
-                if (!Units.TryAlign(x, y, out var vx, out var vy))
+                // The result is in the left operand's unit.
+                if (!Units.TryConvert(y, x.Unit, out var vy))
                 {
                     throw new FhirPathException($"Cannot {(op == "+" ? "add" : "subtract")} quantities in '{x.Unit}' and '{y.Unit}'");
                 }
-                // Express the result in the left operand's unit when the units differ.
-                var ratio = x.Value == 0 ? 1 : vx / x.Value;
-                var sum = op == "+" ? vx + vy : vx - vy;
-                return new FhirPathQuantity(x.Value == 0 || x.Unit == y.Unit ? (op == "+" ? x.Value + y.Value : x.Value - y.Value) : sum / ratio, x.Unit);
+                return new FhirPathQuantity(op == "+" ? x.Value + vy : x.Value - vy, x.Unit);
             case "*":
-                return new FhirPathQuantity(x.Value * y.Value, CombineUnits(x.Unit, y.Unit, '.'));
             case "/":
-                return y.Value == 0 ? null : new FhirPathQuantity(x.Value / y.Value, CombineUnits(x.Unit, y.Unit, '/'));
+                if (op == "/" && y.Value == 0)
+                {
+                    return null;
+                }
+                // A number times a quantity, or the same unit twice, keeps the written unit;
+                // different units combine in UCUM canonical units (cm × m → m2).
+                if (x.Unit != y.Unit && x.Unit != "1" && y.Unit != "1" && Units.TryCombine(x, y, op == "/", out var combined))
+                {
+                    return combined;
+                }
+                return new FhirPathQuantity(op == "*" ? x.Value * y.Value : x.Value / y.Value, CombineUnits(x.Unit, y.Unit, op == "*" ? '.' : '/'));
             default:
                 throw new FhirPathException($"Operator '{op}' cannot be applied to quantities");
         }
@@ -145,6 +150,4 @@ internal static class Arithmetic
             _ => throw new FhirPathException($"Unary '+' cannot be applied to {SystemValues.TypeNameOf(v)}"),
         };
     }
-
-    internal static bool IsNumber(object v) => v is long or decimal || v is FhirNode { Kind: ValueKind.Number };
 }

@@ -47,6 +47,44 @@ internal static class Collections
         return Items.From(result);
     }
 
+    /// <summary>Union of several operands. The common case of a single non-empty single-item
+    /// branch returns that branch's collection without copying.</summary>
+    public static IReadOnlyList<object> UnionAll(Scope s, Evaluator[] branches)
+    {
+        IReadOnlyList<object>? only = null;
+        List<object>? result = null;
+        for (var b = 0; b < branches.Length; b++)
+        {
+            var items = branches[b](s);
+            if (items.Count == 0)
+            {
+                continue;
+            }
+            if (only is null && result is null && items.Count == 1)
+            {
+                only = items;
+                continue;
+            }
+            if (result is null)
+            {
+                result = new List<object>(items.Count + 2);
+                if (only is not null)
+                {
+                    result.Add(only[0]);
+                    only = null;
+                }
+            }
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (!ContainsEqual(result, items[i]))
+                {
+                    result.Add(items[i]);
+                }
+            }
+        }
+        return result ?? only ?? Items.Empty;
+    }
+
     public static IReadOnlyList<object> Combine(IReadOnlyList<object> a, IReadOnlyList<object> b)
     {
         if (a.Count == 0) return b;
@@ -65,12 +103,12 @@ internal static class Filters
     {
         if (input.Count == 1)
         {
-            return TypeSystem.Is(input[0], type) ? input : Items.Empty;
+            return TypeSystem.Is(input[0], type, exactPrimitive: true) ? input : Items.Empty;
         }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
-            if (TypeSystem.Is(input[i], type))
+            if (TypeSystem.Is(input[i], type, exactPrimitive: true))
             {
                 (result ??= []).Add(input[i]);
             }

@@ -14,6 +14,13 @@ internal sealed class Compiler(FhirPathEngine engine)
                     IReadOnlyList<object> value = lit.Value is null ? Items.Empty : lit.Value is bool b ? Items.Bool(b) : [lit.Value];
                     return _ => value;
                 }
+            case MemberNode { Source: null } m when char.IsAsciiLetterUpper(m.Name[0]) && engine.Spec.FindType(m.Name) is not null:
+                {
+                    // FHIR element names are lower-case, so a leading type name is only a type
+                    // filter: no child scan (search expressions chain dozens of such branches).
+                    var name = m.Name;
+                    return s => Navigation.TypeStep(s.This, name);
+                }
             case MemberNode { Source: null } m:
                 {
                     var name = m.Name;
@@ -34,6 +41,8 @@ internal sealed class Compiler(FhirPathEngine engine)
                     var operand = Compile(u.Operand);
                     return u.Operator == "-" ? s => Arithmetic.Negate(operand(s)) : s => Arithmetic.Plus(operand(s));
                 }
+            case BinaryNode { Operator: "|" } union:
+                return CompileUnion(union);
             case BinaryNode bin:
                 return Operators.Compile(bin.Operator, Compile(bin.Left), Compile(bin.Right));
             case TypeOperatorNode t:
@@ -42,13 +51,36 @@ internal sealed class Compiler(FhirPathEngine engine)
                 return v.Name switch
                 {
                     "this" => s => s.This,
-                    "index" => s => [s.Index],
+                    "index" => s => Items.Integer(s.Index),
                     _ => s => s.Total ?? Items.Empty,
                 };
             case ConstantNode c:
                 return Constants.Compile(c.Name);
             default:
                 throw new FhirPathException($"Unsupported expression node {node.GetType().Name}", node.Position);
+        }
+    }
+
+    /// <summary>Flattens <c>a | b | c ...</c> into one n-ary union: one result list, not one per operator.</summary>
+    private Evaluator CompileUnion(BinaryNode union)
+    {
+        var operands = new List<AstNode>();
+        Flatten(union, operands);
+        var branches = new Evaluator[operands.Count];
+        for (var i = 0; i < branches.Length; i++) branches[i] = Compile(operands[i]);
+        return s => Collections.UnionAll(s, branches);
+
+        static void Flatten(AstNode n, List<AstNode> into)
+        {
+            if (n is BinaryNode { Operator: "|" } b)
+            {
+                Flatten(b.Left, into);
+                Flatten(b.Right, into);
+            }
+            else
+            {
+                into.Add(n);
+            }
         }
     }
 
@@ -67,8 +99,12 @@ internal sealed class Compiler(FhirPathEngine engine)
     private Evaluator CompileTypeOperator(TypeOperatorNode t)
     {
         CheckType(t.TypeName, t.Position);
-        var operand = Compile(t.Operand);
         var type = t.TypeName;
+        if (t.Operator == "is" && t.Operand is FunctionNode { Name: "resolve", Arguments.Length: 0 } resolve)
+        {
+            return CompileResolveIs(resolve, type);
+        }
+        var operand = Compile(t.Operand);
         if (t.Operator == "is")
         {
             return s =>
@@ -82,6 +118,31 @@ internal sealed class Compiler(FhirPathEngine engine)
         return s => Filters.OfType(operand(s), type);
     }
 
+    /// <summary><c>x.resolve() is T</c> without materialising placeholder resources.</summary>
+    private Evaluator CompileResolveIs(FunctionNode resolve, string type)
+    {
+        var source = resolve.Source is null ? null : Compile(resolve.Source);
+        var (ns, name) = TypeSystem.Split(type);
+        return s =>
+        {
+            var input = source is null ? s.This : source(s);
+            if (input.Count != 1)
+            {
+                // Zero or several references: the general path gives the spec's answer (empty or an error).
+                var resolved = Functions.FhirFunctions.ResolveAll(s, input);
+                var item = Items.Single(resolved, "is");
+                return item is null ? Items.Empty : Items.Bool(TypeSystem.Is(item, type));
+            }
+            var reference = Functions.FhirFunctions.ReferenceOf(input[0]);
+            var target = reference is null ? null : Functions.ReferenceResolver.ResolveType(s, input[0] as FhirNode, reference);
+            if (target is null)
+            {
+                return Items.Empty;
+            }
+            return Items.Bool(ns != "System" && (target.Name == name || target.IsA(name)));
+        };
+    }
+
     private void CheckType(string type, int position)
     {
         if (!TypeSystem.IsKnownType(type, engine.Spec))
@@ -92,6 +153,10 @@ internal sealed class Compiler(FhirPathEngine engine)
 
     private Evaluator CompileFunction(FunctionNode f)
     {
+        if (f.Name == "sort")
+        {
+            return CompileSort(f);
+        }
         if (!engine.Functions.TryGet(f.Name, out var def))
         {
             throw new FhirPathException($"Unknown function '{f.Name}'", f.Position);
@@ -124,6 +189,24 @@ internal sealed class Compiler(FhirPathEngine engine)
         }
         var source = Compile(f.Source);
         return s => impl(s, source(s), args);
+    }
+
+    private Evaluator CompileSort(FunctionNode f)
+    {
+        var keys = new Evaluator[f.Arguments.Length];
+        var descending = new bool[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var arg = f.Arguments[i];
+            if (arg is UnaryNode { Operator: "-" } u)
+            {
+                descending[i] = true;
+                arg = u.Operand;
+            }
+            keys[i] = Compile(arg);
+        }
+        var source = f.Source is null ? null : Compile(f.Source);
+        return s => Functions.SortFunction.Sort(s, source is null ? s.This : source(s), keys, descending);
     }
 
     /// <summary>Reads a type name written as a function argument (is(FHIR.Patient)).</summary>

@@ -17,6 +17,23 @@ internal sealed class FunctionTable
 
     public static FunctionTable Default { get; } = CreateDefault();
 
+    /// <summary>The default table plus host functions (which may replace built-ins of the same name).</summary>
+    public FunctionTable With(IEnumerable<FhirPathFunction> functions)
+    {
+        var all = new Dictionary<string, FunctionDefinition>(_functions, StringComparer.Ordinal);
+        foreach (var f in functions)
+        {
+            var body = f.Body;
+            all[f.Name] = new FunctionDefinition(f.Name, f.MinArgs, f.MaxArgs, (s, input, args) =>
+            {
+                var values = new IReadOnlyList<object>[args.Length];
+                for (var i = 0; i < args.Length; i++) values[i] = args[i](s);
+                return body(input, values, s.Context);
+            });
+        }
+        return new FunctionTable(all);
+    }
+
     public bool TryGet(string name, out FunctionDefinition definition) => _functions.TryGetValue(name, out definition!);
 
     public IEnumerable<string> Names => _functions.Keys;
@@ -32,6 +49,7 @@ internal sealed class FunctionTable
         MathFunctions.Register(b);
         UtilityFunctions.Register(b);
         FhirFunctions.Register(b);
+        BoundaryFunctions.Register(b);
         return b.Build();
     }
 

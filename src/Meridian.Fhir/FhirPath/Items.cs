@@ -1,5 +1,3 @@
-using Meridian.Fhir.Model;
-
 namespace Meridian.Fhir.FhirPath;
 
 /// <summary>Collection helpers shared by operators and functions; boxed booleans are cached.</summary>
@@ -11,7 +9,20 @@ internal static class Items
     public static readonly IReadOnlyList<object> True = [BoxedTrue];
     public static readonly IReadOnlyList<object> False = [BoxedFalse];
 
+    // Small integers (counts, lengths, indexes) are the most common computed values: share them.
+    private static readonly IReadOnlyList<object>[] s_smallIntegers = CreateSmallIntegers();
+
     public static IReadOnlyList<object> Of(object item) => [item];
+
+    public static IReadOnlyList<object> Integer(long value) =>
+        value is >= 0 and < 64 ? s_smallIntegers[value] : [value];
+
+    private static IReadOnlyList<object>[] CreateSmallIntegers()
+    {
+        var result = new IReadOnlyList<object>[64];
+        for (var i = 0; i < result.Length; i++) result[i] = [(long)i];
+        return result;
+    }
 
     public static IReadOnlyList<object> Bool(bool value) => value ? True : False;
 
@@ -68,11 +79,5 @@ internal static class Items
             long l => l,
             _ => throw new FhirPathException($"{what} expects an Integer but got {SystemValues.TypeNameOf(v)}"),
         };
-    }
-
-    public static bool IsNode(object o, out FhirNode node)
-    {
-        node = (o as FhirNode)!;
-        return node is not null;
     }
 }

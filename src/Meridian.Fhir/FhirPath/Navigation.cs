@@ -9,7 +9,12 @@ internal static class Navigation
     {
         if (input.Count == 1)
         {
-            return ChildrenOf(input[0], name, first, null) ?? Items.Empty;
+            // A type step on a single resource ("Patient." on a Patient) returns the input itself.
+            if (first && input[0] is FhirNode n && char.IsAsciiLetterUpper(name[0]) && IsTypeStep(n, name))
+            {
+                return input;
+            }
+            return ChildrenOf(input[0], name, first) ?? Items.Empty;
         }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
@@ -19,8 +24,26 @@ internal static class Navigation
         return result is null ? Items.Empty : result;
     }
 
+    /// <summary>A leading type name: keeps the focus items that are (or derive from) that type.</summary>
+    public static IReadOnlyList<object> TypeStep(IReadOnlyList<object> input, string name)
+    {
+        if (input.Count == 1)
+        {
+            return input[0] is FhirNode n && IsTypeStep(n, name) ? input : Items.Empty;
+        }
+        List<object>? result = null;
+        for (var i = 0; i < input.Count; i++)
+        {
+            if (input[i] is FhirNode n && IsTypeStep(n, name))
+            {
+                (result ??= []).Add(n);
+            }
+        }
+        return result is null ? Items.Empty : result;
+    }
+
     /// <summary>Children of one item; returns a fresh collection (or null when none).</summary>
-    private static IReadOnlyList<object>? ChildrenOf(object item, string name, bool first, List<object>? _)
+    private static IReadOnlyList<object>? ChildrenOf(object item, string name, bool first)
     {
         if (item is not FhirNode node)
         {
@@ -53,7 +76,7 @@ internal static class Navigation
 
     private static List<object>? ChildrenInto(object item, string name, bool first, List<object>? result)
     {
-        var c = ChildrenOf(item, name, first, null);
+        var c = ChildrenOf(item, name, first);
         if (c is null)
         {
             return result;

@@ -322,8 +322,9 @@ public static class FhirPathParser
 
         private LiteralNode NumberOrQuantity(Token t)
         {
+            // Cast to object: a ?: of long and decimal would silently widen the integer to decimal.
             object value = t.Kind == TokenKind.Integer && long.TryParse(t.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var l)
-                ? l
+                ? (object)l
                 : decimal.Parse(t.Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
             if (Peek.Kind == TokenKind.String)
             {

@@ -65,6 +65,8 @@ internal sealed class Scope
 
     public FhirNode? Resource => Context?.Resource ?? Focus.Resource ?? Focus;
 
+    /// <summary>%rootResource: the container of a contained resource, otherwise %resource itself
+    /// (a Bundle entry's resource is its own root: entries are not contained).</summary>
     public FhirNode? RootResource
     {
         get
@@ -73,13 +75,10 @@ internal sealed class Scope
             {
                 return r;
             }
-            FhirNode? top = Resource;
-            for (var n = top; n is not null; n = n.Parent)
+            var top = Resource;
+            while (top is { Name: "contained", Parent: { } p } && p.Resource is { } container)
             {
-                if (n.IsResource)
-                {
-                    top = n;
-                }
+                top = container;
             }
             return top;
         }

@@ -153,6 +153,12 @@ internal readonly record struct Temporal(int Year, int Month, int Day, int Hour,
             a = a.ToUtc();
             b = b.ToUtc();
         }
+        else if (a.Offset.HasValue != b.Offset.HasValue && !isTime
+            && a.Precision >= DateTimePrecision.Hour && b.Precision >= DateTimePrecision.Hour)
+        {
+            // One side is local time of unknown zone: the instants cannot be ordered.
+            return null;
+        }
         var start = isTime ? DateTimePrecision.Hour : DateTimePrecision.Year;
         for (var p = start; p <= DateTimePrecision.Second; p++)
         {

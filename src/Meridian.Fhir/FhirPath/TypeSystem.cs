@@ -29,14 +29,17 @@ internal static class TypeSystem
         var (ns, name) = Split(qualified);
         return ns switch
         {
-            "System" => IsSystemTypeName(name),
+            // Any System-qualified name is a valid specifier: names outside the System model simply never match.
+            "System" => name.Length > 0,
             "FHIR" => spec.FindType(name) is not null,
             null => IsSystemTypeName(name) || spec.FindType(name) is not null,
             _ => false,
         };
     }
 
-    public static bool Is(object item, string qualified)
+    /// <summary>Type test. With <paramref name="exactPrimitive"/> (as/ofType) a FHIR primitive must be
+    /// exactly the named type: the suite treats code.as(string) as empty while code.is(string) is true.</summary>
+    public static bool Is(object item, string qualified, bool exactPrimitive = false)
     {
         var (ns, name) = Split(qualified);
         if (item is FhirNode node)
@@ -49,7 +52,7 @@ internal static class TypeSystem
             {
                 return true;
             }
-            if (node.Type is { } t && t.IsA(name))
+            if (node.Type is { } t && !(exactPrimitive && t.IsPrimitive) && t.IsA(name))
             {
                 return true;
             }

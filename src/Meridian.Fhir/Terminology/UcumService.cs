@@ -11,8 +11,8 @@ namespace Meridian.Fhir.Terminology;
 /// </summary>
 public sealed class UcumService
 {
-    // Caps the caches so a stream of distinct junk units cannot grow memory without bound;
-    // beyond it units are still analysed, just not remembered.
+    // Caps the caches so a stream of distinct junk units cannot grow memory without bound. A full
+    // cache is emptied rather than frozen, so the units real data uses come back at once.
     private const int MaxCachedUnits = 8192;
     private const int MaxCachedPairs = 4096;
 
@@ -26,6 +26,8 @@ public sealed class UcumService
 
     /// <summary>The service for the UCUM version embedded in this assembly (2.2).</summary>
     public static UcumService Default => s_default.Value;
+
+    internal UcumEssence Essence => _essence;
 
     /// <summary>The UCUM version of the loaded essence, e.g. "2.2".</summary>
     public string Version => _essence.Version;
@@ -60,17 +62,7 @@ public sealed class UcumService
         {
             return false;
         }
-        if (plan.HasDecimalRatio)
-        {
-            if (Math.Abs(value) > plan.MaxDecimalInput)
-            {
-                return false;
-            }
-            result = value * plan.DecimalRatio;
-            return true;
-        }
-        var canonical = plan.From.ToCanonicalExact(value);
-        return plan.To.FromCanonicalExact(canonical).TryToDecimal(out result);
+        return plan.TryApply(value, out result);
     }
 
     /// <summary>True when both units are valid, convertible and of the same dimension.</summary>
@@ -79,6 +71,33 @@ public sealed class UcumService
         var a = Analyze(unitA).Form;
         var b = Analyze(unitB).Form;
         return a is { IsConvertible: true } && b is { IsConvertible: true } && string.Equals(a.Unit, b.Unit, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Multiplies two quantities (UCUM multiplication). The product is expressed in canonical
+    /// units, e.g. 1.5 g × 2 m = 3 "g.m"; false when either unit is invalid or not convertible
+    /// (special units such as Cel cannot be multiplied).
+    /// </summary>
+    public bool TryMultiply(decimal value1, string unit1, decimal value2, string unit2, out decimal value, out string unit) =>
+        TryCombine(value1, unit1, value2, unit2, divide: false, out value, out unit);
+
+    /// <summary>Divides two quantities; the quotient is in canonical units ("1" when they cancel).</summary>
+    public bool TryDivide(decimal value1, string unit1, decimal value2, string unit2, out decimal value, out string unit) =>
+        TryCombine(value1, unit1, value2, unit2, divide: true, out value, out unit);
+
+    /// <summary>
+    /// A readable long form, e.g. "(meter ^ 3) * (kilogram ^ -1)" for "m3.kg-1"; "(unity)" for
+    /// the empty unit; null when the unit is invalid.
+    /// </summary>
+    public string? DisplayName(string unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        if (unit.Length == 0)
+        {
+            return "(unity)";
+        }
+        var parsed = _essence.Parser.Parse(unit);
+        return parsed.Term is null ? null : UcumDisplayName.Format(parsed.Term);
     }
 
     /// <summary>
@@ -99,10 +118,11 @@ public sealed class UcumService
             return cached;
         }
         var analysis = AnalyzeUncached(unit);
-        if (_units.Count < MaxCachedUnits)
+        if (_units.Count >= MaxCachedUnits)
         {
-            _units.TryAdd(unit, analysis);
+            _units.Clear();
         }
+        _units.TryAdd(unit, analysis);
         return analysis;
     }
 
@@ -114,6 +134,30 @@ public sealed class UcumService
             return new UcumAnalysis(parsed.Error, null);
         }
         return new UcumAnalysis(null, UcumCanonicalizer.Evaluate(parsed.Term, _essence.MeaningOf));
+    }
+
+    private bool TryCombine(decimal value1, string unit1, decimal value2, string unit2, bool divide, out decimal value, out string unit)
+    {
+        value = 0m;
+        unit = string.Empty;
+        var a = Analyze(unit1).Form;
+        var b = Analyze(unit2).Form;
+        if (a is not { IsConvertible: true } || b is not { IsConvertible: true } || !a.Offset.IsZero || !b.Offset.IsZero)
+        {
+            return false;
+        }
+        var left = Rational.FromDecimal(value1) * a.Factor;
+        var right = Rational.FromDecimal(value2) * b.Factor;
+        if (divide && right.IsZero)
+        {
+            return false;
+        }
+        if (!(divide ? left / right : left * right).TryToDecimal(out value))
+        {
+            return false;
+        }
+        unit = UcumCanonicalForm.CombineDimensions(a, b, divide).Unit;
+        return true;
     }
 
     private ConversionPlan? PlanFor(string fromUnit, string toUnit)
@@ -129,10 +173,11 @@ public sealed class UcumService
             return null;
         }
         var plan = new ConversionPlan(from, to);
-        if (_pairs.Count < MaxCachedPairs)
+        if (_pairs.Count >= MaxCachedPairs)
         {
-            _pairs.TryAdd((fromUnit, toUnit), plan);
+            _pairs.Clear();
         }
+        _pairs.TryAdd((fromUnit, toUnit), plan);
         return plan;
     }
 }

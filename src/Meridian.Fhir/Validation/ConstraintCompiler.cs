@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Meridian.Fhir.FhirPath;
+using Meridian.Fhir.Model;
 using Meridian.Fhir.Specification;
 
 namespace Meridian.Fhir.Validation;
@@ -8,12 +9,16 @@ namespace Meridian.Fhir.Validation;
 /// <summary>One error-severity constraint, compiled on first use (once per validator).</summary>
 internal sealed class CompiledConstraint
 {
-    private readonly Lazy<(CompiledExpression? Expression, string? Error)> _compiled;
+    private readonly Lazy<Compiled> _compiled;
+
+    private sealed record Compiled(CompiledExpression? Expression, string? Error, ImmutableArray<string> Guard, Func<FhirNode, bool>? Native);
 
     public CompiledConstraint(Constraint constraint, FhirPathEngine engine)
     {
         Constraint = constraint;
-        _compiled = new(() => engine.TryCompile(constraint.Expression, out var c, out var error) ? (c, null) : (null, error),
+        _compiled = new(() => engine.TryCompile(constraint.Expression, out var c, out var error)
+                ? new Compiled(c, null, InvariantGuard.PassIfAbsent(c!.Syntax), NativeInvariants.Compile(constraint.Key, constraint.Expression, c.Syntax))
+                : new Compiled(null, error, [], null),
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -23,6 +28,12 @@ internal sealed class CompiledConstraint
     /// <summary>The compiled expression, or null when the engine cannot compile it (see <see cref="CompileError"/>).</summary>
     public CompiledExpression? Expression => _compiled.Value.Expression;
     public string? CompileError => _compiled.Value.Error;
+
+    /// <summary>Child names whose absence alone makes the constraint pass (see <see cref="InvariantGuard"/>).</summary>
+    public ImmutableArray<string> Guard => _compiled.Value.Guard;
+
+    /// <summary>An allocation-free predicate with the same result, when the expression allows one (<see cref="NativeInvariants"/>).</summary>
+    public Func<FhirNode, bool>? Native => _compiled.Value.Native;
 }
 
 /// <summary>

@@ -105,8 +105,9 @@ internal sealed class ValidationPlans
                 required.Add(c);
             }
         }
-        // A backbone's root is the element that declares it; its constraints are the element's.
-        var rootConstraints = st.Kind == TypeKind.Backbone || st.Root is null ? [] : constraints.For(st.Root);
+        // A backbone's root is the element that declares it: its constraints also apply where
+        // the backbone is reused through a content reference (Questionnaire.item.item).
+        var rootConstraints = st.Root is null ? [] : constraints.For(st.Root);
         return new TypePlan(st)
         {
             Primitive = primitive,
@@ -157,7 +158,28 @@ internal sealed class ValidationPlans
             ValueSet = vs,
             TargetTypes = targets,
             MaxLength = e.MaxLength,
-            Invariants = constraints.For(e),
+            Invariants = constraints.For(e).AddRange(TypeProfileConstraints(e, spec, constraints)),
         };
+    }
+
+    // A data type profile on the element's type (Quantity with SimpleQuantity or MoneyQuantity)
+    // adds the profile's own constraints (sqty-1: no comparator). Only for single-type elements:
+    // for a choice the profile would apply to one of its types only.
+    private static ImmutableArray<CompiledConstraint> TypeProfileConstraints(ElementDefinition e, FhirSpec spec, ConstraintCompiler constraints)
+    {
+        if (e.Types.Length != 1 || e.Types[0].Profiles.IsDefaultOrEmpty)
+        {
+            return [];
+        }
+        var inherited = spec.FindType(e.Types[0].Code)?.Root?.Constraints.Select(c => c.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        var result = ImmutableArray.CreateBuilder<CompiledConstraint>();
+        foreach (var url in e.Types[0].Profiles)
+        {
+            if (spec.FindTypeByUrl(url)?.Root is { } root)
+            {
+                result.AddRange(constraints.For(root).Where(c => !inherited.Contains(c.Key)));
+            }
+        }
+        return result.ToImmutable();
     }
 }

@@ -28,7 +28,7 @@ internal sealed partial class ValidationRun
         return _context = new EvaluationContext { Resource = resource, RootResource = root };
     }
 
-    private void EvaluateInvariants(FhirNode node, ImmutableArray<CompiledConstraint> constraints)
+    internal void EvaluateInvariants(FhirNode node, ImmutableArray<CompiledConstraint> constraints)
     {
         foreach (var c in constraints)
         {
@@ -39,19 +39,36 @@ internal sealed partial class ValidationRun
                 continue;
             }
             bool? result;
-            try
+            if (c.Native is { } native)
             {
-                result = expression.Predicate(node, ContextFor(node));
+                result = native(node);
             }
-            catch (Exception e) when (e is FhirPathException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            else if (InvariantGuard.AnyAbsent(node, c.Guard))
             {
-                Unevaluable(c, e.Message);
                 continue;
+            }
+            else
+            {
+                result = Evaluate(c, expression, node);
             }
             if (result == false)
             {
                 Error(IssueType.Invariant, $"{c.Key}: {c.Constraint.Human}", node.Location, c.Key);
             }
+        }
+    }
+
+    /// <summary>The invariant's value; null (not judged) when it is empty or cannot be evaluated.</summary>
+    private bool? Evaluate(CompiledConstraint c, CompiledExpression expression, FhirNode node)
+    {
+        try
+        {
+            return expression.Predicate(node, ContextFor(node));
+        }
+        catch (Exception e) when (e is FhirPathException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            Unevaluable(c, e.Message);
+            return null;
         }
     }
 

@@ -43,9 +43,14 @@ internal sealed partial class ValidationRun
         Error(IssueType.Invariant, "ref-1: SHALL have a contained resource if a local reference is provided", node.Location, "ref-1");
     }
 
-    /// <summary>Checks that Reference.reference points to a resource type the element allows.</summary>
+    /// <summary>Checks that Reference.reference (and Reference.type) name a resource type the element allows.</summary>
     private void CheckReference(FhirNode node, FrozenSet<string> targets)
     {
+        var typeNode = node.Child("type");
+        if (typeNode?.Text is { Length: > 0 } declared && _validator.ResourceType(declared) is { } declaredType && !targets.Contains(declaredType))
+        {
+            TargetError(node, declaredType, targets, typeNode.Location);
+        }
         var referenceNode = node.Child("reference");
         if (referenceNode?.Text is not { Length: > 0 } reference)
         {
@@ -55,15 +60,17 @@ internal sealed partial class ValidationRun
         if (malformed)
         {
             Error(IssueType.Invalid, $"The reference '{Shorten(reference)}' is neither '#id', '[type]/[id]' nor an absolute URL.", referenceNode.Location);
-            return;
         }
-        if (type is not null && !targets.Contains(type))
+        else if (type is not null && !targets.Contains(type))
         {
-            Error(IssueType.Invalid,
-                $"The reference points to a {type}, but '{node.Definition?.Path}' allows only {string.Join(", ", targets.Order(StringComparer.Ordinal))}.",
-                referenceNode.Location);
+            TargetError(node, type, targets, referenceNode.Location);
         }
     }
+
+    private void TargetError(FhirNode node, string type, FrozenSet<string> targets, string location) =>
+        Error(IssueType.Invalid,
+            $"The reference points to a {type}, but '{node.Definition?.Path}' allows only {string.Join(", ", targets.Order(StringComparer.Ordinal))}.",
+            location);
 
     /// <summary>The resource type a reference points to, or null when it cannot be told
     /// (an unresolvable URN or a URL without [type]/[id]).</summary>
@@ -79,7 +86,8 @@ internal sealed partial class ValidationRun
         if (query >= 0)
         {
             // A conditional reference in a transaction: Patient?identifier=...
-            return _validator.ResourceType(span[..query]);
+            var head = span[..query];
+            return _validator.ResourceType(head[(head.LastIndexOf('/') + 1)..]);
         }
         var history = span.IndexOf("/_history/", StringComparison.Ordinal);
         if (history >= 0)

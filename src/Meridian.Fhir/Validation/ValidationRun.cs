@@ -54,15 +54,21 @@ internal sealed partial class ValidationRun
         }
         var def = node.Definition;
         var ep = def is null ? null : _plans.For(def);
+        if (def is { IsChoice: true } && _reportParserFindings && !IsAllowedChoiceType(def, node.TypeName))
+        {
+            Error(IssueType.Structure, $"'{node.TypeName}' is not one of the types allowed for '{def.Path}'.", node.Location);
+        }
 
+        var invariants = _options.ValidateInvariants;
         if (node.IsResource)
         {
-            if (tp.IsDomainResource && _options.ValidateInvariants)
+            if (tp.IsDomainResource && invariants)
             {
                 CheckContained(node);
             }
         }
-        else if (!node.HasValue && !HasChildOtherThanId(node))
+        // A primitive given as a JSON object or array (Kind Unknown) was reported by the parser.
+        else if (invariants && !node.HasValue && node.Kind != ValueKind.Unknown && !HasChildOtherThanId(node))
         {
             Error(IssueType.Invariant, "ele-1: All FHIR elements must have a @value or children.", node.Location, "ele-1");
         }
@@ -75,7 +81,7 @@ internal sealed partial class ValidationRun
             switch (tp.Special)
             {
                 case SpecialType.Reference:
-                    if (_options.ValidateInvariants)
+                    if (invariants)
                     {
                         CheckRef1(node);
                     }
@@ -84,7 +90,7 @@ internal sealed partial class ValidationRun
                         CheckReference(node, ep.TargetTypes);
                     }
                     break;
-                case SpecialType.Extension:
+                case SpecialType.Extension when invariants:
                     CheckExtension(node);
                     break;
             }
@@ -94,11 +100,11 @@ internal sealed partial class ValidationRun
             CheckBinding(node, tp, vs);
         }
         CheckCardinality(node, tp);
-        if (_options.ValidateInvariants)
+        if (invariants)
         {
-            // A backbone's plan has no root constraints: they are its element's (ep).
             EvaluateInvariants(node, tp.Invariants);
-            if (ep is not null)
+            // At the element that declares a backbone, the element's constraints are the type's.
+            if (ep is not null && !ReferenceEquals(def, type.Root))
             {
                 EvaluateInvariants(node, ep.Invariants);
             }
@@ -107,6 +113,18 @@ internal sealed partial class ValidationRun
         {
             Visit(child);
         }
+    }
+
+    private static bool IsAllowedChoiceType(ElementDefinition def, string typeName)
+    {
+        foreach (var t in def.Types)
+        {
+            if (t.Code == typeName)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ele-1 "hasValue() or (children().count() > id.count())", natively.
@@ -141,7 +159,15 @@ internal sealed partial class ValidationRun
     private void CheckPrimitive(FhirNode node, TypePlan tp, ElementPlan? ep)
     {
         var text = node.Text;
-        if (text is null || node.Kind == ValueKind.Unknown)
+        if (node.Kind == ValueKind.Unknown)
+        {
+            if (_reportParserFindings)
+            {
+                Error(IssueType.Structure, $"A {tp.Type.Name} must be a primitive JSON value.", node.Location);
+            }
+            return;
+        }
+        if (text is null)
         {
             return;
         }

@@ -3,7 +3,7 @@ namespace Meridian.Fhir.Validation;
 /// <summary>What a <see cref="FhirValidator"/> checks beyond structure and primitive formats.</summary>
 public sealed record ValidatorOptions
 {
-    /// <summary>Evaluate the spec's error-severity invariants (FHIRPath).</summary>
+    /// <summary>Evaluate the spec's error-severity invariants (natively or with FHIRPath), ele-1 included.</summary>
     public bool ValidateInvariants { get; init; } = true;
 
     /// <summary>Check codes against the expansions of required bindings.</summary>

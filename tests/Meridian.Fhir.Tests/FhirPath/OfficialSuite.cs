@@ -62,7 +62,8 @@ public static class OfficialSuite
         try
         {
             var focus = Input(c.InputFile);
-            result = engine.Compile(c.Expression).Evaluate(focus);
+            // Typed like a strict engine: the input's resource type is the context type.
+            result = engine.Compile(c.Expression, focus.TypeName).Evaluate(focus);
         }
         catch (FhirPathException e)
         {
@@ -120,6 +121,17 @@ public static class OfficialSuite
                 return "@" + (value is FhirPathTime ? "T" : "") + value + "" == e;
             case "Quantity":
                 return value is FhirPathQuantity q && q.ToString() == e;
+            case "":
+                // Untyped outputs (FHIRPath 2.1 cases) are compared by their literal rendering.
+                return value switch
+                {
+                    FhirPathDate or FhirPathDateTime => "@" + value == e,
+                    FhirPathTime => "@T" + value == e,
+                    bool flag => (flag ? "true" : "false") == e,
+                    decimal dec => dec.ToString(CultureInfo.InvariantCulture) == e,
+                    long integer => integer.ToString(CultureInfo.InvariantCulture) == e,
+                    _ => value.ToString() == e,
+                };
             default:
                 return value is string s && s == e;
         }

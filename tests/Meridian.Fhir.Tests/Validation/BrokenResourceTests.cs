@@ -5,13 +5,14 @@ namespace Meridian.Fhir.Tests.Validation;
 
 /// <summary>
 /// Deliberately broken resources (Validation/Broken/*.json); manifest.json records for each
-/// file the error it must produce: issue code, exact expression, and for invariants the key.
+/// file the error it must produce: issue code, exact expression, for invariants the key, and
+/// whether it must be the only issue.
 /// </summary>
 public class BrokenResourceTests
 {
     private static readonly string s_folder = Path.Combine(AppContext.BaseDirectory, "Validation", "Broken");
 
-    public sealed record Case(string File, string Code, string Expression, string? Source, int? Line, string Why);
+    public sealed record Case(string File, string Code, string Expression, string? Source, int? Line, string Why, bool Exclusive);
 
     private static readonly JsonSerializerOptions s_json = new() { PropertyNameCaseInsensitive = true };
 
@@ -41,6 +42,11 @@ public class BrokenResourceTests
         if (expected.Line is { } line)
         {
             Assert.Equal(line, match.Line);
+        }
+        if (expected.Exclusive)
+        {
+            // The break is reported once, with nothing else (no cascade of follow-up issues).
+            Assert.True(issues.Length == 1, string.Join("\n", issues));
         }
     }
 

@@ -32,5 +32,19 @@ public class ExampleValidationTests
         }
     }
 
+    [Fact]
+    public void Concurrent_validation_gives_the_same_issues_as_sequential()
+    {
+        // One shared validator on many threads: plans, compiled invariants and the engine are
+        // shared; every per-call state must be private to the call.
+        var files = Directory.EnumerateFiles(SharedData.PathOf("fhir-examples"), "*.json").Order(StringComparer.Ordinal).Take(150).ToList();
+        var inputs = files.Select(File.ReadAllBytes).ToList();
+        var sequential = inputs.Select(b => string.Join("\n", FhirValidator.R4.Validate(b))).ToList();
+        var parallel = new string[inputs.Count];
+        Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i] = string.Join("\n", FhirValidator.R4.Validate(inputs[i])));
+        Assert.Equal(sequential, parallel);
+    }
+
     private static string WithoutIndexes(string expression) => System.Text.RegularExpressions.Regex.Replace(expression, @"\[\d+\]", "");
 }

@@ -190,7 +190,6 @@ internal static class ConversionFunctions
         {
             return q;
         }
-        var target = new FhirPathQuantity(1m, unit);
-        return Units.TryAlign(q, target, out var vq, out var vt) && vt != 0 ? new FhirPathQuantity(vq / vt, unit) : null;
+        return Units.TryConvert(q, unit, out var v) ? new FhirPathQuantity(v, unit) : null;
     }
 }

@@ -14,7 +14,7 @@ internal static class ExistenceFunctions
         b.Add("anyFalse", input => Items.Bool(AnyBool(input, false, "anyFalse")));
         b.Add("subsetOf", 1, 1, (s, input, args) => Items.Bool(Subset(input, args[0](s))));
         b.Add("supersetOf", 1, 1, (s, input, args) => Items.Bool(Subset(args[0](s), input)));
-        b.Add("count", input => [(long)input.Count]);
+        b.Add("count", input => Items.Integer(input.Count));
         b.Add("distinct", Collections.Distinct);
         b.Add("isDistinct", input => Items.Bool(Collections.Distinct(input).Count == input.Count));
         b.Add("not", input => Items.SingleBool(input, "not()") is { } v ? Items.Bool(!v) : Items.Empty);

@@ -9,6 +9,7 @@ internal static class FhirFunctions
     {
         b.Add("resolve", 0, 0, (s, input, _) => Resolve(s, input));
         b.Add("extension", 1, 1, Extension);
+        b.Add("hasExtension", 1, 1, (s, input, args) => Items.Bool(Extension(s, input, args).Count > 0));
         b.Add("hasValue", input => Items.Bool(input.Count == 1 && input[0] is FhirNode { HasValue: true, IsPrimitive: true }));
         b.Add("getValue", input =>
             input.Count == 1 && input[0] is FhirNode { HasValue: true, IsPrimitive: true } n ? [SystemValues.ToSystem(n)] : Items.Empty);
@@ -42,18 +43,23 @@ internal static class FhirFunctions
         return result is null ? Items.Empty : result;
     }
 
-    private static IReadOnlyList<object> Resolve(Scope s, IReadOnlyList<object> input)
+    private static IReadOnlyList<object> Resolve(Scope s, IReadOnlyList<object> input) => ResolveAll(s, input);
+
+    /// <summary>The reference text of a Reference node, a uri/canonical node or a string.</summary>
+    public static string? ReferenceOf(object item) => item switch
+    {
+        FhirNode { Kind: ValueKind.String } n => n.Text,
+        FhirNode n => n.Child("reference")?.Text,
+        string str => str,
+        _ => null,
+    };
+
+    public static IReadOnlyList<object> ResolveAll(Scope s, IReadOnlyList<object> input)
     {
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {
-            var reference = input[i] switch
-            {
-                FhirNode { Kind: ValueKind.String } n => n.Text,
-                FhirNode n => n.Child("reference")?.Text,
-                string str => str,
-                _ => null,
-            };
+            var reference = ReferenceOf(input[i]);
             if (reference is not null && ReferenceResolver.Resolve(s, input[i] as FhirNode, reference) is { } target)
             {
                 (result ??= []).Add(target);

@@ -22,7 +22,8 @@ internal static class FilteringFunctions
         var criteria = args[0];
         if (input.Count == 1)
         {
-            child.MoveTo(input[0], 0);
+            // The input is already an immutable one-item collection: use it as $this directly.
+            child.SetThis(input);
             return Items.SingleBool(criteria(child), "where()") == true ? input : Items.Empty;
         }
         List<object>? result = null;
@@ -64,6 +65,9 @@ internal static class FilteringFunctions
     {
         var child = s.Child();
         var result = new List<object>();
+        // Tree nodes are distinct elements: identity is enough and keeps repeat() linear on big
+        // trees; System values (which can cycle, e.g. repeat('x')) use FHIRPath equality.
+        var seenNodes = new HashSet<object>(ReferenceEqualityComparer.Instance);
         var queue = new Queue<object>();
         for (var i = 0; i < input.Count; i++) queue.Enqueue(input[i]);
         while (queue.Count > 0)
@@ -73,11 +77,12 @@ internal static class FilteringFunctions
             var next = args[0](child);
             for (var k = 0; k < next.Count; k++)
             {
-                // Items already produced are not revisited: stops cycles and keeps the result distinct.
-                if (!Collections.ContainsEqual(result, next[k]))
+                var n = next[k];
+                var isNew = n is Model.FhirNode ? seenNodes.Add(n) : !Collections.ContainsEqual(result, n);
+                if (isNew)
                 {
-                    result.Add(next[k]);
-                    queue.Enqueue(next[k]);
+                    result.Add(n);
+                    queue.Enqueue(n);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Meridian.Fhir.Model;
+using Meridian.Fhir.Specification;
 
 namespace Meridian.Fhir.FhirPath.Functions;
 
@@ -11,6 +12,19 @@ namespace Meridian.Fhir.FhirPath.Functions;
 /// </summary>
 internal static class ReferenceResolver
 {
+    /// <summary>The type <c>resolve()</c> would produce, without building a placeholder node: the
+    /// fast path for the ubiquitous search idiom <c>reference.where(resolve() is Patient)</c>.</summary>
+    public static StructureType? ResolveType(Scope s, FhirNode? from, string reference)
+    {
+        if (!reference.StartsWith('#') && s.Context?.Resolver is null && from?.Parent is { } p && p.Resource is { TypeName: not "Bundle", Parent: null }
+            && s.Context?.RootResource is null)
+        {
+            // Not contained, no Bundle above, no host resolver: only the literal reference can answer.
+            return PlaceholderType(s, reference, out _, out _);
+        }
+        return Resolve(s, from, reference)?.Type;
+    }
+
     public static FhirNode? Resolve(Scope s, FhirNode? from, string reference)
     {
         if (reference.StartsWith('#'))
@@ -94,6 +108,17 @@ internal static class ReferenceResolver
     /// <summary>A resource node with only type and id, for a reference "Type/id" (absolute or relative, _history stripped).</summary>
     private static FhirNode? Placeholder(Scope s, string reference)
     {
+        if (PlaceholderType(s, reference, out var idStart, out var idLength) is not { } type)
+        {
+            return null;
+        }
+        var idNode = new FhirNode("id", "id", s.Spec.FindType("id"), type.FindByName("id"), ValueKind.String, reference.Substring(idStart, idLength), []);
+        return new FhirNode(type.Name, type.Name, type, null, ValueKind.None, null, ImmutableArray.Create(idNode));
+    }
+
+    private static StructureType? PlaceholderType(Scope s, string reference, out int idStart, out int idLength)
+    {
+        idStart = idLength = 0;
         var history = reference.IndexOf("/_history/", StringComparison.Ordinal);
         var r = history >= 0 ? reference.AsSpan(0, history) : reference.AsSpan();
         var slash = r.LastIndexOf('/');
@@ -102,13 +127,8 @@ internal static class ReferenceResolver
             return null;
         }
         var typeStart = r[..slash].LastIndexOf('/') + 1;
-        var typeName = r[typeStart..slash].ToString();
-        if (!s.Spec.IsResourceType(typeName) || s.Spec.FindType(typeName) is not { } type)
-        {
-            return null;
-        }
-        var idDef = type.FindByName("id");
-        var idNode = new FhirNode("id", "id", s.Spec.FindType("id"), idDef, ValueKind.String, r[(slash + 1)..].ToString(), []);
-        return new FhirNode(typeName, typeName, type, null, ValueKind.None, null, ImmutableArray.Create(idNode));
+        idStart = slash + 1;
+        idLength = r.Length - idStart;
+        return s.Engine.FindResourceType(r[typeStart..slash]);
     }
 }

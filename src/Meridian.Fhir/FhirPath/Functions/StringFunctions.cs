@@ -20,7 +20,9 @@ internal static class StringFunctions
         Add(b, "matches", 1, (x, s, a) => Arg(s, a, 0, "matches") is { } p ? s.Engine.Regex(p, whole: false).IsMatch(x) : null);
         Add(b, "matchesFull", 1, (x, s, a) => Arg(s, a, 0, "matchesFull") is { } p ? s.Engine.Regex(p, whole: true).IsMatch(x) : null);
         Add(b, "replaceMatches", 2, (x, s, a) =>
-            Arg(s, a, 0, "replaceMatches") is { } p && Arg(s, a, 1, "replaceMatches") is { } r ? s.Engine.Regex(p, whole: false).Replace(x, r) : null);
+            Arg(s, a, 0, "replaceMatches") is { } p && Arg(s, a, 1, "replaceMatches") is { } r
+                ? p.Length == 0 ? x : s.Engine.Regex(p, whole: false).Replace(x, r)
+                : null);
         Add(b, "length", 0, (x, _, _) => (long)x.Length);
         Add(b, "trim", 0, (x, _, _) => x.Trim());
         Add(b, "encode", 1, (x, s, a) => Encoding(x, Arg(s, a, 0, "encode"), encode: true));
@@ -28,6 +30,18 @@ internal static class StringFunctions
         b.Add("toChars", 0, 0, (_, input, _) => Input(input, "toChars") is { } x ? ToChars(x) : Items.Empty);
         b.Add("split", 1, 1, (s, input, args) => Input(input, "split") is { } x && Arg(s, args, 0, "split") is { } sep ? Split(x, sep) : Items.Empty);
         b.Add("join", 0, 1, Join);
+        Add(b, "escape", 1, (x, s, a) => Arg(s, a, 0, "escape") switch
+        {
+            "html" => System.Net.WebUtility.HtmlEncode(x),
+            "json" => System.Text.Json.JsonEncodedText.Encode(x, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value,
+            _ => null,
+        });
+        Add(b, "unescape", 1, (x, s, a) => Arg(s, a, 0, "unescape") switch
+        {
+            "html" => System.Net.WebUtility.HtmlDecode(x),
+            "json" => UnescapeJson(x),
+            _ => null,
+        });
     }
 
     private static void Add(FunctionTable.Builder b, string name, int args, StringBody body) => Add(b, name, args, args, body);
@@ -140,5 +154,34 @@ internal static class StringFunctions
         {
             return null;
         }
+    }
+
+    /// <summary>Undoes JSON string escapes; characters that are not escaped pass through.</summary>
+    private static string UnescapeJson(string x)
+    {
+        var sb = new StringBuilder(x.Length);
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (x[i] != '\\' || i + 1 >= x.Length)
+            {
+                sb.Append(x[i]);
+                continue;
+            }
+            var e = x[++i];
+            switch (e)
+            {
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'u' when i + 4 < x.Length && int.TryParse(x.AsSpan(i + 1, 4), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var cp):
+                    sb.Append((char)cp);
+                    i += 4;
+                    break;
+                default: sb.Append(e); break;
+            }
+        }
+        return sb.ToString();
     }
 }

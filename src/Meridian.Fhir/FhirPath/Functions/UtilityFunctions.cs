@@ -13,7 +13,8 @@ internal static class UtilityFunctions
         {
             if (input.Count == 0) return Items.Empty;
             var result = new object[input.Count];
-            for (var i = 0; i < input.Count; i++) result[i] = TypeSystem.TypeOf(input[i] is FhirNode n && n.IsPrimitive ? n : SystemValues.ToSystem(input[i]) is var v && v is FhirNode ? input[i] : v);
+            // FHIR nodes (primitives included) report their FHIR type; only System values are System types.
+            for (var i = 0; i < input.Count; i++) result[i] = TypeSystem.TypeOf(input[i]);
             return result;
         });
         b.Add("is", 1, 1, (s, input, args) =>
@@ -21,11 +22,9 @@ internal static class UtilityFunctions
             var item = Items.Single(input, "is()");
             return item is null ? Items.Empty : Items.Bool(TypeSystem.Is(item, (string)args[0](s)[0]));
         }, typeArgument: true);
-        b.Add("as", 1, 1, (s, input, args) =>
-        {
-            var item = Items.Single(input, "as()");
-            return item is not null && TypeSystem.Is(item, (string)args[0](s)[0]) ? [item] : Items.Empty;
-        }, typeArgument: true);
+        // FHIRPath 2.0 makes as() a singleton function, but R4's own invariants (dom-3:
+        // descendants().as(canonical)) apply it to collections, so it filters like ofType().
+        b.Add("as", 1, 1, (s, input, args) => Filters.OfType(input, (string)args[0](s)[0]), typeArgument: true);
         b.Add("trace", 1, 2, (s, input, args) =>
         {
             // Tracing is a diagnostic side channel; the engine has no logger, so the label is only evaluated.
@@ -47,6 +46,11 @@ internal static class UtilityFunctions
 
     private static IReadOnlyList<object> Children(IReadOnlyList<object> input, bool descend)
     {
+        if (!descend && input.Count == 1 && input[0] is FhirNode single)
+        {
+            // The node's own immutable child array serves as the collection (ele-1 runs this on every element).
+            return single.Children.IsEmpty ? Items.Empty : (IReadOnlyList<object>)(IReadOnlyList<FhirNode>)single.Children;
+        }
         List<object>? result = null;
         for (var i = 0; i < input.Count; i++)
         {

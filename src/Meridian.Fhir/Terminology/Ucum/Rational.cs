@@ -19,15 +19,15 @@ internal readonly struct Rational : IEquatable<Rational>
     /// <summary>Always positive; the fraction is kept in lowest terms.</summary>
     public BigInteger Denominator { get; }
 
-    public static Rational One => new(BigInteger.One, BigInteger.One, normalised: true);
+    public static Rational One => new(BigInteger.One, BigInteger.One);
 
-    public static Rational Zero => new(BigInteger.Zero, BigInteger.One, normalised: true);
+    public static Rational Zero => new(BigInteger.Zero, BigInteger.One);
 
-    private Rational(BigInteger numerator, BigInteger denominator, bool normalised)
+    /// <summary>Callers guarantee lowest terms and a positive denominator.</summary>
+    private Rational(BigInteger numerator, BigInteger denominator)
     {
         Numerator = numerator;
         Denominator = denominator;
-        _ = normalised;
     }
 
     public static Rational Create(BigInteger numerator, BigInteger denominator)
@@ -47,10 +47,10 @@ internal readonly struct Rational : IEquatable<Rational>
             numerator /= gcd;
             denominator /= gcd;
         }
-        return new Rational(numerator, denominator, normalised: true);
+        return new Rational(numerator, denominator);
     }
 
-    public static Rational FromInteger(BigInteger value) => new(value, BigInteger.One, normalised: true);
+    public static Rational FromInteger(BigInteger value) => new(value, BigInteger.One);
 
     public bool IsZero => Numerator.IsZero;
 

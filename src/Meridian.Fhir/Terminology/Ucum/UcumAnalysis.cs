@@ -7,31 +7,26 @@ namespace Meridian.Fhir.Terminology.Ucum;
 internal sealed record UcumAnalysis(string? Error, UcumCanonicalForm? Form);
 
 /// <summary>
-/// A cached conversion between two commensurable units. When neither has an offset and the ratio
-/// of their factors is an exact decimal, a conversion is a single decimal multiplication.
+/// A cached conversion between two commensurable units, composed into one exact map
+/// to = from × Ratio + Shift, with its decimal fast form.
 /// </summary>
 internal sealed class ConversionPlan
 {
     public ConversionPlan(UcumCanonicalForm from, UcumCanonicalForm to)
     {
-        From = from;
-        To = to;
-        if (from.Offset.IsZero && to.Offset.IsZero && (from.Factor / to.Factor).TryToExactDecimal(out var ratio))
-        {
-            HasDecimalRatio = true;
-            DecimalRatio = ratio;
-            var magnitude = Math.Abs(ratio);
-            MaxDecimalInput = magnitude > 1m ? decimal.MaxValue / magnitude : decimal.MaxValue;
-        }
+        Ratio = from.Factor / to.Factor;
+        Shift = (from.Offset - to.Offset) / to.Factor;
+        Fast = DecimalAffine.From(Ratio, Shift);
     }
 
-    public UcumCanonicalForm From { get; }
+    public Rational Ratio { get; }
 
-    public UcumCanonicalForm To { get; }
+    public Rational Shift { get; }
 
-    public bool HasDecimalRatio { get; }
+    public DecimalAffine Fast { get; }
 
-    public decimal DecimalRatio { get; }
-
-    public decimal MaxDecimalInput { get; }
+    public bool TryApply(decimal value, out decimal result) =>
+        Fast.IsAvailable
+            ? Fast.TryApply(value, out result)
+            : ((Rational.FromDecimal(value) * Ratio) + Shift).TryToDecimal(out result);
 }

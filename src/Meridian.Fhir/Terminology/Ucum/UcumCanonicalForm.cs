@@ -22,14 +22,9 @@ internal sealed class UcumCanonicalForm
         Dimensions = dimensions;
         Unit = unit;
         Problem = problem;
-        if (problem is null && offset.IsZero && factor.TryToExactDecimal(out var exact))
+        if (problem is null)
         {
-            // Multiplying by an exactly representable factor in decimal rounds once, exactly as the
-            // rational path would, without allocating.
-            HasDecimalFactor = true;
-            DecimalFactor = exact;
-            var magnitude = Math.Abs(exact);
-            MaxDecimalInput = magnitude > 1m ? decimal.MaxValue / magnitude : decimal.MaxValue;
+            Fast = DecimalAffine.From(factor, offset);
         }
     }
 
@@ -46,12 +41,8 @@ internal sealed class UcumCanonicalForm
 
     public bool IsConvertible => Problem is null;
 
-    public bool HasDecimalFactor { get; }
-
-    public decimal DecimalFactor { get; }
-
-    /// <summary>Largest input magnitude whose product with <see cref="DecimalFactor"/> cannot overflow.</summary>
-    public decimal MaxDecimalInput { get; }
+    /// <summary>The allocation-free decimal form of value × Factor + Offset, when one exists.</summary>
+    public DecimalAffine Fast { get; }
 
     public static UcumCanonicalForm Create(Rational factor, Rational offset, IEnumerable<KeyValuePair<string, int>> dimensions)
     {
@@ -60,6 +51,21 @@ internal sealed class UcumCanonicalForm
             .Select(d => new UcumDimension(d.Key, d.Value))
             .ToImmutableArray();
         return new UcumCanonicalForm(factor, offset, dims, Format(dims), null);
+    }
+
+    /// <summary>The dimensions of a × b (or a / b when <paramref name="divide"/>), with unit factor.</summary>
+    public static UcumCanonicalForm CombineDimensions(UcumCanonicalForm a, UcumCanonicalForm b, bool divide)
+    {
+        var dims = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var d in a.Dimensions)
+        {
+            dims[d.Symbol] = d.Exponent;
+        }
+        foreach (var d in b.Dimensions)
+        {
+            dims[d.Symbol] = dims.GetValueOrDefault(d.Symbol) + (divide ? -d.Exponent : d.Exponent);
+        }
+        return Create(Rational.One, Rational.Zero, dims);
     }
 
     public static UcumCanonicalForm NotConvertible(string problem) =>
@@ -95,21 +101,10 @@ internal sealed class UcumCanonicalForm
         {
             return false;
         }
-        if (HasDecimalFactor)
+        if (Fast.IsAvailable)
         {
-            if (Math.Abs(value) > MaxDecimalInput)
-            {
-                return false;
-            }
-            canonical = value * DecimalFactor;
-            return true;
+            return Fast.TryApply(value, out canonical);
         }
         return ((Rational.FromDecimal(value) * Factor) + Offset).TryToDecimal(out canonical);
     }
-
-    /// <summary>Exact canonical value, for conversions that must round only once.</summary>
-    public Rational ToCanonicalExact(decimal value) => (Rational.FromDecimal(value) * Factor) + Offset;
-
-    /// <summary>Inverse of <see cref="ToCanonicalExact"/>: the value in this unit for a canonical value.</summary>
-    public Rational FromCanonicalExact(Rational canonical) => (canonical - Offset) / Factor;
 }

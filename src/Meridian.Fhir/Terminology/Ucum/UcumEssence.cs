@@ -1,21 +1,19 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.IO.Compression;
-using System.Xml;
-using System.Xml.Linq;
 
 namespace Meridian.Fhir.Terminology.Ucum;
 
 /// <summary>
 /// The UCUM definitions (ucum-essence.xml) as immutable lookup tables: prefixes, atoms, and the
-/// canonical meaning of every atom, computed once at load by evaluating each definition with the
-/// same parser and evaluator that user units go through.
+/// canonical meaning of every atom, computed once on first use by evaluating its definition with
+/// the same parser and evaluator that user units go through.
 /// </summary>
 internal sealed class UcumEssence
 {
-    private static readonly XNamespace s_ns = "http://unitsofmeasure.org/ucum-essence";
-
-    private readonly FrozenDictionary<UcumAtom, UcumCanonicalForm> _meanings;
+    // Each atom's meaning is computed on first use: a FHIR server meets a few dozen of the 312
+    // atoms, and evaluating all definitions up front would double the start-up time.
+    private readonly FrozenDictionary<string, Lazy<UcumCanonicalForm>> _meanings;
 
     private UcumEssence(string version, ImmutableArray<UcumPrefix> prefixes, FrozenDictionary<string, UcumAtom> atoms)
     {
@@ -23,7 +21,10 @@ internal sealed class UcumEssence
         Prefixes = prefixes;
         Atoms = atoms;
         Parser = new UcumParser(atoms, prefixes);
-        _meanings = ComputeMeanings(atoms.Values, Parser);
+        _meanings = atoms.Values.ToFrozenDictionary(
+            a => a.Code,
+            a => new Lazy<UcumCanonicalForm>(() => Define(a, Parser, MeaningOf), LazyThreadSafetyMode.ExecutionAndPublication),
+            StringComparer.Ordinal);
     }
 
     public string Version { get; }
@@ -34,7 +35,11 @@ internal sealed class UcumEssence
 
     public UcumParser Parser { get; }
 
-    public UcumCanonicalForm MeaningOf(UcumAtom atom) => _meanings[atom];
+    /// <summary>
+    /// The canonical meaning of an atom. A circular definition would make the Lazy throw
+    /// InvalidOperationException; the essence has none, and a test evaluates every atom.
+    /// </summary>
+    public UcumCanonicalForm MeaningOf(UcumAtom atom) => _meanings[atom.Code].Value;
 
     /// <summary>Reads the gzip-compressed essence embedded in this assembly.</summary>
     public static UcumEssence LoadEmbedded()
@@ -48,71 +53,8 @@ internal sealed class UcumEssence
     /// <summary>Reads an uncompressed ucum-essence.xml stream.</summary>
     public static UcumEssence Load(Stream xml)
     {
-        using var reader = XmlReader.Create(xml, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-        var root = XDocument.Load(reader).Root ?? throw new InvalidDataException("ucum-essence.xml has no root");
-        var version = (string?)root.Attribute("version") ?? "unknown";
-
-        var prefixes = ImmutableArray.CreateBuilder<UcumPrefix>();
-        foreach (var p in root.Elements(s_ns + "prefix"))
-        {
-            var valueText = (string?)p.Element(s_ns + "value")?.Attribute("value") ?? throw Bad(p);
-            prefixes.Add(new UcumPrefix(Code(p), Name(p), ParseNumber(valueText, p)));
-        }
-
-        var atoms = new Dictionary<string, UcumAtom>(StringComparer.Ordinal);
-        foreach (var b in root.Elements(s_ns + "base-unit"))
-        {
-            atoms.Add(Code(b), new UcumAtom(Code(b), Name(b), IsBase: true, IsMetric: true, IsSpecial: false,
-                IsArbitrary: false, DefinitionUnit: "1", DefinitionValue: Rational.One, FunctionName: null));
-        }
-        foreach (var u in root.Elements(s_ns + "unit"))
-        {
-            var value = u.Element(s_ns + "value") ?? throw Bad(u);
-            var function = value.Element(s_ns + "function");
-            var isSpecial = (string?)u.Attribute("isSpecial") == "yes";
-            var (unitText, numberText) = function is not null
-                ? ((string?)function.Attribute("Unit"), (string?)function.Attribute("value"))
-                : ((string?)value.Attribute("Unit"), (string?)value.Attribute("value"));
-            atoms.Add(Code(u), new UcumAtom(
-                Code(u),
-                Name(u),
-                IsBase: false,
-                IsMetric: (string?)u.Attribute("isMetric") == "yes",
-                IsSpecial: isSpecial,
-                IsArbitrary: (string?)u.Attribute("isArbitrary") == "yes",
-                DefinitionUnit: unitText ?? throw Bad(u),
-                DefinitionValue: ParseNumber(numberText ?? "1", u),
-                FunctionName: isSpecial ? (string?)function?.Attribute("name") : null));
-        }
-        return new UcumEssence(version, prefixes.ToImmutable(), atoms.ToFrozenDictionary(StringComparer.Ordinal));
-    }
-
-    private static FrozenDictionary<UcumAtom, UcumCanonicalForm> ComputeMeanings(IEnumerable<UcumAtom> atoms, UcumParser parser)
-    {
-        var done = new Dictionary<UcumAtom, UcumCanonicalForm>(ReferenceEqualityComparer.Instance);
-        var inProgress = new HashSet<UcumAtom>(ReferenceEqualityComparer.Instance);
-
-        UcumCanonicalForm MeaningOf(UcumAtom atom)
-        {
-            if (done.TryGetValue(atom, out var known))
-            {
-                return known;
-            }
-            if (!inProgress.Add(atom))
-            {
-                throw new InvalidDataException($"UCUM definition of '{atom.Code}' is circular");
-            }
-            var meaning = Define(atom, parser, MeaningOf);
-            inProgress.Remove(atom);
-            done[atom] = meaning;
-            return meaning;
-        }
-
-        foreach (var atom in atoms)
-        {
-            MeaningOf(atom);
-        }
-        return done.ToFrozenDictionary(ReferenceEqualityComparer.Instance);
+        var (version, prefixes, atoms) = UcumEssenceReader.Read(xml);
+        return new UcumEssence(version, prefixes, atoms.ToFrozenDictionary(a => a.Code, StringComparer.Ordinal));
     }
 
     private static UcumCanonicalForm Define(UcumAtom atom, UcumParser parser, Func<UcumAtom, UcumCanonicalForm> meaningOf)
@@ -121,10 +63,11 @@ internal sealed class UcumEssence
         {
             return UcumCanonicalForm.Create(Rational.One, Rational.Zero, [new(atom.Code, 1)]);
         }
+        var value = ParseNumber(atom.DefinitionValue, atom.Code);
         if (atom.IsArbitrary && atom.DefinitionUnit == "1")
         {
             // Arbitrary units are commensurable only with themselves: each is its own dimension.
-            return UcumCanonicalForm.Create(atom.DefinitionValue, Rational.Zero, [new(atom.Code, 1)]);
+            return UcumCanonicalForm.Create(value, Rational.Zero, [new(atom.Code, 1)]);
         }
         var parsed = parser.Parse(atom.DefinitionUnit);
         if (parsed.Term is null)
@@ -137,7 +80,7 @@ internal sealed class UcumEssence
             return unit;
         }
         var pairs = unit.Dimensions.Select(d => new KeyValuePair<string, int>(d.Symbol, d.Exponent));
-        var scale = atom.DefinitionValue * unit.Factor;
+        var scale = value * unit.Factor;
         if (atom.IsSpecial)
         {
             if (atom.FunctionName is not null && UcumSpecialFunctions.TryGetAffineOffset(atom.FunctionName, out var offset))
@@ -150,13 +93,6 @@ internal sealed class UcumEssence
         return UcumCanonicalForm.Create(scale, Rational.Zero, pairs);
     }
 
-    private static string Code(XElement e) => (string?)e.Attribute("Code") ?? throw Bad(e);
-
-    private static string Name(XElement e) => (string?)e.Element(s_ns + "name") ?? string.Empty;
-
-    private static Rational ParseNumber(string text, XElement where) =>
-        Rational.TryParse(text, out var r) ? r : throw new InvalidDataException($"bad number '{text}' in {where.Name.LocalName} {(string?)where.Attribute("Code")}");
-
-    private static InvalidDataException Bad(XElement e) =>
-        new($"malformed UCUM essence element {e.Name.LocalName} {(string?)e.Attribute("Code")}");
+    private static Rational ParseNumber(string text, string code) =>
+        Rational.TryParse(text, out var r) ? r : throw new InvalidDataException($"bad number '{text}' in the UCUM definition of {code}");
 }

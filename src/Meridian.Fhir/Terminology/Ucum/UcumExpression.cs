@@ -9,7 +9,8 @@ internal sealed record UcumPrefix(string Code, string Name, Rational Value);
 /// <summary>
 /// A unit atom as the parser needs it: its code, whether prefixes may be applied, and how it is
 /// defined. The canonical meaning is kept apart (<see cref="UcumCanonicalForm"/>) so the parser can
-/// be used to read the definitions themselves.
+/// be used to read the definitions themselves. The definition's number stays text until the atom
+/// is first used, so start-up does no big-number arithmetic.
 /// </summary>
 internal sealed record UcumAtom(
     string Code,
@@ -19,7 +20,7 @@ internal sealed record UcumAtom(
     bool IsSpecial,
     bool IsArbitrary,
     string DefinitionUnit,
-    Rational DefinitionValue,
+    string DefinitionValue,
     string? FunctionName);
 
 /// <summary>One factor of a unit term (UCUM grammar "component").</summary>
@@ -31,8 +32,8 @@ internal sealed record UcumUnitComponent(UcumPrefix? Prefix, UcumAtom Atom, int 
 /// <summary>A positive integer factor ("4" in "4.[pi]").</summary>
 internal sealed record UcumFactorComponent(BigInteger Value) : UcumComponent;
 
-/// <summary>An annotation on its own ("{cells}"): the unity.</summary>
-internal sealed record UcumUnityComponent : UcumComponent;
+/// <summary>An annotation on its own ("{cells}"): the unity. Keeps the text for display.</summary>
+internal sealed record UcumUnityComponent(string Annotation) : UcumComponent;
 
 /// <summary>A parenthesised sub-term.</summary>
 internal sealed record UcumGroupComponent(UcumTerm Term) : UcumComponent;

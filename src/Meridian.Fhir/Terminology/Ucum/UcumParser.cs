@@ -163,7 +163,8 @@ internal sealed class UcumParser
             }
             if (c == '{')
             {
-                return SkipAnnotation() ? new UcumUnityComponent() : null;
+                var start = Position;
+                return SkipAnnotation() ? new UcumUnityComponent(text[start..Position]) : null;
             }
             if (c is '.' or '/' or ')' or '}')
             {
