@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using Meridian.Fhir.FhirPath;
 using Meridian.Fhir.Model;
 using Meridian.Fhir.Search.Internal;
 using Meridian.Fhir.Specification;
@@ -15,7 +16,7 @@ namespace Meridian.Fhir.Search;
 /// </summary>
 public sealed class SearchIndexer
 {
-    private static readonly Lazy<SearchIndexer> s_r4 = new(() => new SearchIndexer(FhirSpec.R4, UcumService.Default), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<SearchIndexer> s_r4 = new(() => new SearchIndexer(FhirSpec.R4, FhirPathEngine.R4, UcumService.Default), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly FrozenDictionary<string, ImmutableArray<ParameterPlan>> _plans;
     private readonly ValueConverter _converter;
@@ -23,13 +24,14 @@ public sealed class SearchIndexer
     /// <summary>The indexer for the embedded R4 specification.</summary>
     public static SearchIndexer R4 => s_r4.Value;
 
-    public SearchIndexer(FhirSpec spec, UcumService ucum)
+    public SearchIndexer(FhirSpec spec, FhirPathEngine fhirPath, UcumService ucum)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(fhirPath);
         ArgumentNullException.ThrowIfNull(ucum);
         Spec = spec;
         _converter = new ValueConverter(spec, ucum);
-        var compiler = new PlanCompiler(spec, _converter);
+        var compiler = new PlanCompiler(spec, fhirPath, _converter);
         var plans = new Dictionary<string, ImmutableArray<ParameterPlan>>(StringComparer.Ordinal);
         foreach (var type in spec.ResourceTypes)
         {
@@ -56,7 +58,7 @@ public sealed class SearchIndexer
         }
         var nodes = new List<FhirNode>(16);
         var values = new List<SearchValue>(16);
-        var entries = ImmutableArray.CreateBuilder<SearchIndexEntry>(plans.Length * 2);
+        var entries = ImmutableArray.CreateBuilder<SearchIndexEntry>(32);
         CompositeBuilder? composites = null;
         foreach (var plan in plans)
         {

@@ -17,8 +17,9 @@ public abstract record SearchValue;
 /// </summary>
 public sealed record TokenValue(string? System, string? Code, string? Text) : SearchValue
 {
-    /// <summary><see cref="Text"/> normalised like <see cref="StringValue.Normalized"/>, for <c>:text</c>.</summary>
-    public string? TextNormalized { get; } = Text is null ? null : StringNormalizer.Normalize(Text);
+    /// <summary><see cref="Text"/> normalised like <see cref="StringValue.Normalized"/>, for <c>:text</c>.
+    /// Computed on demand: most token rows never need it, and extraction is a hot path.</summary>
+    public string? TextNormalized => Text is null ? null : StringNormalizer.Normalize(Text);
     public string? TypeSystem { get; init; }
     public string? TypeCode { get; init; }
 }

@@ -35,6 +35,24 @@ public class AllExamplesTests(ITestOutputHelper output)
         Assert.Empty(withoutEntries);
     }
 
+    [Fact]
+    public void Extraction_is_deterministic_and_safe_to_share_across_threads()
+    {
+        var resources = Directory.GetFiles(SharedData.PathOf("fhir-examples"), "*.json")
+            .Select(f => FhirJsonParser.R4.Parse(File.ReadAllBytes(f)).Resource!).ToArray();
+        var sequential = resources.Select(r => SearchIndexer.R4.Extract(r)).ToArray();
+        var parallel = new System.Collections.Immutable.ImmutableArray<SearchIndexEntry>[resources.Length];
+        Parallel.For(0, resources.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = SearchIndexer.R4.Extract(resources[i]));
+        for (var i = 0; i < resources.Length; i++)
+        {
+            Assert.Equal(sequential[i].Length, parallel[i].Length);
+            for (var j = 0; j < sequential[i].Length; j++)
+            {
+                Assert.True(sequential[i][j] == parallel[i][j], $"{resources[i].Location} {sequential[i][j]} != {parallel[i][j]}");
+            }
+        }
+    }
+
     private static bool HasTypeSpecificEntry(System.Collections.Immutable.ImmutableArray<SearchIndexEntry> entries, FhirNode resource)
     {
         foreach (var e in entries)

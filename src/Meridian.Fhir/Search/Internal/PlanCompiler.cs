@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Meridian.Fhir.FhirPath;
 using Meridian.Fhir.Specification;
 
 namespace Meridian.Fhir.Search.Internal;
@@ -7,9 +8,13 @@ namespace Meridian.Fhir.Search.Internal;
 /// Compiles search parameter expressions into selectors, per resource type. Construction-time
 /// only (not thread-safe, not kept): the indexer holds just the resulting plans.
 /// </summary>
-internal sealed class PlanCompiler(FhirSpec spec, ValueConverter converter)
+internal sealed class PlanCompiler(FhirSpec spec, FhirPathEngine fhirPath, ValueConverter converter)
 {
     private readonly Dictionary<string, SkippedParameter> _skipped = new(StringComparer.Ordinal);
+
+    // Component selectors are shared by expression, so composites that repeat a component
+    // (Observation's eight all start with "code") can reuse its converted values.
+    private readonly Dictionary<(string Expression, SearchParamType Type), ComponentPlan> _components = [];
 
     public ImmutableArray<SkippedParameter> Skipped => [.. _skipped.Values.OrderBy(s => s.Parameter.Url, StringComparer.Ordinal)];
 
@@ -48,17 +53,45 @@ internal sealed class PlanCompiler(FhirSpec spec, ValueConverter converter)
     }
 
     /// <summary>A selector for the branches of <paramref name="expression"/> that can apply to
-    /// <paramref name="type"/>; null with a null error when none does.</summary>
-    private INodeSelector? CompileFor(string expression, StructureType type, out string? error)
+    /// <paramref name="type"/>; null with a null error when none does. Every expression is
+    /// compiled by the FHIRPath engine (so the engine vouches for it); navigation-only ones run
+    /// as a <see cref="PathPlan"/>, which selects the same nodes without allocating.</summary>
+    private INodeSelector? CompileFor(string expression, StructureType? type, out string? error)
     {
-        error = null;
+        var engineCompiled = fhirPath.TryCompile(expression, out var compiled, out error);
         if (PathPlanParser.TryParse(expression, spec, out var branches))
         {
-            var kept = branches.Where(b => b[0].Kind != StepKind.FocusIs || type.IsA(b[0].Arg)).ToImmutableArray();
+            // The navigation subset also covers functions the engine may lack (hasExtension,
+            // which FHIR R4 search expressions use but FHIRPath N1 does not define).
+            error = null;
+            var kept = type is null ? branches : KeepBranchesOf(branches, type);
             return kept.IsEmpty ? null : new PathPlan(kept, converter, spec);
         }
-        error = "expression is outside the navigation subset and no FHIRPath engine is available";
-        return null;
+        if (!engineCompiled)
+        {
+            error = "FHIRPath: " + error;
+            return null;
+        }
+        return new EngineSelector(compiled!, spec);
+    }
+
+    /// <summary>The branches that can select from a <paramref name="type"/> resource. Their leading
+    /// type test always holds for that resource (the plan's only focus), so it is dropped.</summary>
+    private static ImmutableArray<ImmutableArray<PathStep>> KeepBranchesOf(ImmutableArray<ImmutableArray<PathStep>> branches, StructureType type)
+    {
+        var kept = ImmutableArray.CreateBuilder<ImmutableArray<PathStep>>();
+        foreach (var b in branches)
+        {
+            if (b[0].Kind != StepKind.FocusIs)
+            {
+                kept.Add(b);
+            }
+            else if (type.IsA(b[0].Arg))
+            {
+                kept.Add(b.RemoveAt(0));
+            }
+        }
+        return kept.ToImmutable();
     }
 
     private ImmutableArray<ComponentPlan> CompileComponents(SearchParameterDefinition p)
@@ -72,12 +105,19 @@ internal sealed class PlanCompiler(FhirSpec spec, ValueConverter converter)
                 Skip(p, $"component definition {c.Definition} is not in the specification");
                 return [];
             }
-            if (!PathPlanParser.TryParse(c.Expression, spec, out var branches))
+            if (_components.TryGetValue((c.Expression, definition.Type), out var shared))
             {
-                Skip(p, $"component expression '{c.Expression}' is outside the navigation subset");
+                components.Add(shared);
+                continue;
+            }
+            if (CompileFor(c.Expression, null, out var error) is not { } selector)
+            {
+                Skip(p, $"component expression '{c.Expression}': {error}");
                 return [];
             }
-            components.Add(new ComponentPlan(definition.Type, new PathPlan(branches, converter, spec)));
+            var component = new ComponentPlan(definition.Type, selector);
+            _components[(c.Expression, definition.Type)] = component;
+            components.Add(component);
         }
         return components.MoveToImmutable();
     }

@@ -78,20 +78,35 @@ internal sealed partial class ValueConverter
         }
         string? unit = null;
         decimal? cValue = null, cLow = null, cHigh = null;
+        // A plain quantity has Value = Low = High: canonicalise once, not three times.
         if (q.Value is { } v && _ucum.TryCanonicalize(v, q.Code, out var cv, out var cu))
         {
             cValue = cv;
             unit = cu;
         }
-        if (q.Low is { } l && _ucum.TryCanonicalize(l, q.Code, out var cl, out var lu))
+        if (q.Low is { } l)
         {
-            cLow = cl;
-            unit = lu;
+            if (l == q.Value)
+            {
+                cLow = cValue;
+            }
+            else if (_ucum.TryCanonicalize(l, q.Code, out var cl, out var lu))
+            {
+                cLow = cl;
+                unit = lu;
+            }
         }
-        if (q.High is { } h && _ucum.TryCanonicalize(h, q.Code, out var ch, out var hu))
+        if (q.High is { } h)
         {
-            cHigh = ch;
-            unit = hu;
+            if (h == q.Value)
+            {
+                cHigh = cValue;
+            }
+            else if (_ucum.TryCanonicalize(h, q.Code, out var ch, out var hu))
+            {
+                cHigh = ch;
+                unit = hu;
+            }
         }
         return unit is null ? q : q with { CanonicalValue = cValue, CanonicalLow = cLow, CanonicalHigh = cHigh, CanonicalUnit = unit };
     }

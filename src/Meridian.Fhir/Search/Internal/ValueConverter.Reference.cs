@@ -20,7 +20,15 @@ internal sealed partial class ValueConverter
                 }
                 break;
             case "canonical":
-                if (node.Text is { Length: > 0 } canonical)
+                if (node.Text is not { Length: > 0 } canonical)
+                {
+                    break;
+                }
+                if (canonical[0] == '#')
+                {
+                    output.Add(ParseReference(canonical, resource)); // a canonical may point at a contained resource
+                }
+                else
                 {
                     var bar = canonical.IndexOf('|');
                     var url = bar < 0 ? canonical : canonical[..bar];
@@ -41,11 +49,29 @@ internal sealed partial class ValueConverter
                 }
                 break;
             default:
-                if (node.IsPrimitive && node.Text is { Length: > 0 } uri)
+                if (node.IsResource)
+                {
+                    AddResourceItself(node, resource, output);
+                }
+                else if (node.IsPrimitive && node.Text is { Length: > 0 } uri)
                 {
                     output.Add(ParseReference(uri, resource));
                 }
                 break;
+        }
+    }
+
+    /// <summary>An expression that selects a resource (Bundle.entry[0].resource for Bundle's
+    /// <c>composition</c>/<c>message</c>) refers to it: by its entry's fullUrl, else Type/id.</summary>
+    private void AddResourceItself(FhirNode node, FhirNode resource, List<SearchValue> output)
+    {
+        if (node.Parent?.Child("fullUrl")?.Text is { Length: > 0 } fullUrl)
+        {
+            output.Add(ParseReference(fullUrl, resource));
+        }
+        else if (node.ResourceId is { Length: > 0 } id)
+        {
+            output.Add(new ReferenceValue(ReferenceKind.Local, node.TypeName + "/" + id) { ResourceType = node.TypeName, Id = id });
         }
     }
 
@@ -133,7 +159,28 @@ internal sealed partial class ValueConverter
         {
             span = span[..history];
         }
-        return TypeSegment(span, out _);
+        // A resource inside a Bundle may point at a sibling entry by its fullUrl (urn:uuid:...),
+        // as resolve() does; a stand-alone resource has no parent and skips the search.
+        return TypeSegment(span, out _) ?? (resource.Parent is null ? null : FromEnclosingBundle(resource, reference));
+    }
+
+    private static string? FromEnclosingBundle(FhirNode resource, string reference)
+    {
+        for (var n = resource.Parent; n is not null; n = n.Parent)
+        {
+            if (n.IsResource && n.TypeName == "Bundle")
+            {
+                foreach (var entry in n.Children)
+                {
+                    if (entry.Name == "entry" && entry.Child("fullUrl")?.Text == reference)
+                    {
+                        return entry.Child("resource")?.TypeName;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     private static FhirNode? FindContained(FhirNode resource, ReadOnlySpan<char> id)

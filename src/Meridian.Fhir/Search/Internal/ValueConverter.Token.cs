@@ -84,7 +84,8 @@ internal sealed partial class ValueConverter
                 }
             }
         }
-        if (!added && (value is not null || typeText is not null))
+        // A system without a value still answers identifier=system| (any value in that system).
+        if (!added && (value is not null || system is not null || typeText is not null))
         {
             output.Add(new TokenValue(system, value, typeText));
         }
@@ -94,13 +95,13 @@ internal sealed partial class ValueConverter
     /// so <c>gender=http://hl7.org/fhir/administrative-gender|male</c> matches.</summary>
     private string? SystemOfBoundCode(FhirNode node, string code)
     {
-        if (node.Definition?.BindingValueSet is not { } url || _spec.FindValueSet(url) is not { } vs)
+        if (node.Definition?.BindingValueSet is not { } url || !_boundSystems.TryGetValue(url, out var bound))
         {
             return null;
         }
-        foreach (var system in vs.Systems)
+        foreach (var system in bound.Systems)
         {
-            if (vs.Contains(system, code))
+            if (bound.ValueSet.Contains(system, code))
             {
                 return system;
             }

@@ -19,6 +19,10 @@ internal sealed partial class ValueConverter(FhirSpec spec, UcumService ucum)
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _resourceTypes =
         spec.ResourceTypes.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // Required value sets by binding URL, with their systems as an array: code tokens look the
+    // system up on every status/gender/... without allocating an enumerator.
+    private readonly FrozenDictionary<string, (ExpandedValueSet ValueSet, string[] Systems)> _boundSystems = BoundValueSets(spec);
+
     /// <summary>Appends the values of <paramref name="node"/> for a parameter of <paramref name="type"/>.</summary>
     public void Convert(SearchParamType type, FhirNode node, FhirNode resource, List<SearchValue> output)
     {
@@ -64,4 +68,31 @@ internal sealed partial class ValueConverter(FhirSpec spec, UcumService ucum)
     }
 
     private static string? TextOf(FhirNode node, string child) => node.Child(child)?.Text;
+
+    private static FrozenDictionary<string, (ExpandedValueSet, string[])> BoundValueSets(FhirSpec spec)
+    {
+        var result = new Dictionary<string, (ExpandedValueSet, string[])>(StringComparer.Ordinal);
+        var seen = new HashSet<StructureType>();
+        var pending = new Stack<StructureType>(spec.Types);
+        while (pending.Count > 0)
+        {
+            var type = pending.Pop();
+            if (!seen.Add(type))
+            {
+                continue;
+            }
+            foreach (var e in type.Children)
+            {
+                if (e.Backbone is { } backbone)
+                {
+                    pending.Push(backbone);
+                }
+                if (e.BindingValueSet is { } url && !result.ContainsKey(url) && spec.FindValueSet(url) is { } vs)
+                {
+                    result[url] = (vs, [.. vs.Systems]);
+                }
+            }
+        }
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
 }
