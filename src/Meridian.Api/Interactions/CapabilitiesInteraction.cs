@@ -81,9 +81,14 @@ internal static class CapabilitiesInteraction
         w.WriteString("conditionalDelete", "single");
         Strings(w, "referencePolicy", ["literal", "local"]);
         w.WriteStartArray("searchParam");
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in spec.SearchParametersFor(type))
         {
-            SearchParam(w, p);
+            // cpb-12: names are unique per resource (the spec lists a few twice, e.g. via Resource and DomainResource).
+            if (names.Add(p.Code))
+            {
+                SearchParam(w, p);
+            }
         }
         w.WriteEndArray();
         w.WriteStartArray("operation");

@@ -23,7 +23,7 @@ public abstract class ServerFixture : IAsyncLifetime
     protected virtual Task DestroyAsync() => Task.CompletedTask;
 
     /// <summary>Settings every fixture uses; tests of limits rely on the small body limit.</summary>
-    public const long MaxBodyBytes = 256 * 1024;
+    public const long MaxBodyBytes = 4 * 1024 * 1024;
 
     public async Task InitializeAsync()
     {
