@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Validation;
 using Meridian.Storage;
@@ -26,13 +27,18 @@ public sealed class FhirApi
 
     public FhirApiOptions Options => _ctx.Options;
 
-    public Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken cancellationToken = default)
+    /// <summary>Traces every interaction (the host and pipelines add their own parent spans).</summary>
+    public static readonly ActivitySource ActivitySource = new("Meridian.Api");
+
+    public async Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (ContentNegotiation.Check(request) is { } refused)
-        {
-            return Task.FromResult(refused);
-        }
-        return Router.DispatchAsync(request, _ctx, _capabilities, cancellationToken);
+        using var activity = ActivitySource.StartActivity("fhir " + request.Method);
+        activity?.SetTag("fhir.tenant", request.Tenant);
+        activity?.SetTag("fhir.path", request.Path);
+        var response = ContentNegotiation.Check(request)
+            ?? await Router.DispatchAsync(request, _ctx, _capabilities, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("http.response.status_code", response.Status);
+        return response;
     }
 }

@@ -2,6 +2,8 @@ using Meridian.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Meridian.Server;
@@ -40,7 +42,15 @@ public static class FhirEndpoints
             return new FhirHttpResult(FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes."));
         }
         var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value);
-        var response = await api.HandleAsync(request, ct).ConfigureAwait(false);
-        return new FhirHttpResult(response);
+        try
+        {
+            return new FhirHttpResult(await api.HandleAsync(request, ct).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug or an unreachable database: still answer FHIR, and leave the details to the log.
+            ServerLog.RequestFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Meridian.Server"), ex, request.Method, request.Path);
+            return new FhirHttpResult(FhirResponse.Error(500, "exception", "The server failed to process the request; see the server log."));
+        }
     }
 }

@@ -10,7 +10,8 @@ internal static class HttpTranslation
     public static FhirRequest ToFhirRequest(HttpRequest http, string tenant, string basePath, string path, ReadOnlyMemory<byte> body)
     {
         var h = http.Headers;
-        return new FhirRequest(http.Method, path)
+        // HEAD is GET without the body (FhirHttpResult leaves it out).
+        return new FhirRequest(http.Method == "HEAD" ? "GET" : http.Method, path)
         {
             Tenant = tenant,
             BaseUrl = $"{http.Scheme}://{http.Host}{http.PathBase}{basePath}",

@@ -21,7 +21,7 @@ public static class MeridianServer
     public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration.AddInMemoryCollection(MeridianEnvironment.Read());
+        builder.Configuration.AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables()));
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
@@ -64,10 +64,10 @@ internal static class MeridianEnvironment
 {
     private const string Prefix = "MERIDIAN_";
 
-    public static Dictionary<string, string?> Read()
+    public static Dictionary<string, string?> Read(System.Collections.IDictionary variables)
     {
         var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        foreach (System.Collections.DictionaryEntry e in variables)
         {
             if (e.Key is string key && key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && !key.StartsWith("MERIDIAN_TEST", StringComparison.OrdinalIgnoreCase))
             {

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace Meridian.Api.Tests;
 
 public abstract partial class FhirServerTests
@@ -80,12 +78,21 @@ public abstract partial class FhirServerTests
         Assert.Equal(0, await CountAsync("Patient"));
     }
 
+    [Fact]
+    public async Task Head_answers_like_get_without_a_body()
+    {
+        var id = (await Api.CreateAsync(Patient("Head"))).Id;
+        var head = await Api.SendAsync(HttpMethod.Head, $"Patient/{id}", null, null);
+        Assert.Equal(200, head.Code);
+        Assert.Equal("W/\"1\"", head.ETag);
+        Assert.Empty(head.Text);
+        Assert.Equal(404, (await Api.SendAsync(HttpMethod.Head, "Patient/none", null, null)).Code);
+    }
+
     private async Task<int> CountAsync(string type, string query = "")
     {
         var reply = await Api.GetAsync($"{type}?_summary=count{(query.Length == 0 ? "" : "&" + query)}");
         Assert.Equal(200, reply.Code);
         return reply.Json!["total"]!.GetValue<int>();
     }
-
-    private static MediaTypeHeaderValue Media(string s) => MediaTypeHeaderValue.Parse(s);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Meridian.Api.Internal;
+using Meridian.Fhir.Search;
 using Meridian.Fhir.Specification;
 
 namespace Meridian.Api.Interactions;
@@ -18,6 +19,11 @@ internal static class CapabilitiesInteraction
     public static byte[] Build(InteractionContext ctx)
     {
         var spec = ctx.Spec;
+        // Only what can really be searched: the indexer extracts nothing for some parameters
+        // (no expression: _content, _query…) and special ones other than near are not searchable.
+        var unsupported = SearchIndexer.R4.Skipped.Select(s => s.Parameter.Url).ToHashSet(StringComparer.Ordinal);
+        bool Searchable(SearchParameterDefinition p) =>
+            !unsupported.Contains(p.Url) && (p.Type != SearchParamType.Special || p.Code == "near");
         var buffer = new ArrayBufferWriter<byte>(256 * 1024);
         using (var w = new Utf8JsonWriter(buffer))
         {
@@ -45,7 +51,7 @@ internal static class CapabilitiesInteraction
             {
                 if (spec.IsResourceType(type))
                 {
-                    Resource(w, spec, type);
+                    Resource(w, spec, type, Searchable);
                 }
             }
             w.WriteEndArray();
@@ -53,7 +59,10 @@ internal static class CapabilitiesInteraction
             w.WriteStartArray("searchParam");
             foreach (var p in spec.SearchParametersFor("Resource"))
             {
-                SearchParam(w, p);
+                if (Searchable(p))
+                {
+                    SearchParam(w, p);
+                }
             }
             w.WriteEndArray();
             w.WriteStartArray("operation");
@@ -66,7 +75,7 @@ internal static class CapabilitiesInteraction
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void Resource(Utf8JsonWriter w, FhirSpec spec, string type)
+    private static void Resource(Utf8JsonWriter w, FhirSpec spec, string type, Func<SearchParameterDefinition, bool> searchable)
     {
         w.WriteStartObject();
         w.WriteString("type", type);
@@ -85,7 +94,7 @@ internal static class CapabilitiesInteraction
         foreach (var p in spec.SearchParametersFor(type))
         {
             // cpb-12: names are unique per resource (the spec lists a few twice, e.g. via Resource and DomainResource).
-            if (names.Add(p.Code))
+            if (searchable(p) && names.Add(p.Code))
             {
                 SearchParam(w, p);
             }
