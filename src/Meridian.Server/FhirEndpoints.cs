@@ -32,7 +32,26 @@ public static class FhirEndpoints
         HandleAsync(http, FhirApi.DefaultTenant, "/fhir", path, api, options.Value, ct);
 
     private static Task<IResult> HandleTenantAsync(HttpContext http, string tenant, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
-        HandleAsync(http, tenant, $"/t/{tenant}/fhir", path, api, options.Value, ct);
+        IsTenantName(tenant)
+            ? HandleAsync(http, tenant, $"/t/{tenant}/fhir", path, api, options.Value, ct)
+            : Task.FromResult<IResult>(new FhirHttpResult(FhirResponse.Error(404, "not-found", $"'{tenant}' is not a tenant name.")));
+
+    /// <summary>Tenant names are URL- and log-safe: letters, digits, '-' and '_', at most 64.</summary>
+    internal static bool IsTenantName(string tenant)
+    {
+        if (tenant.Length is 0 or > 64)
+        {
+            return false;
+        }
+        foreach (var c in tenant)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
     {
