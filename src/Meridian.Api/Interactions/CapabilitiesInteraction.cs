@@ -30,7 +30,8 @@ internal static class CapabilitiesInteraction
             w.WriteStartObject();
             w.WriteString("resourceType", "CapabilityStatement");
             w.WriteString("status", "active");
-            w.WriteString("date", "2026-01-01");
+            // When this statement was generated: at the first /metadata request of this process.
+            w.WriteString("date", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
             w.WriteString("publisher", "Meridian");
             w.WriteString("kind", "instance");
             w.WriteStartObject("software");
@@ -51,7 +52,7 @@ internal static class CapabilitiesInteraction
             {
                 if (spec.IsResourceType(type))
                 {
-                    Resource(w, spec, type, Searchable);
+                    Resource(w, spec, type, Searchable, ctx.Options.MaxConditionalDeletes > 1 ? "multiple" : "single");
                 }
             }
             w.WriteEndArray();
@@ -75,7 +76,7 @@ internal static class CapabilitiesInteraction
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void Resource(Utf8JsonWriter w, FhirSpec spec, string type, Func<SearchParameterDefinition, bool> searchable)
+    private static void Resource(Utf8JsonWriter w, FhirSpec spec, string type, Func<SearchParameterDefinition, bool> searchable, string conditionalDelete)
     {
         w.WriteStartObject();
         w.WriteString("type", type);
@@ -87,7 +88,7 @@ internal static class CapabilitiesInteraction
         w.WriteBoolean("conditionalCreate", true);
         w.WriteString("conditionalRead", "not-supported");
         w.WriteBoolean("conditionalUpdate", true);
-        w.WriteString("conditionalDelete", "single");
+        w.WriteString("conditionalDelete", conditionalDelete);
         Strings(w, "referencePolicy", ["literal", "local"]);
         w.WriteStartArray("searchParam");
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -173,7 +173,7 @@ internal static class TransactionProcessor
                     return FhirResponse.Error(412, IssueType.Processing, $"The criteria '{criteria}' match more than one {s.Type}.");
                 }
                 s.Id = found.Matches.Length == 1 ? found.Matches[0].Id
-                    : e.Method == "PUT" ? (e.Resource?["id"]?.GetValue<string>() ?? InteractionContext.NewId())
+                    : e.Method == "PUT" ? (BodyId(e) ?? InteractionContext.NewId())
                     : null;
                 if (s.Id is null)
                 {
@@ -187,6 +187,9 @@ internal static class TransactionProcessor
                 return FhirResponse.Error(400, IssueType.NotSupported, $"{e.Method} {e.Url} is not a transaction interaction.");
         }
     }
+
+    private static string? BodyId(BundleRequestEntry e) =>
+        e.Resource?["id"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var id) && Router.IsValidId(id) ? id : null;
 
     private static async Task<WriteStep> PlanAsync(Slot s, InteractionContext ctx, CancellationToken ct)
     {

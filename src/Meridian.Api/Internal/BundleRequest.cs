@@ -47,7 +47,9 @@ internal sealed class BundleRequestEntry(int index, string? fullUrl, string meth
             Body = Body(),
             Headers = new FhirRequestHeaders
             {
-                ContentType = IsBinaryPatch ? Resource!["contentType"]?.GetValue<string>() ?? "application/json-patch+json" : "application/fhir+json",
+                ContentType = IsBinaryPatch
+                    ? (Resource!["contentType"] is JsonValue ct && ct.TryGetValue<string>(out var type) ? type : "application/json-patch+json")
+                    : "application/fhir+json",
                 IfMatch = Header("ifMatch"),
                 IfNoneMatch = Header("ifNoneMatch"),
                 IfModifiedSince = Header("ifModifiedSince"),
