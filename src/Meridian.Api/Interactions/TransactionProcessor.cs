@@ -54,13 +54,12 @@ internal static class TransactionProcessor
         }
 
         // (2) references
-        foreach (var s in slots)
+        var referenceError = await ReferenceRewriter.RewriteAsync([.. slots.Select(s => (System.Text.Json.Nodes.JsonNode?)s.Entry.Resource)], map,
+            reference => ResolveAsync(request, reference, ctx, ct)).ConfigureAwait(false);
+        if (referenceError is not null)
         {
-            var error = await ReferenceRewriter.RewriteAsync(s.Entry.Resource, map, reference => ResolveAsync(request, reference, ctx, ct)).ConfigureAwait(false);
-            if (error is not null)
-            {
-                return Fail(s, FhirResponse.Error(error.Contains("more than one", StringComparison.Ordinal) ? 412 : 400, IssueType.Processing, error));
-            }
+            var status = referenceError.Contains("more than one", StringComparison.Ordinal) ? 412 : 400;
+            return FhirResponse.Error(status, IssueType.Processing, referenceError);
         }
 
         // (3) plan
