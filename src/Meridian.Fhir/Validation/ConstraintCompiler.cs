@@ -47,15 +47,27 @@ internal sealed class ConstraintCompiler(FhirPathEngine engine)
 
     public static bool IsNative(string key) => key is "ele-1" or "ext-1" or "ref-1" or "dom-2" or "dom-3" or "dom-4" or "dom-5";
 
-    // R4 invariants whose published expression cannot mean what its text says on a strict
-    // FHIRPath engine, replaced by the expression R5 corrected them to (docs/conformance.md).
+    // R4 invariants whose published expression does not say what their text means, replaced
+    // by the expression later versions corrected them to (docs/conformance.md).
     // Only the exact R4 text is replaced, so a profile's own constraint with the key is kept.
     private static readonly Dictionary<string, (string R4, string Corrected)> s_errata = new(StringComparer.Ordinal)
     {
-        // "Boolean" is System.Boolean, which a FHIR boolean is not; R5 tests the FHIR type.
+        // "Boolean" is System.Boolean, which a FHIR boolean is not; R4B and R5 test the FHIR type.
         ["que-7"] = (
             "operator = 'exists' implies (answer is Boolean)",
             "operator = 'exists' implies (answer is boolean)"),
+        // "in" takes one item, and when repeats: R5 tests each when.
+        ["tim-9"] = (
+            "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))",
+            "offset.empty() or (when.exists() and when.select($this in ('C' | 'CM' | 'CD' | 'CV')).allFalse())"),
+        // The rule reads "more than one enableWhen"; the R4 text counts from three (R4B: > 1).
+        ["que-12"] = (
+            "enableWhen.count() > 2 implies enableBehavior.exists()",
+            "enableWhen.count() > 1 implies enableBehavior.exists()"),
+        // A parameter typed with a resource type may carry a targetProfile too (R4B's text).
+        ["opd-3"] = (
+            "targetProfile.exists() implies (type = 'Reference' or type = 'canonical')",
+            "targetProfile.exists() implies (type = 'Reference' or type = 'canonical' or type.memberOf('http://hl7.org/fhir/ValueSet/resource-types'))"),
     };
 
     private static Constraint Corrected(Constraint c) =>

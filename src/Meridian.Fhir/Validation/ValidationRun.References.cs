@@ -43,11 +43,12 @@ internal sealed partial class ValidationRun
         Error(IssueType.Invariant, "ref-1: SHALL have a contained resource if a local reference is provided", node.Location, "ref-1");
     }
 
-    /// <summary>Checks that Reference.reference (and Reference.type) name a resource type the element allows.</summary>
-    private void CheckReference(FhirNode node, FrozenSet<string> targets)
+    /// <summary>Checks that Reference.reference is a reference at all and that it (and Reference.type)
+    /// name a resource type the element allows (<paramref name="targets"/> null: any).</summary>
+    private void CheckReference(FhirNode node, FrozenSet<string>? targets)
     {
         var typeNode = node.Child("type");
-        if (typeNode?.Text is { Length: > 0 } declared && _validator.ResourceType(declared) is { } declaredType && !targets.Contains(declaredType))
+        if (targets is not null && typeNode?.Text is { Length: > 0 } declared && _validator.ResourceType(declared) is { } declaredType && !targets.Contains(declaredType))
         {
             TargetError(node, declaredType, targets, typeNode.Location);
         }
@@ -61,7 +62,7 @@ internal sealed partial class ValidationRun
         {
             Error(IssueType.Invalid, $"The reference '{Shorten(reference)}' is neither '#id', '[type]/[id]' nor an absolute URL.", referenceNode.Location);
         }
-        else if (type is not null && !targets.Contains(type))
+        else if (targets is not null && type is not null && !targets.Contains(type))
         {
             TargetError(node, type, targets, referenceNode.Location);
         }

@@ -85,9 +85,9 @@ internal sealed partial class ValidationRun
                     {
                         CheckRef1(node);
                     }
-                    if (ep?.TargetTypes is not null && _options.ValidateReferences)
+                    if (_options.ValidateReferences)
                     {
-                        CheckReference(node, ep.TargetTypes);
+                        CheckReference(node, ep?.TargetTypes);
                     }
                     break;
                 case SpecialType.Extension when invariants:

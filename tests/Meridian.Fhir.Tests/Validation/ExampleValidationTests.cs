@@ -21,6 +21,9 @@ public class ExampleValidationTests
     {
         var bytes = File.ReadAllBytes(SharedData.PathOf("fhir-examples", file));
         var errors = FhirValidator.R4.Validate(bytes).Where(i => i.IsError).ToList();
+        // The parsed tree validates the same (the examples have no parser issues).
+        var tree = Meridian.Fhir.Serialization.FhirJsonParser.R4.Parse(bytes).Resource!;
+        Assert.Equal(errors.Select(e => e.ToString()), FhirValidator.R4.Validate(tree).Where(i => i.IsError).Select(e => e.ToString()));
         if (KnownErrata.ByFile.TryGetValue(file, out var expected))
         {
             var actual = errors.Select(e => (e.Code, WithoutIndexes(e.Expression ?? ""), e.Source)).Distinct().Order().ToList();

@@ -114,6 +114,44 @@ public class FhirValidatorTests
     }
 
     [Fact]
+    public void Corrected_r4_invariants_accept_what_the_spec_text_allows()
+    {
+        // que-7: a boolean answer for 'exists'; opd-3: a resource-typed parameter with a target profile.
+        var questionnaire = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"Questionnaire","status":"active","item":[{"linkId":"a","type":"boolean"},
+             {"linkId":"b","type":"string","enableWhen":[{"question":"a","operator":"exists","answerBoolean":true}]}]}
+            """));
+        Assert.Empty(questionnaire);
+        var operation = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"OperationDefinition","name":"Op","status":"active","kind":"operation","code":"op","system":false,"type":false,"instance":true,
+             "parameter":[{"name":"p","use":"in","min":0,"max":"1","type":"Patient","targetProfile":["http://hl7.org/fhir/StructureDefinition/Patient"]}]}
+            """));
+        Assert.Empty(operation);
+        var wrongQuestionnaire = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"Questionnaire","status":"active","item":[{"linkId":"a","type":"boolean"},
+             {"linkId":"b","type":"string","enableWhen":[{"question":"a","operator":"exists","answerString":"yes"}]}]}
+            """));
+        Assert.Contains(wrongQuestionnaire, i => i.Source == "que-7" && i.Expression == "Questionnaire.item[1].enableWhen[0]");
+        // tim-9 with several "when": evaluable (R4's "when in (...)" takes one item only).
+        var timing = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},
+             "subject":{"reference":"Patient/1"},"dosageInstruction":[{"timing":{"repeat":{"when":["ACM","PCV"],"offset":30}}}]}
+            """));
+        Assert.Empty(timing);
+        var timingWrong = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},
+             "subject":{"reference":"Patient/1"},"dosageInstruction":[{"timing":{"repeat":{"when":["ACM","CV"],"offset":30}}}]}
+            """));
+        Assert.Contains(timingWrong, i => i.Source == "tim-9");
+        // que-12: two enableWhen need an enableBehavior.
+        var twoConditions = FhirValidator.R4.Validate(Json("""
+            {"resourceType":"Questionnaire","status":"active","item":[{"linkId":"a","type":"boolean"},
+             {"linkId":"b","type":"string","enableWhen":[{"question":"a","operator":"exists","answerBoolean":true},{"question":"a","operator":"=","answerBoolean":true}]}]}
+            """));
+        Assert.Contains(twoConditions, i => i.Source == "que-12" && i.Expression == "Questionnaire.item[1]");
+    }
+
+    [Fact]
     public void Every_error_invariant_in_the_spec_compiles()
     {
         var plans = FhirValidator.R4.Plans;
