@@ -48,6 +48,19 @@ public sealed class SearchIndexer
 
     internal ImmutableArray<ParameterPlan> PlansFor(string resourceType) => _plans.GetValueOrDefault(resourceType, []);
 
+    /// <summary>The parameters <see cref="Extract"/> can yield rows for on a resource type (for a
+    /// CapabilityStatement, or to tell "not indexed" from "no value").</summary>
+    public ImmutableArray<SearchParameterDefinition> IndexedParameters(string resourceType)
+    {
+        var plans = PlansFor(resourceType);
+        var result = ImmutableArray.CreateBuilder<SearchParameterDefinition>(plans.Length);
+        foreach (var p in plans)
+        {
+            result.Add(p.Definition);
+        }
+        return result.MoveToImmutable();
+    }
+
     /// <summary>The index values of <paramref name="resource"/> for every parameter of its type.</summary>
     public ImmutableArray<SearchIndexEntry> Extract(FhirNode resource)
     {

@@ -45,6 +45,9 @@ public enum ReferenceKind
     Canonical,
     /// <summary>A URN (<c>urn:uuid:</c>, <c>urn:oid:</c>) or other opaque URI.</summary>
     Uri,
+    /// <summary>A conditional reference (<c>Practitioner?identifier=...</c>), which a transaction
+    /// resolves before storing; <see cref="ReferenceValue.ResourceType"/> is its type.</summary>
+    Conditional,
 }
 
 /// <summary>

@@ -66,6 +66,10 @@ public class CompilationTests(ITestOutputHelper output)
             missing.AddRange(expected.Except(plans.Select(p => p.Definition.Url)).Select(url => $"{type}:{url}"));
             engine.AddRange(plans.Where(p => p.Selector.Engine == "fhirpath").Select(p => $"{type}:{p.Definition.Code}"));
         }
+        var observation = indexer.IndexedParameters("Observation");
+        Assert.Contains(observation, p => p.Code == "code-value-quantity");
+        Assert.DoesNotContain(observation, p => p.Expression is null);
+        Assert.Empty(indexer.IndexedParameters("NoSuchType"));
         output.WriteLine($"{planned} (type, parameter) plans; FHIRPath engine for: {string.Join(", ", engine)}");
         // The package's example-extension parameter claims base Patient but its expression is on
         // DocumentReference: nothing of it applies to a Patient.

@@ -91,6 +91,12 @@ internal sealed partial class ValueConverter
         {
             return new ReferenceValue(ReferenceKind.Uri, reference) { Url = reference };
         }
+        var query = reference.IndexOf('?');
+        if (query > 0)
+        {
+            // Its search part may itself hold URLs (identifier=http://.../Patient/1): never parse those as the target.
+            return new ReferenceValue(ReferenceKind.Conditional, reference) { ResourceType = ConditionalType(reference.AsSpan(0, query)) };
+        }
         var isAbsolute = reference.Contains("://", StringComparison.Ordinal);
         var path = reference;
         string? version = null;
@@ -154,6 +160,11 @@ internal sealed partial class ValueConverter
             return FindContained(resource, reference.AsSpan(1))?.TypeName;
         }
         var span = reference.AsSpan();
+        var query = span.IndexOf('?');
+        if (query > 0)
+        {
+            return ConditionalType(span[..query]);
+        }
         var history = span.IndexOf("/_history/", StringComparison.Ordinal);
         if (history >= 0)
         {
@@ -162,6 +173,13 @@ internal sealed partial class ValueConverter
         // A resource inside a Bundle may point at a sibling entry by its fullUrl (urn:uuid:...),
         // as resolve() does; a stand-alone resource has no parent and skips the search.
         return TypeSegment(span, out _) ?? (resource.Parent is null ? null : FromEnclosingBundle(resource, reference));
+    }
+
+    /// <summary>The type of a conditional reference: the path before <c>?</c> is <c>Type</c> or ends in <c>/Type</c>.</summary>
+    private string? ConditionalType(ReadOnlySpan<char> path)
+    {
+        var slash = path.LastIndexOf('/');
+        return _resourceTypes.TryGetValue(path[(slash + 1)..], out var type) ? type : null;
     }
 
     private static string? FromEnclosingBundle(FhirNode resource, string reference)
