@@ -13,4 +13,11 @@ public sealed class PostgresDialect : SqlDialect
     public override int MaxParameters => 65535;
     public override object Bool(bool value) => value;
     public override object Decimal(decimal value) => value;
+
+    public override string InKeys(SqlBuilder sql, string column, IReadOnlyList<long> keys)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(keys);
+        return $"{column} = ANY({sql.Param(keys.ToArray())})";
+    }
 }

@@ -38,9 +38,21 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         _ownsDataSource = ownsDataSource;
     }
 
-    /// <summary>A store owning a data source built from <paramref name="connectionString"/>.</summary>
-    public static PostgresFhirStore Create(string connectionString, StoreOptions? options = null) =>
-        new(NpgsqlDataSource.Create(connectionString), options, ownsDataSource: true);
+    /// <summary>
+    /// A store owning a data source built from <paramref name="connectionString"/>. Unless the
+    /// connection string says otherwise, Npgsql auto-prepares statements used repeatedly (the
+    /// read, head lookup and insert texts are fixed and cached), saving a parse per call.
+    /// </summary>
+    public static PostgresFhirStore Create(string connectionString, StoreOptions? options = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return new(NpgsqlDataSource.Create(builder.ConnectionString), options, ownsDataSource: true);
+    }
 
     protected override IReadOnlyList<Migration> Migrations => s_migrations;
 

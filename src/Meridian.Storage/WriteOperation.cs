@@ -13,7 +13,9 @@ public sealed record CreateOperation(string Type, ResourceContent Content, strin
 /// <summary>
 /// Update (or create, when <see cref="AllowCreate"/> and the id is new). <see cref="IfMatch"/>
 /// is the version the caller last saw; a different current version fails with
-/// <see cref="StoreFailureKind.PreconditionFailed"/>.
+/// <see cref="StoreFailureKind.PreconditionFailed"/>. An update whose JSON bytes equal those the
+/// current version was written from is <see cref="WriteOutcome.NoChange"/> (no new version, no
+/// change row), so re-delivered messages with deterministic ids are idempotent.
 /// </summary>
 public sealed record UpdateOperation(string Type, string Id, ResourceContent Content, long? IfMatch = null) : WriteOperation(Type)
 {

@@ -257,4 +257,29 @@ public abstract partial class StoreComplianceTests
         Assert.Equal(0, deleted.Total);
         _ = s_maxChar;
     }
+
+    [Fact]
+    public async Task Default_order_paging_is_stable_while_resources_are_created()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await CreateAsync("Page" + i);
+        }
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await Store.SearchAsync(Tenant, new SearchQuery("Patient", P("family", new StringPredicate("page"))) { Count = 2, Cursor = cursor });
+            seen.AddRange(page.Matches.Select(m => Family(m)));
+            cursor = page.NextCursor;
+            if (pages++ == 0)
+            {
+                // Lands after the cursor: it neither shifts nor repeats what was already read.
+                await CreateAsync("PageLate");
+            }
+        }
+        while (cursor is not null);
+        Assert.Equal(["Page0", "Page1", "Page2", "Page3", "Page4", "PageLate"], seen);
+    }
 }

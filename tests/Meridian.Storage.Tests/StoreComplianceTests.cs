@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Meridian.Storage.Search;
+using Meridian.Storage.Search.Expressions;
 using System.Text;
 using System.Text.Json;
 using Meridian.Storage.Tests.Support;
@@ -258,7 +260,7 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         Assert.Equal(2, result.Results[1].Resource!.VersionId);
         var read = await Store.ReadAsync(Tenant, "Patient", "twice");
         Assert.Equal("Second", Family(read!));
-        var search = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("first"))));
+        var search = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("first"))));
         Assert.Empty(search.Matches);
     }
 
@@ -302,9 +304,9 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         await Store.TransactAsync(other, [new UpdateOperation("Patient", "same", Examples.Patient("Theirs2"))]);
         Assert.Equal(1, (await Store.ReadAsync(Tenant, "Patient", "same"))!.VersionId);
         Assert.Single((await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", "same"))).Entries);
-        var mine = await Store.SearchAsync(Tenant, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("theirs"))));
+        var mine = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("theirs"))));
         Assert.Empty(mine.Matches);
-        var theirs = await Store.SearchAsync(other, new Search.SearchQuery("Patient", new Search.Expressions.ParameterExpression("family", new Search.Expressions.StringPredicate("theirs"))));
+        var theirs = await Store.SearchAsync(other, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("theirs"))));
         Assert.Single(theirs.Matches);
         Assert.Null(await Store.ReadAsync("nobody", "Patient", "same"));
     }
@@ -357,6 +359,52 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
                 .Where(r => r.Resource is not null && r.Type != "AuditEvent")
                 .Select(r => (WriteOperation)new CreateOperation("AuditEvent", Event(r.Id), $"audit-{r.Id}-{r.Resource!.VersionId}"))
                 .ToImmutableArray());
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_of_one_client_id_create_it_once()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() =>
+            Store.TransactAsync(Tenant, [new CreateOperation("Patient", Examples.Patient("Racer" + i), "one")]))));
+        Assert.Single(results, r => r.Succeeded);
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal(StoreFailureKind.AlreadyExists, r.Failure!.Kind));
+        var history = await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", "one"));
+        Assert.Single(history.Entries);
+    }
+
+    [Fact]
+    public async Task Large_batches_create_and_update_thousands_in_one_transaction()
+    {
+        const int n = 1200; // above every statement chunk size (heads 500, demote 1000, insert rows 500)
+        var create = await Store.TransactAsync(Tenant, [.. Enumerable.Range(0, n).Select(i => new CreateOperation("Patient", Examples.Patient("Bulk", "b" + i), "b" + i))]);
+        Assert.True(create.Succeeded, create.Failure?.Message);
+        var update = await Store.TransactAsync(Tenant, [.. Enumerable.Range(0, n).Select(i => new UpdateOperation("Patient", "b" + i, Examples.Patient("Bulked", "b" + i), IfMatch: 1))]);
+        Assert.True(update.Succeeded, update.Failure?.Message);
+        Assert.All(update.Results, r => Assert.Equal(2, r.Resource!.VersionId));
+        var old = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("bulk", StringMatch.Exact))) { Count = 0 });
+        Assert.Equal(0, old.Total);
+        var now = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("family", new StringPredicate("Bulked", StringMatch.Exact))) { Count = 0 });
+        Assert.Equal(n, now.Total);
+        var one = await Store.SearchAsync(Tenant, new SearchQuery("Patient", new ParameterExpression("identifier", new TokenPredicate("urn:test", "b777"))));
+        Assert.Equal("b777", Assert.Single(one.Matches).Id);
+    }
+
+    [Fact]
+    public async Task Updating_with_identical_content_makes_no_new_version()
+    {
+        var start = await LastSequenceAsync();
+        var content = Examples.Patient("Same", "s1");
+        await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", content)]);
+        var again = await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", content), new UpdateOperation("Patient", "other", content)]);
+        Assert.True(again.Succeeded, again.Failure?.Message);
+        Assert.Equal(WriteOutcome.NoChange, again.Results[0].Outcome);
+        Assert.Equal(1, again.Results[0].Resource!.VersionId);
+        Assert.Equal("Same", Family(again.Results[0].Resource!));
+        Assert.Equal(WriteOutcome.Created, again.Results[1].Outcome);
+        var changed = await Store.TransactAsync(Tenant, [new UpdateOperation("Patient", "same", Examples.Patient("Different", "s1"))]);
+        Assert.Equal(2, changed.Results[0].Resource!.VersionId);
+        var changes = (await Store.ReadChangesAsync(start, 10_000)).Where(c => c.Tenant == Tenant).ToArray();
+        Assert.Equal(3, changes.Length);
     }
 
     private async Task<long> LastSequenceAsync()

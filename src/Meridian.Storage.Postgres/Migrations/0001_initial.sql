@@ -17,6 +17,8 @@ CREATE TABLE resources (
     deleted      boolean NOT NULL,
     is_current   boolean NOT NULL,
     json         bytea    NOT NULL,
+    -- SHA-256 of the JSON as the caller sent it: an update with the same bytes is a no-op.
+    content_hash bytea,
     PRIMARY KEY (tenant, type, id, version)
 );
 -- At most one current version per resource: the backstop against lost updates.

@@ -15,6 +15,8 @@ CREATE TABLE resources (
     deleted      INTEGER NOT NULL,
     is_current   INTEGER NOT NULL,
     json         BLOB    NOT NULL,
+    -- SHA-256 of the JSON as the caller sent it: an update with the same bytes is a no-op.
+    content_hash BLOB,
     PRIMARY KEY (tenant, type, id, version)
 );
 -- At most one current version per resource: the backstop against lost updates.

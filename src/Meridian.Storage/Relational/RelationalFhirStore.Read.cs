@@ -14,6 +14,8 @@ public abstract partial class RelationalFhirStore
     public async Task<HistoryPage> HistoryAsync(string tenant, HistoryQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.history");
+        activity?.SetTag("meridian.tenant", tenant);
         var count = Math.Clamp(query.Count, 1, Options.MaxPageSize);
         var sql = new SqlBuilder(Dialect);
         var tenantParam = sql.Param(tenant);
@@ -76,8 +78,11 @@ public abstract partial class RelationalFhirStore
     public async Task<SearchResult> SearchAsync(string tenant, SearchQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var activity = StoreTelemetry.Source.StartActivity("store.search");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.type", query.ResourceType);
         var count = Math.Clamp(query.Count, 0, Options.MaxPageSize);
-        var offset = ParseSearchCursor(query.Cursor);
+        var (offset, afterKey) = ParseSearchCursor(query.Cursor);
         var now = Options.Clock.GetUtcNow();
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         var keys = new List<long>();
@@ -85,12 +90,14 @@ public abstract partial class RelationalFhirStore
         string? next = null;
         if (count > 0)
         {
-            var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now), cancellationToken, keys).ConfigureAwait(false);
+            var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now, afterKey), cancellationToken, keys).ConfigureAwait(false);
             if (rows.Length > count)
             {
                 rows = rows.RemoveAt(count);
                 keys.RemoveAt(count);
-                next = (offset + count).ToString(CultureInfo.InvariantCulture);
+                next = query.Sort.IsDefaultOrEmpty
+                    ? "k" + keys[^1].ToString(CultureInfo.InvariantCulture)
+                    : "o" + (offset + count).ToString(CultureInfo.InvariantCulture);
             }
             matches = rows;
         }
@@ -157,16 +164,21 @@ public abstract partial class RelationalFhirStore
         return included.ToImmutable();
     }
 
-    private static int ParseSearchCursor(string? cursor)
+    /// <summary>"k{key}" continues after a surrogate key (default order), "o{n}" at an offset (sorted).</summary>
+    private static (int Offset, long? AfterKey) ParseSearchCursor(string? cursor)
     {
         if (cursor is null)
         {
-            return 0;
+            return (0, null);
         }
-        if (!int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+        if (cursor.Length > 1 && cursor[0] == 'k' && long.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var key))
         {
-            throw new ArgumentException($"'{cursor}' is not a search cursor of this store", nameof(cursor));
+            return (0, key);
         }
-        return offset;
+        if (cursor.Length > 1 && cursor[0] == 'o' && int.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+        {
+            return (offset, null);
+        }
+        throw new ArgumentException($"'{cursor}' is not a search cursor of this store", nameof(cursor));
     }
 }

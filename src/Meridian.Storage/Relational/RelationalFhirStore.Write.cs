@@ -8,7 +8,7 @@ namespace Meridian.Storage.Relational;
 
 public abstract partial class RelationalFhirStore
 {
-    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json"]);
+    private static readonly TableDefinition s_resources = new("resources", ["tenant", "type", "id", "version", "resource_key", "last_updated", "deleted", "is_current", "json", "content_hash"]);
     private static readonly TableDefinition s_changes = new("changes", ["tenant", "type", "id", "version", "op", "at", "trace_id"]);
 
     private readonly ConcurrentDictionary<(string Table, int Rows), string> _insertSql = new();
@@ -20,6 +20,9 @@ public abstract partial class RelationalFhirStore
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(operations);
         options ??= new TransactOptions();
+        using var activity = StoreTelemetry.Source.StartActivity("store.transact");
+        activity?.SetTag("meridian.tenant", tenant);
+        activity?.SetTag("meridian.operations", operations.Count);
         for (var attempt = 0; ; attempt++)
         {
             await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
@@ -30,18 +33,22 @@ public abstract partial class RelationalFhirStore
                 if (state == Attempt.Done && result!.Succeeded)
                 {
                     await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    StoreTelemetry.VersionsWritten.Add(result.Results.Count(r => r.Outcome != WriteOutcome.NoChange));
                     return result;
                 }
                 await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 if (state == Attempt.Done)
                 {
-                    return result!;
+                    StoreTelemetry.FailedTransactions.Add(1, new KeyValuePair<string, object?>("kind", result!.Failure!.Kind.ToString()));
+                    activity?.SetTag("meridian.failure", result.Failure.Kind.ToString());
+                    return result;
                 }
             }
             catch (DbException ex) when (IsTransientConflict(ex))
             {
                 await TryRollbackAsync(tx).ConfigureAwait(false);
             }
+            StoreTelemetry.ConflictRetries.Add(1);
             if (attempt >= Options.MaxConflictRetries)
             {
                 return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
@@ -81,6 +88,10 @@ public abstract partial class RelationalFhirStore
                 return (Attempt.Done, TransactResult.Failed(failure));
             }
         }
+        if (planner.Plan.Unchanged.Count > 0)
+        {
+            await FillUnchangedAsync(c, tx, tenant, planner.Plan, ct).ConfigureAwait(false);
+        }
         var results = planner.Plan.Results.ToImmutableArray();
         if (!Options.Contributors.IsDefaultOrEmpty)
         {
@@ -113,6 +124,27 @@ public abstract partial class RelationalFhirStore
         return (Attempt.Done, TransactResult.Committed(results));
     }
 
+    /// <summary>No-op updates return the current version as stored: one read for all of them.</summary>
+    private async Task FillUnchangedAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, CancellationToken ct)
+    {
+        var sql = new SqlBuilder(Dialect);
+        var tenantParam = sql.Param(tenant);
+        var keys = plan.Unchanged.Select(u => u.Key).ToList();
+        sql.Append($"SELECT {Sql.SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND ")
+           .Append(Dialect.InKeys(sql, "resource_key", keys));
+        var rowKeys = new List<long>();
+        var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, rowKeys).ConfigureAwait(false);
+        var byKey = new Dictionary<long, StoredResource>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            byKey[rowKeys[i]] = rows[i];
+        }
+        foreach (var (position, key) in plan.Unchanged)
+        {
+            plan.Results[position] = plan.Results[position] with { Resource = byKey.GetValueOrDefault(key) };
+        }
+    }
+
     /// <summary>Current versions of the named resources, read in chunks of one statement each.</summary>
     private async Task ReadHeadsAsync(DbConnection c, DbTransaction tx, string tenant, ImmutableArray<(string Type, string Id)> lookups, Dictionary<(string, string), Head> heads, CancellationToken ct)
     {
@@ -120,7 +152,7 @@ public abstract partial class RelationalFhirStore
         for (var start = 0; start < lookups.Length; start += chunk)
         {
             var sql = new SqlBuilder(Dialect);
-            sql.Append("SELECT type, id, version, deleted, resource_key FROM resources WHERE tenant = ").AppendParam(tenant)
+            sql.Append("SELECT type, id, version, deleted, resource_key, content_hash FROM resources WHERE tenant = ").AppendParam(tenant)
                .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
             var end = Math.Min(start + chunk, lookups.Length);
             for (var i = start; i < end; i++)
@@ -132,7 +164,8 @@ public abstract partial class RelationalFhirStore
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                heads[(reader.GetString(0), reader.GetString(1))] = new Head(reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3));
+                heads[(reader.GetString(0), reader.GetString(1))] = new Head(
+                    reader.GetInt64(4), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5));
             }
         }
     }
@@ -166,7 +199,7 @@ public abstract partial class RelationalFhirStore
         }
         foreach (var row in plan.Rows)
         {
-            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json]);
+            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash]);
             changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent && !row.Deleted)
             {
@@ -198,14 +231,11 @@ public abstract partial class RelationalFhirStore
         var demoted = 0;
         for (var start = 0; start < keys.Count; start += chunk)
         {
+            var slice = keys.GetRange(start, Math.Min(chunk, keys.Count - start));
             var sql = new SqlBuilder(Dialect);
             var tenantParam = sql.Param(tenant);
-            var list = new StringBuilder();
-            for (var i = start; i < Math.Min(start + chunk, keys.Count); i++)
-            {
-                list.Append(i > start ? ", " : "").Append(sql.Param(keys[i]));
-            }
-            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND resource_key IN ({list})");
+            var inKeys = Dialect.InKeys(sql, "resource_key", slice);
+            sql.Append($"UPDATE resources SET is_current = {Dialect.False} WHERE tenant = {tenantParam} AND is_current = {Dialect.True} AND {inKeys}");
             await using (var cmd = CreateCommand(c, tx, sql.Build()))
             {
                 demoted += await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -214,7 +244,7 @@ public abstract partial class RelationalFhirStore
             var delete = new StringBuilder();
             foreach (var table in IndexTables.All)
             {
-                delete.Append($"DELETE FROM {table.Name} WHERE resource_key IN ({list});\n");
+                delete.Append($"DELETE FROM {table.Name} WHERE {inKeys};\n");
             }
             var statement = sql.Build() with { Text = delete.ToString() };
             await using (var cmd = CreateCommand(c, tx, statement))

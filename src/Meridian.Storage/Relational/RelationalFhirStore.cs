@@ -114,9 +114,12 @@ public abstract partial class RelationalFhirStore : IFhirStore
         return await QueryResourcesAsync(connection, tenant, statement, ct, keys).ConfigureAwait(false);
     }
 
-    internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
+    internal Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null) =>
+        QueryResourcesAsync(connection, null, tenant, statement, ct, keys);
+
+    internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, DbTransaction? tx, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
     {
-        await using var cmd = CreateCommand(connection, null, statement);
+        await using var cmd = CreateCommand(connection, tx, statement);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<StoredResource>();
         while (await reader.ReadAsync(ct).ConfigureAwait(false))

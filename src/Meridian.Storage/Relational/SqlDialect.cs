@@ -27,6 +27,26 @@ public abstract class SqlDialect
     /// <summary>Suffix that locks the rows a read-for-write selects, where the engine has row locks.</summary>
     public virtual string ForUpdate => "";
 
+    /// <summary>
+    /// A condition "<paramref name="column"/> is one of <paramref name="keys"/>". Default: an IN
+    /// list of parameters; PostgreSQL binds one array instead (one parameter, one plan shape).
+    /// </summary>
+    public virtual string InKeys(SqlBuilder sql, string column, IReadOnlyList<long> keys)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return "1 = 0";
+        }
+        var text = new System.Text.StringBuilder(column.Length + keys.Count * 6).Append(column).Append(" IN (");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            text.Append(i > 0 ? ", " : "").Append(sql.Param(keys[i]));
+        }
+        return text.Append(')').ToString();
+    }
+
     /// <summary>Paging clause; both engines speak LIMIT/OFFSET.</summary>
     public virtual string Page(string limitParameter, string offsetParameter) => $" LIMIT {limitParameter} OFFSET {offsetParameter}";
 }

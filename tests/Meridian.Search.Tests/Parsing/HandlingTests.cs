@@ -93,4 +93,37 @@ public class HandlingTests
         });
         Assert.Equal(0, mismatches);
     }
+
+    [Theory]
+    [InlineData("Observation", "shoe=42", IssueType.NotFound)]
+    [InlineData("Observation", "date=2020-13-01", IssueType.Invalid)]
+    [InlineData("Observation", "date=xx2020", IssueType.Invalid)]
+    [InlineData("Observation", "value-quantity=zz5", IssueType.Invalid)]
+    [InlineData("Observation", "code:exact=a", IssueType.Invalid)]
+    [InlineData("Observation", "code:in=http://vs", IssueType.NotSupported)]
+    [InlineData("Observation", "subject.name=x", IssueType.Invalid)]
+    [InlineData("Observation", "subject:Medication.code=x", IssueType.Invalid)]
+    [InlineData("Patient", "_has:Observation:encounter:code=x", IssueType.Invalid)]
+    [InlineData("Patient", "_sort=shoe", IssueType.NotFound)]
+    [InlineData("Patient", "_include=Patient:name", IssueType.NotFound)]
+    [InlineData("Patient", "_text=x", IssueType.NotSupported)]
+    public void Each_kind_of_problem_is_an_error_when_strict_and_an_ignored_warning_when_lenient(string type, string query, string code)
+    {
+        var strict = Parse(type, query + "&_count=5", SearchHandling.Strict);
+        var strictIssue = Assert.Single(strict.Issues);
+        Assert.Equal((IssueSeverity.Error, code), (strictIssue.Severity, strictIssue.Code));
+        Assert.Empty(strict.Ignored);
+
+        var lenient = Parse(type, query + "&_count=5", SearchHandling.Lenient);
+        var lenientIssue = Assert.Single(lenient.Issues);
+        Assert.Equal((IssueSeverity.Warning, code), (lenientIssue.Severity, lenientIssue.Code));
+        Assert.Equal([Pairs(query)[0]], lenient.Ignored.ToArray());
+        Assert.Equal([new QueryParameter("_count", "5")], lenient.Applied.ToArray());
+        Assert.Null(lenient.Query.Filter);
+        Assert.Equal(5, lenient.Query.Count);
+    }
+
+    [Fact]
+    public void Prefix_letters_on_a_token_are_part_of_the_code() =>
+        Assert.Equal(P("code", Token(null, "gt5")), Filter("Observation", "code=gt5"));
 }

@@ -85,4 +85,12 @@ public class ReferenceParsingTests
         Assert.Contains("not a valid reference", Error("Observation", "subject=Patient/1/2").Message);
         Assert.Contains("not a valid reference", Error("Observation", "subject=Patient/").Message);
     }
+
+    [Fact]
+    public void Absolute_url_under_a_local_base_is_a_local_reference()
+    {
+        var parser = new Meridian.Storage.Search.Parsing.SearchQueryParser(Meridian.Storage.Search.Parsing.SearchParserOptions.Default with { LocalBaseUrls = ["https://fhir.example.org/fhir/"] });
+        Assert.Equal(P("subject", new ReferencePredicate("Patient", "1")), Filter("Observation", "subject=https://fhir.example.org/fhir/Patient/1", parser));
+        Assert.Equal(P("subject", new ReferencePredicate(null, null) { Url = "https://fhir.example.org/fhirx/Patient/1" }), Filter("Observation", "subject=https://fhir.example.org/fhirx/Patient/1", parser));
+    }
 }

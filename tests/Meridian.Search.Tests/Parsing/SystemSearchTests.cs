@@ -80,6 +80,28 @@ public class SystemSearchTests
         Assert.Contains("'Patent' is not a resource type", Error(null, "_type=Patient,Patent").Message);
 
     [Fact]
+    public void Ignored_type_list_does_not_scope_other_parameters()
+    {
+        // Lenient: the bad _type pair is dropped, so 'name' must be judged as in a search across all types.
+        var result = Parse(null, "_type=Patient,Patent&name=x", Meridian.Storage.Search.Parsing.SearchHandling.Lenient);
+        Assert.Equal(["_type", "name"], result.Ignored.Select(p => p.Name).ToArray());
+        Assert.Null(result.Query.Filter);
+    }
+
+    [Fact]
+    public void Resource_source_is_a_uri() =>
+        Assert.Equal(P("_source", new UriPredicate("http://lab.example.org/feed")), Filter(null, "_source=http://lab.example.org/feed"));
+
+    [Fact]
+    public void Profile_below() =>
+        Assert.Equal(P("_profile", new UriPredicate("http://hl7.org/fhir/us/core/", UriMatch.Below)), Filter("Patient", "_profile:below=http://hl7.org/fhir/us/core/"));
+
+    [Fact]
+    public void Security_not() =>
+        Assert.Equal(new NotExpression(P("_security", Token("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R"))),
+            Filter("Patient", "_security:not=http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R"));
+
+    [Fact]
     public void Type_in_a_type_level_search_is_an_error() =>
         Assert.Contains("only valid in a search across all types", Error("Patient", "_type=Patient").Message);
 

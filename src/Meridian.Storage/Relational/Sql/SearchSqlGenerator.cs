@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Meridian.Storage.Search;
+using Meridian.Storage.Search.Rewriters;
 
 namespace Meridian.Storage.Relational.Sql;
 
@@ -22,14 +23,24 @@ public sealed class SearchSqlGenerator
         _expressions = new ExpressionSql(dialect);
     }
 
-    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now)
+    /// <summary>
+    /// One page. Without sort keys the order is the surrogate key and the page continues after
+    /// <paramref name="afterKey"/> (keyset: resources created meanwhile sort last, so pages never
+    /// shift); with sort keys it is an offset into the total order (sort keys, then key).
+    /// </summary>
+    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new SqlBuilder(_dialect);
         sql.Append("SELECT ").Append(Prefixed("r")).Append(" FROM resources r WHERE ");
         Where(sql, tenant, query, now);
+        if (afterKey is { } after && query.Sort.IsDefaultOrEmpty)
+        {
+            sql.Append(" AND r.resource_key > ").AppendParam(after);
+            offset = 0;
+        }
         sql.Append(" ORDER BY ");
-        foreach (var key in query.Sort)
+        foreach (var key in query.Sort.IsDefault ? [] : query.Sort)
         {
             var dir = key.Descending ? " DESC" : " ASC";
             var nulls = " NULLS LAST";
@@ -78,14 +89,7 @@ public sealed class SearchSqlGenerator
         {
             sql.Append(" AND ri.ref_type = ").AppendParam(include.TargetType);
         }
-        sql.Append(" AND ri.resource_key IN (");
-        var first = true;
-        foreach (var key in sourceKeys)
-        {
-            sql.Append(first ? "" : ", ").AppendParam(key);
-            first = false;
-        }
-        sql.Append(")");
+        sql.Append(" AND ").Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]));
         return sql.Build();
     }
 
@@ -128,7 +132,8 @@ public sealed class SearchSqlGenerator
         {
             sql.Append(" AND ");
             var aliases = 0;
-            _expressions.Write(sql, query.Filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
+            var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+            _expressions.Write(sql, filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
         }
     }
 

@@ -4,12 +4,13 @@ using Meridian.Fhir.Search;
 namespace Meridian.Storage.Relational.Write;
 
 /// <summary>The current version of a resource as the transaction found it in the database.</summary>
-internal sealed record Head(long Key, long Version, bool Deleted);
+internal sealed record Head(long Key, long Version, bool Deleted, byte[]? Hash);
 
 /// <summary>One version row to insert. <see cref="IsCurrent"/> is cleared when a later operation
 /// of the same transaction writes the same resource again.</summary>
-internal sealed class VersionRow(string type, string id, long key, long version, bool deleted, byte[] json, ImmutableArray<SearchIndexEntry> index, ChangeKind kind)
+internal sealed class VersionRow(string type, string id, long key, long version, bool deleted, byte[] json, ImmutableArray<SearchIndexEntry> index, ChangeKind kind, byte[]? hash)
 {
+    public byte[]? Hash { get; } = hash;
     public string Type { get; } = type;
     public string Id { get; } = id;
     public long Key { get; } = key;
@@ -31,4 +32,8 @@ internal sealed class WritePlan
     public List<long> Superseded { get; } = [];
 
     public List<WriteResult> Results { get; } = [];
+
+    /// <summary>Positions in <see cref="Results"/> of no-op updates and the key of the current
+    /// version they return (read after planning, in one statement).</summary>
+    public List<(int Position, long Key)> Unchanged { get; } = [];
 }

@@ -48,6 +48,15 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
                 {
                     return new StoreFailure(index, StoreFailureKind.NotFound, $"{u.Type}/{u.Id} does not exist");
                 }
+                var hash = ContentHash(u.Content.Json);
+                if (!_written.ContainsKey((u.Type, u.Id)) && heads.TryGetValue((u.Type, u.Id), out var head)
+                    && !head.Deleted && head.Hash is not null && head.Hash.AsSpan().SequenceEqual(hash))
+                {
+                    // Same bytes as the current version: re-delivery (pipelines, retries) makes no new version.
+                    Plan.Unchanged.Add((Plan.Results.Count, head.Key));
+                    Plan.Results.Add(new WriteResult(index, WriteOutcome.NoChange, u.Type, u.Id, null));
+                    return null;
+                }
                 Write(index, u.Type, u.Id, u.Content, deleted: false, version == 0 || deleted ? WriteOutcome.Created : WriteOutcome.Updated);
                 return null;
             }
@@ -105,11 +114,13 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
         }
         var json = content is null ? [] : JsonStamper.Stamp(content.Json, id, version, now);
         var kind = deleted ? ChangeKind.Delete : version == 1 ? ChangeKind.Create : ChangeKind.Update;
-        var row = new VersionRow(type, id, key, version, deleted, json, content?.Index ?? [], kind);
+        var row = new VersionRow(type, id, key, version, deleted, json, content?.Index ?? [], kind, content is null ? null : ContentHash(content.Json));
         _written[(type, id)] = row;
         Plan.Rows.Add(row);
         Plan.Results.Add(new WriteResult(index, outcome, type, id, new StoredResource(tenant, type, id, version, now, deleted, json)));
     }
+
+    private static byte[] ContentHash(ReadOnlyMemory<byte> json) => System.Security.Cryptography.SHA256.HashData(json.Span);
 
     /// <summary>FHIR id rule: 1-64 of [A-Za-z0-9-.]; type: a capitalised ASCII name.</summary>
     private static string? Validate(WriteOperation op)

@@ -17,6 +17,13 @@ public sealed record SearchParserOptions
     /// <summary><c>near</c> distance when the value gives none.</summary>
     public decimal DefaultNearDistanceKm { get; init; } = 50m;
 
+    /// <summary>
+    /// This server's base URLs (e.g. <c>https://fhir.example.org/fhir</c>): a reference search
+    /// value under one of them is read as the local <c>Type/id</c> it names, because stored local
+    /// references are relative.
+    /// </summary>
+    public ImmutableArray<string> LocalBaseUrls { get; init; } = [];
+
     /// <summary>Rewriters applied, in order, to every parsed query.</summary>
     public ImmutableArray<ISearchQueryRewriter> Rewriters { get; init; } = SearchRewriters.Default;
 }

@@ -58,19 +58,20 @@ public sealed class SearchQueryParser
 
     /// <summary>
     /// Parses <paramref name="parameters"/> (in request order, URL-decoded) of a search on
-    /// <paramref name="resourceType"/> (null for a search across all types).
+    /// <paramref name="resourceType"/> (null for a search across all types), optionally within
+    /// a <paramref name="compartment"/> (which needs a resource type).
     /// </summary>
-    public SearchParseResult Parse(string? resourceType, IReadOnlyList<QueryParameter> parameters, SearchHandling handling = SearchHandling.Lenient)
+    public SearchParseResult Parse(string? resourceType, IReadOnlyList<QueryParameter> parameters, SearchHandling handling = SearchHandling.Lenient, SearchCompartment? compartment = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var run = new SearchParseRun(this, _filters, _results, handling);
-        return run.Execute(resourceType, parameters);
+        return run.Execute(resourceType, parameters, compartment);
     }
 
     /// <summary>Convenience for callers holding pairs as <see cref="KeyValuePair{TKey, TValue}"/>.</summary>
-    public SearchParseResult Parse(string? resourceType, IEnumerable<KeyValuePair<string, string>> parameters, SearchHandling handling = SearchHandling.Lenient)
+    public SearchParseResult Parse(string? resourceType, IEnumerable<KeyValuePair<string, string>> parameters, SearchHandling handling = SearchHandling.Lenient, SearchCompartment? compartment = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return Parse(resourceType, [.. parameters.Select(p => new QueryParameter(p.Key, p.Value))], handling);
+        return Parse(resourceType, [.. parameters.Select(p => new QueryParameter(p.Key, p.Value))], handling, compartment);
     }
 }

@@ -8,15 +8,24 @@ namespace Meridian.Storage.Search.Rewriters;
 /// <c>code=a&amp;code=a</c>): x AND x = x OR x = x, and each duplicate would cost a sub-query.
 /// Order of first occurrence is kept, so results are deterministic.
 /// </summary>
-public sealed class DeduplicateRewriter : ExpressionRewriter
+public sealed class DeduplicateRewriter : SearchExpressionRewriter
 {
     public static DeduplicateRewriter Instance { get; } = new();
 
-    protected override SearchExpression VisitAnd(AndExpression and) =>
-        Distinct(and.Operands) is var ops && ops == and.Operands ? and : ops.Length == 1 ? ops[0] : new AndExpression(ops);
+    protected override SearchExpression RewriteAnd(AndExpression and)
+    {
+        // The base rewrites the operands first (bottom-up), then duplicates are compared as rewritten.
+        var rebuilt = (AndExpression)base.RewriteAnd(and);
+        var ops = Distinct(rebuilt.Operands);
+        return ops == rebuilt.Operands ? rebuilt : ops.Length == 1 ? ops[0] : new AndExpression(ops);
+    }
 
-    protected override SearchExpression VisitOr(OrExpression or) =>
-        Distinct(or.Operands) is var ops && ops == or.Operands ? or : ops.Length == 1 ? ops[0] : new OrExpression(ops);
+    protected override SearchExpression RewriteOr(OrExpression or)
+    {
+        var rebuilt = (OrExpression)base.RewriteOr(or);
+        var ops = Distinct(rebuilt.Operands);
+        return ops == rebuilt.Operands ? rebuilt : ops.Length == 1 ? ops[0] : new OrExpression(ops);
+    }
 
     private static ImmutableArray<SearchExpression> Distinct(ImmutableArray<SearchExpression> operands)
     {

@@ -9,13 +9,21 @@ namespace Meridian.Storage.Search.Rewriters;
 /// <c>id IN (…)</c> on the resources table is cheaper than several, and <see cref="TypeRestrictionRewriter"/>
 /// can then see whether exactly one type remains.
 /// </summary>
-public sealed class IdAndTypeMergeRewriter : ExpressionRewriter
+public sealed class IdAndTypeMergeRewriter : SearchExpressionRewriter
 {
     public static IdAndTypeMergeRewriter Instance { get; } = new();
 
-    protected override SearchExpression VisitAnd(AndExpression and) => Merge(and.Operands, intersect: true, and);
+    protected override SearchExpression RewriteAnd(AndExpression and)
+    {
+        var rebuilt = (AndExpression)base.RewriteAnd(and);
+        return Merge(rebuilt.Operands, intersect: true, rebuilt);
+    }
 
-    protected override SearchExpression VisitOr(OrExpression or) => Merge(or.Operands, intersect: false, or);
+    protected override SearchExpression RewriteOr(OrExpression or)
+    {
+        var rebuilt = (OrExpression)base.RewriteOr(or);
+        return Merge(rebuilt.Operands, intersect: false, rebuilt);
+    }
 
     private static SearchExpression Merge(ImmutableArray<SearchExpression> operands, bool intersect, SearchExpression original)
     {

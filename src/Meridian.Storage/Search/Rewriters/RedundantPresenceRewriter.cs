@@ -8,12 +8,13 @@ namespace Meridian.Storage.Search.Rewriters;
 /// (a plain parameter condition, or an OR of them, on the same code): a matching value implies
 /// the parameter is present, so the presence sub-query only costs time.
 /// </summary>
-public sealed class RedundantPresenceRewriter : ExpressionRewriter
+public sealed class RedundantPresenceRewriter : SearchExpressionRewriter
 {
     public static RedundantPresenceRewriter Instance { get; } = new();
 
-    protected override SearchExpression VisitAnd(AndExpression and)
+    protected override SearchExpression RewriteAnd(AndExpression and)
     {
+        and = (AndExpression)base.RewriteAnd(and);
         ImmutableArray<SearchExpression>.Builder? kept = null;
         for (var i = 0; i < and.Operands.Length; i++)
         {

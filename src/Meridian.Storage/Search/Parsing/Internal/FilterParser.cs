@@ -122,7 +122,7 @@ internal sealed class FilterParser(ParameterCatalog catalog, SearchParserOptions
             },
             SearchParamType.Reference => modifier == "identifier"
                 ? TextValueParsers.Token(part)
-                : TextValueParsers.Reference(Spec, parameter, typeModifier, part),
+                : TextValueParsers.Reference(Spec, parameter, typeModifier, part, options.LocalBaseUrls),
             SearchParamType.Uri => TextValueParsers.Uri(part, modifier switch
             {
                 "below" => UriMatch.Below,

@@ -30,13 +30,24 @@ internal sealed class SearchParseRun(SearchQueryParser parser, FilterParser filt
     private string? _cursor;
     private SearchResultShape _shape = SearchResultShape.Default;
 
-    public SearchParseResult Execute(string? resourceType, IReadOnlyList<QueryParameter> parameters)
+    public SearchParseResult Execute(string? resourceType, IReadOnlyList<QueryParameter> parameters, SearchCompartment? compartment)
     {
         if (resourceType is not null && !parser.Spec.IsResourceType(resourceType))
         {
             // Not a parameter problem: no handling mode makes an unknown type searchable.
             _issues.Add(Issue.Error(IssueType.NotSupported, $"'{resourceType}' is not a resource type"));
             return Build(resourceType);
+        }
+        if (compartment is not null)
+        {
+            var inCompartment = CompartmentFilter.Build(parser.Spec, compartment, resourceType);
+            if (!inCompartment.IsOk)
+            {
+                // The path names the compartment, not a parameter: this is never lenient.
+                _issues.Add(Issue.Error(inCompartment.IssueCode, inCompartment.Error!));
+                return Build(resourceType);
+            }
+            _filter.Add(inCompartment.Value!);
         }
         var scope = resourceType is null ? new SearchScope(null, ReadTypes(parameters)) : SearchScope.Of(resourceType);
         foreach (var pair in parameters)
@@ -59,7 +70,11 @@ internal sealed class SearchParseRun(SearchQueryParser parser, FilterParser filt
             {
                 continue;
             }
-            var listed = pair.Value.Split(',').Where(parser.Spec.IsResourceType).ToList();
+            var listed = pair.Value.Split(',').ToList();
+            if (!listed.TrueForAll(parser.Spec.IsResourceType))
+            {
+                continue; // rejected as a whole by HandleType, so it must not scope the others either
+            }
             if (types is null)
             {
                 types = listed;

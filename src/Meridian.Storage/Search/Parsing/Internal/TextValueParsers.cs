@@ -54,7 +54,7 @@ internal static class TextValueParsers
     /// canonical <c>url|version</c>. <paramref name="typeModifier"/> is the <c>:Type</c> modifier.
     /// A stated type must be one the parameter can point at: anything else can never match.
     /// </summary>
-    public static Parsed<ValuePredicate> Reference(FhirSpec spec, SearchParameterDefinition parameter, string? typeModifier, string escaped)
+    public static Parsed<ValuePredicate> Reference(FhirSpec spec, SearchParameterDefinition parameter, string? typeModifier, string escaped, ImmutableArray<string> localBaseUrls)
     {
         var parts = EscapedValue.Split(escaped, '|');
         if (parts.Count > 2)
@@ -67,6 +67,7 @@ internal static class TextValueParsers
         {
             return Parsed<ValuePredicate>.Fail("empty reference");
         }
+        value = Localize(value, localBaseUrls);
         if (value.Contains("://", StringComparison.Ordinal) || value.StartsWith("urn:", StringComparison.Ordinal))
         {
             if (typeModifier is not null)
@@ -113,6 +114,20 @@ internal static class TextValueParsers
             return Parsed<ValuePredicate>.Fail($"parameter '{parameter.Code}' cannot refer to {type} (targets: {string.Join(", ", parameter.Target)})");
         }
         return Parsed<ValuePredicate>.Ok(new ReferencePredicate(type, id) { Version = historyVersion });
+    }
+
+    /// <summary><c>{base}/Patient/1</c> → <c>Patient/1</c> when <c>{base}</c> is this server.</summary>
+    private static string Localize(string value, ImmutableArray<string> localBaseUrls)
+    {
+        foreach (var b in localBaseUrls)
+        {
+            var root = b.TrimEnd('/');
+            if (value.Length > root.Length + 1 && value.StartsWith(root, StringComparison.Ordinal) && value[root.Length] == '/')
+            {
+                return value[(root.Length + 1)..];
+            }
+        }
+        return value;
     }
 
     /// <summary>An empty target list (or one naming Resource) means any type.</summary>

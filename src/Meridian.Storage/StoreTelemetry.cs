@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Meridian.Storage;
+
+/// <summary>
+/// Traces and metrics of the store, under one name a host subscribes to (OpenTelemetry or
+/// dotnet-counters): a span per transaction/search/history call, counts of written versions,
+/// failed transactions by kind and conflict re-runs.
+/// </summary>
+public static class StoreTelemetry
+{
+    public const string Name = "Meridian.Storage";
+
+    /// <summary>Immutable after creation; shared like any ActivitySource.</summary>
+    public static ActivitySource Source { get; } = new(Name);
+
+    private static readonly Meter s_meter = new(Name);
+
+    internal static Counter<long> VersionsWritten { get; } = s_meter.CreateCounter<long>("meridian.store.versions_written", description: "resource versions committed");
+
+    internal static Counter<long> FailedTransactions { get; } = s_meter.CreateCounter<long>("meridian.store.failed_transactions", description: "transactions that returned a failure value");
+
+    internal static Counter<long> ConflictRetries { get; } = s_meter.CreateCounter<long>("meridian.store.conflict_retries", description: "transactions re-run after losing a race with a concurrent writer");
+}
