@@ -12,7 +12,7 @@ public sealed record StoreOptions
 
     /// <summary>How often a transaction that lost a race with a concurrent writer is re-run
     /// (PostgreSQL unique/serialisation/deadlock errors) before <see cref="StoreFailureKind.Conflict"/>.</summary>
-    public int MaxConflictRetries { get; init; } = 8;
+    public int MaxConflictRetries { get; init; } = 32;
 
     /// <summary>Upper bound on search and history page sizes.</summary>
     public int MaxPageSize { get; init; } = 1000;

@@ -282,4 +282,13 @@ public abstract partial class StoreComplianceTests
         while (cursor is not null);
         Assert.Equal(["Page0", "Page1", "Page2", "Page3", "Page4", "PageLate"], seen);
     }
+
+    [Fact]
+    public async Task Common_parameters_from_meta_are_searchable()
+    {
+        const string vitals = "http://hl7.org/fhir/StructureDefinition/vitalsigns";
+        var expected = Where("Observation", o => Array(Obj(o, "meta"), "profile").Any(p => p.GetString() == vitals));
+        Assert.Contains("Observation/vitals-panel", expected);
+        Assert.Equal(expected, await FindAsync("Observation", P("_profile", new UriPredicate(vitals))));
+    }
 }

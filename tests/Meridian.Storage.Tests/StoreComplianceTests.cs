@@ -407,6 +407,25 @@ public abstract partial class StoreComplianceTests(StoreFixture fixture)
         Assert.Equal(3, changes.Length);
     }
 
+    [Fact]
+    public async Task Batches_touching_the_same_resources_in_opposite_order_all_commit()
+    {
+        await CreateAsync("A", "a");
+        await CreateAsync("B", "b");
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() =>
+        {
+            WriteOperation a = new UpdateOperation("Patient", "a", Examples.Patient("A" + i));
+            WriteOperation b = new UpdateOperation("Patient", "b", Examples.Patient("B" + i));
+            return Store.TransactAsync(Tenant, i % 2 == 0 ? [a, b] : [b, a]);
+        })));
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure?.Message));
+        foreach (var id in new[] { "a", "b" })
+        {
+            var history = await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", id));
+            Assert.Equal(Enumerable.Range(1, 11).Select(v => (long)v).Reverse(), history.Entries.Select(e => e.VersionId));
+        }
+    }
+
     private async Task<long> LastSequenceAsync()
     {
         long last = 0;

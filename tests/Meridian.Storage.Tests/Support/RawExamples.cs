@@ -27,7 +27,7 @@ public static class RawExamples
         [.. All.Where(kv => kv.Key.StartsWith(type + "/", StringComparison.Ordinal) && test(kv.Value)).Select(kv => kv.Key)];
 
     public static IEnumerable<JsonElement> Array(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : [];
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : [];
 
     public static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
