@@ -18,9 +18,10 @@ namespace Meridian.Server;
 /// </summary>
 public static class MeridianServer
 {
-    public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, CancellationToken cancellationToken = default)
+    /// <param name="contentRoot">Where appsettings.json is read from (default: the working directory).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, string? contentRoot = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot ?? Directory.GetCurrentDirectory() });
         builder.Configuration.AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables()));
         if (overrides is not null)
         {
@@ -43,7 +44,7 @@ public static class MeridianServer
 
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
 
         var app = builder.Build();

@@ -36,6 +36,22 @@ public sealed class ServerStartupTests
     }
 
     [Fact]
+    public async Task Appsettings_json_in_the_content_root_is_read()
+    {
+        var dir = Directory.CreateTempSubdirectory("meridian-config-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{"Meridian":{"Api":{"DefaultPageSize":0}}}""");
+            var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => MeridianServer.BuildAsync([], null, dir));
+            Assert.Contains(ex.Failures, f => f.Contains("DefaultPageSize", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Environment_variables_map_to_the_meridian_section()
     {
         var settings = MeridianEnvironment.Read(new System.Collections.Hashtable

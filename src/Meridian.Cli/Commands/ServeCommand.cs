@@ -39,7 +39,7 @@ internal static class ServeCommand
             Set("Connection", parse.GetValue(connection));
             try
             {
-                await using var app = await MeridianServer.BuildAsync([], overrides, ct).ConfigureAwait(false);
+                await using var app = await MeridianServer.BuildAsync([], overrides, cancellationToken: ct).ConfigureAwait(false);
                 await app.StartAsync(ct).ConfigureAwait(false);
                 foreach (var address in MeridianServer.Addresses(app))
                 {
