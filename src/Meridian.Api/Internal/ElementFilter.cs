@@ -83,9 +83,9 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
         }
         var name = jsonName.StartsWith('_') ? jsonName[1..] : jsonName;
         var element = type?.FindByJsonName(name)?.Element;
-        if (element is not null && element.Min > 0 && Summary != SummaryMode.None)
+        if (element is not null && element.Min > 0)
         {
-            return true; // mandatory elements survive every summary
+            return true; // mandatory elements survive every summary and _elements selection
         }
         if (elements is not null)
         {
