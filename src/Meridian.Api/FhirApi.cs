@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Validation;
 using Meridian.Storage;
@@ -30,15 +31,24 @@ public sealed class FhirApi
     /// <summary>Traces every interaction (the host and pipelines add their own parent spans).</summary>
     public static readonly ActivitySource ActivitySource = new("Meridian.Api");
 
+    /// <summary>Request counts and durations by method and status (meter <c>Meridian.Api</c>).</summary>
+    private static readonly Meter s_meter = new("Meridian.Api");
+    private static readonly Counter<long> s_requests = s_meter.CreateCounter<long>("meridian.fhir.requests", description: "FHIR interactions handled");
+    private static readonly Histogram<double> s_duration = s_meter.CreateHistogram<double>("meridian.fhir.duration", unit: "ms", description: "Time to handle a FHIR interaction");
+
     public async Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = Stopwatch.GetTimestamp();
         using var activity = ActivitySource.StartActivity("fhir " + request.Method);
         activity?.SetTag("fhir.tenant", request.Tenant);
         activity?.SetTag("fhir.path", request.Path);
         var response = ContentNegotiation.Check(request)
             ?? await Router.DispatchAsync(request, _ctx, _capabilities, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("http.response.status_code", response.Status);
+        var tags = new TagList { { "method", request.Method }, { "status", response.Status } };
+        s_requests.Add(1, tags);
+        s_duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
         return response;
     }
 }

@@ -18,13 +18,17 @@ public static class FhirEndpoints
 {
     private static readonly string[] s_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-    public static IEndpointRouteBuilder MapFhir(this IEndpointRouteBuilder app)
+    /// <param name="configure">Applied to both route groups: where later layers attach
+    /// endpoint filters (audit) and authorization, without touching the handler.</param>
+    public static IEndpointRouteBuilder MapFhir(this IEndpointRouteBuilder app, Action<RouteGroupBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         var single = app.MapGroup("/fhir");
         single.MapMethods("/{**path}", s_methods, HandleDefaultAsync);
         var tenants = app.MapGroup("/t/{tenant}/fhir");
         tenants.MapMethods("/{**path}", s_methods, HandleTenantAsync);
+        configure?.Invoke(single);
+        configure?.Invoke(tenants);
         return app;
     }
 
