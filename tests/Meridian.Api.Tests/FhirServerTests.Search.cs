@@ -88,6 +88,18 @@ public abstract partial class FhirServerTests
         var summary = await Api.GetAsync($"Patient/{first["id"]!.GetValue<string>()}?_summary=true");
         Assert.NotNull(summary.Json!["name"]);
         Assert.NotNull(summary.Json!["birthDate"]);
+
+        // Below the top level too: HumanName.family is a summary element, its extension is not;
+        // Patient.contact (not summary) goes, Patient.link (summary) stays.
+        var nested = await Api.CreateAsync("""
+            {"resourceType":"Patient","name":[{"extension":[{"url":"http://example.org/x","valueString":"y"}],"family":"Deep"}],
+             "contact":[{"name":{"family":"Mum"}}],"link":[{"other":{"reference":"Patient/x"},"type":"seealso"}]}
+            """);
+        var deep = (await Api.GetAsync($"Patient/{nested.Id}?_summary=true")).Json!;
+        Assert.Equal("Deep", deep["name"]![0]!["family"]!.GetValue<string>());
+        Assert.Null(deep["name"]![0]!["extension"]);
+        Assert.Null(deep["contact"]);
+        Assert.Equal("seealso", deep["link"]![0]!["type"]!.GetValue<string>());
         var withText = await Api.CreateAsync("{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">x</div>\"},\"gender\":\"male\"}");
         var data = await Api.GetAsync($"Patient/{withText.Id}?_summary=data");
         Assert.Null(data.Json!["text"]);

@@ -8,9 +8,10 @@ namespace Meridian.Api.Internal;
 internal enum SummaryMode { None, True, Text, Data, Count }
 
 /// <summary>
-/// Applies <c>_summary</c> and <c>_elements</c> to a resource's JSON. Works on top-level elements
-/// (the granularity <c>_elements</c> is defined at; <c>_summary=true</c> keeps each summary element
-/// whole). A subsetted resource is marked with the SUBSETTED meta tag, as the spec requires.
+/// Applies <c>_summary</c> and <c>_elements</c> to a resource's JSON. <c>_elements</c> selects
+/// top-level elements (the granularity it is defined at); <c>_summary=true</c> keeps summary and
+/// mandatory elements at every level, driven by the spec's element definitions. A subsetted
+/// resource is marked with the SUBSETTED meta tag, as the spec requires.
 /// </summary>
 internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elements, FhirSpec spec)
 {
@@ -63,7 +64,15 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
                 }
                 else if (Keep(type, p.Name))
                 {
-                    p.WriteTo(w);
+                    if (Summary == SummaryMode.True && elements is null && ChildType(type, p.Name) is { } childType)
+                    {
+                        w.WritePropertyName(p.Name);
+                        WriteSummary(w, p.Value, childType);
+                    }
+                    else
+                    {
+                        p.WriteTo(w);
+                    }
                 }
             }
             if (!root.TryGetProperty("meta", out _))
@@ -99,6 +108,64 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
             SummaryMode.Data => name != "text",
             _ => true,
         };
+    }
+
+    /// <summary>The structure to recurse into below a kept element, or null to copy it whole
+    /// (primitives, unknown elements, and content references whose structure is not resolved).</summary>
+    private StructureType? ChildType(StructureType? parent, string jsonName)
+    {
+        if (parent is null || jsonName.StartsWith('_'))
+        {
+            return null;
+        }
+        var slot = parent.FindByJsonName(jsonName);
+        if (slot is null)
+        {
+            return null;
+        }
+        var type = slot.Element.Backbone ?? (slot.TypeCode is "BackboneElement" or "Element" or "Resource" ? null : spec.FindType(slot.TypeCode));
+        return type is { Kind: TypeKind.Complex or TypeKind.Backbone } ? type : null;
+    }
+
+    /// <summary><c>_summary=true</c> below the top level: keep summary (and mandatory) elements, recursively.</summary>
+    private void WriteSummary(Utf8JsonWriter w, JsonElement value, StructureType type)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Array:
+                w.WriteStartArray();
+                foreach (var item in value.EnumerateArray())
+                {
+                    WriteSummary(w, item, type);
+                }
+                w.WriteEndArray();
+                return;
+            case JsonValueKind.Object:
+                w.WriteStartObject();
+                foreach (var p in value.EnumerateObject())
+                {
+                    var name = p.Name.StartsWith('_') ? p.Name[1..] : p.Name;
+                    var element = type.FindByJsonName(name)?.Element;
+                    if (element is null || !(element.IsSummary || element.Min > 0 || name == "id"))
+                    {
+                        continue;
+                    }
+                    w.WritePropertyName(p.Name);
+                    if (ChildType(type, p.Name) is { } child)
+                    {
+                        WriteSummary(w, p.Value, child);
+                    }
+                    else
+                    {
+                        p.Value.WriteTo(w);
+                    }
+                }
+                w.WriteEndObject();
+                return;
+            default:
+                value.WriteTo(w);
+                return;
+        }
     }
 
     private static void WriteMeta(Utf8JsonWriter w, JsonElement meta)
