@@ -56,4 +56,18 @@ public abstract partial class FhirServerTests
         Assert.Equal(204, (await Api.DeleteAsync("Patient?identifier=urn:test|d-few")).Code);
         Assert.Equal(0, await CountAsync("Patient", "identifier=urn:test|d-few"));
     }
+
+    [Fact]
+    public async Task Conditional_patch_patches_the_single_match()
+    {
+        var id = (await Api.CreateAsync(Patient("Cp", identifier: "p-1"))).Id;
+        var patch = """[{"op":"replace","path":"/gender","value":"male"}]""";
+        var reply = await Api.PatchAsync("Patient?identifier=urn:test|p-1", patch, JsonPatchType);
+        Assert.Equal(200, reply.Code);
+        Assert.Equal(id, reply.Id);
+        Assert.Equal("male", reply.Json!["gender"]!.GetValue<string>());
+        Assert.Equal(404, (await Api.PatchAsync("Patient?identifier=urn:test|none", patch, JsonPatchType)).Code);
+        await Api.CreateAsync(Patient("Cp2", identifier: "p-1"));
+        Assert.Equal(412, (await Api.PatchAsync("Patient?identifier=urn:test|p-1", patch, JsonPatchType)).Code);
+    }
 }

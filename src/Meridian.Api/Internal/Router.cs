@@ -35,6 +35,7 @@ internal static partial class Router
             (RouteKind.Type, "POST") => CreateInteraction.HandleAsync(request, route.Type!, ctx, ct),
             (RouteKind.Type, "PUT") => ConditionalUpdateInteraction.HandleAsync(request, route.Type!, ctx, ct),
             (RouteKind.Type, "DELETE") => ConditionalDeleteInteraction.HandleAsync(request, route.Type!, ctx, ct),
+            (RouteKind.Type, "PATCH") => ConditionalPatchInteraction.HandleAsync(request, route.Type!, ctx, ct),
             (RouteKind.TypeSearch, "POST") => SearchInteraction.HandleAsync(request, route.Type, ctx, ct),
             (RouteKind.TypeHistory, "GET") => HistoryInteraction.HandleAsync(request, route, ctx, ct),
             (RouteKind.Instance, "GET") => ReadInteraction.HandleAsync(request, route.Type!, route.Id!, ctx, ct),
