@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Meridian.Api.Tests;
@@ -129,9 +128,4 @@ public abstract partial class FhirServerTests
         [.. (bundle["entry"]?.AsArray() ?? [])
             .Where(e => e!["search"]?["mode"]?.GetValue<string>() == "match")
             .Select(e => e!["resource"]!["id"]!.GetValue<string>())];
-
-    private static string Form(params (string, string)[] pairs) =>
-        string.Join('&', pairs.Select(p => Uri.EscapeDataString(p.Item1) + "=" + Uri.EscapeDataString(p.Item2)));
-
-    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Outcomes;
 
@@ -83,6 +82,4 @@ internal static class BundleInteraction
         422 => "422 Unprocessable Entity",
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }
