@@ -70,4 +70,15 @@ public abstract partial class FhirServerTests
         await Api.CreateAsync(Patient("Cp2", identifier: "p-1"));
         Assert.Equal(412, (await Api.PatchAsync("Patient?identifier=urn:test|p-1", patch, JsonPatchType)).Code);
     }
+
+    [Fact]
+    public async Task Racing_conditional_creates_create_once()
+    {
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() =>
+            Api.PostAsync("Patient", Patient("Race", identifier: "race-1"), ("If-None-Exist", "identifier=urn:test|race-1")))));
+        Assert.Single(replies, r => r.Code == 201);
+        Assert.All(replies, r => Assert.True(r.Code is 200 or 201, r.ToString()));
+        Assert.Single(replies.Select(r => r.Id).Distinct());
+        Assert.Equal(1, await CountAsync("Patient"));
+    }
 }

@@ -11,6 +11,7 @@ internal static class ConditionalUpdateInteraction
 {
     public static async Task<FhirResponse> HandleAsync(FhirRequest request, string type, InteractionContext ctx, CancellationToken ct)
     {
+        using var serialised = await ctx.Locks.AcquireAsync(request.Tenant, type, QueryString.Format(request.Query), ct).ConfigureAwait(false);
         var step = await PlanAsync(request, type, request.Query, null, ctx, ct).ConfigureAwait(false);
         return await step.ExecuteAsync(request, ctx, ct).ConfigureAwait(false);
     }

@@ -13,6 +13,9 @@ internal static class CreateInteraction
 {
     public static async Task<FhirResponse> HandleAsync(FhirRequest request, string type, InteractionContext ctx, CancellationToken ct)
     {
+        using var serialised = request.Headers.IfNoneExist is { } criteria
+            ? await ctx.Locks.AcquireAsync(request.Tenant, type, criteria, ct).ConfigureAwait(false)
+            : null;
         var step = await PlanAsync(request, type, InteractionContext.NewId(), ctx, ct).ConfigureAwait(false);
         return await step.ExecuteAsync(request, ctx, ct).ConfigureAwait(false);
     }

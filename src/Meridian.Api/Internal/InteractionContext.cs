@@ -14,6 +14,9 @@ internal sealed record InteractionContext(
 {
     public FhirSpec Spec => Validator.Spec;
 
+    /// <summary>Makes search-then-write of conditional interactions atomic within this process.</summary>
+    public ConditionalLocks Locks { get; } = new();
+
     /// <summary>A new server id: a version-7 GUID (time ordered, so inserts stay local in the
     /// id index; URL safe and within FHIR's 64-character id limit).</summary>
     public static string NewId() => Guid.CreateVersion7().ToString();
