@@ -22,7 +22,8 @@ public sealed class FhirApi
     public FhirApi(IFhirStore store, ISearchQueryParser? searchParser = null, FhirApiOptions? options = null, FhirValidator? validator = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        _ctx = new InteractionContext(store, searchParser ?? SpecSearchQueryParser.R4, validator ?? FhirValidator.R4, options ?? FhirApiOptions.Default);
+        options ??= FhirApiOptions.Default;
+        _ctx = new InteractionContext(store, searchParser ?? SpecSearchQueryParser.For(options), validator ?? FhirValidator.R4, options);
         _capabilities = new Lazy<byte[]>(() => Interactions.CapabilitiesInteraction.Build(_ctx), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 

@@ -13,6 +13,18 @@ public sealed class SpecSearchQueryParser(SearchQueryParser parser) : ISearchQue
 {
     public static SpecSearchQueryParser R4 { get; } = new(SearchQueryParser.R4);
 
+    /// <summary>The R4 parser clamping <c>_count</c> to <paramref name="options"/>' MaxPageSize (the
+    /// shared instance when that is the parser's default; the default page size is applied by the
+    /// search interaction either way).</summary>
+    public static SpecSearchQueryParser For(FhirApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var defaults = SearchParserOptions.Default;
+        return options.MaxPageSize == defaults.MaxCount
+            ? R4
+            : new(new SearchQueryParser(defaults with { DefaultCount = options.DefaultPageSize, MaxCount = options.MaxPageSize }));
+    }
+
     public SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling)
     {
         var result = parser.Parse(resourceType, parameters, handling == SearchHandling.Strict ? StoreHandling.Strict : StoreHandling.Lenient);

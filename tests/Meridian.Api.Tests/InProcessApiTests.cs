@@ -58,4 +58,20 @@ public sealed class InProcessApiTests : IAsyncLifetime
         Assert.Equal(422, response.Status);
         Assert.Contains(response.Issues, i => i.IsError);
     }
+
+    [Fact]
+    public async Task Page_sizes_follow_the_options()
+    {
+        var api = new FhirApi(_store!, options: new FhirApiOptions { DefaultPageSize = 2, MaxPageSize = 3 });
+        for (var i = 0; i < 5; i++)
+        {
+            var created = await api.HandleAsync(new FhirRequest("POST", "Patient") { Tenant = "paging", Body = Encoding.UTF8.GetBytes("""{"resourceType":"Patient"}""") });
+            Assert.Equal(201, created.Status);
+        }
+        static int Entries(FhirResponse r) => JsonNode.Parse(r.Body.Span)!["entry"]!.AsArray().Count(e => e!["search"]!["mode"]!.GetValue<string>() == "match");
+        var byDefault = await api.HandleAsync(new FhirRequest("GET", "Patient") { Tenant = "paging" });
+        Assert.Equal(2, Entries(byDefault));
+        var clamped = await api.HandleAsync(new FhirRequest("GET", "Patient") { Tenant = "paging", Query = [new("_count", "100")] });
+        Assert.Equal(3, Entries(clamped));
+    }
 }
