@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Meridian.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -41,9 +42,11 @@ internal static class ServeCommand
             {
                 await using var app = await MeridianServer.BuildAsync([], overrides, cancellationToken: ct).ConfigureAwait(false);
                 await app.StartAsync(ct).ConfigureAwait(false);
+                var options = app.Services.GetRequiredService<IOptions<MeridianServerOptions>>().Value;
+                var where = options.Store == "postgres" ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(options.Data);
                 foreach (var address in MeridianServer.Addresses(app))
                 {
-                    await output.WriteLineAsync($"Meridian FHIR R4 server: {address}/fhir").ConfigureAwait(false);
+                    await output.WriteLineAsync($"Meridian FHIR R4 server: {address}/fhir ({where})").ConfigureAwait(false);
                 }
                 await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 return 0;
