@@ -11,6 +11,7 @@ public static class MeridianCli
         var root = new RootCommand("Meridian: an open-source FHIR R4 healthcare data platform.");
         root.Subcommands.Add(ValidateCommand.Create(output, error));
         root.Subcommands.Add(FhirPathCommand.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Create(output, error));
         var config = new InvocationConfiguration { Output = output, Error = error };
         return await root.Parse(args).InvokeAsync(config).ConfigureAwait(false);
     }

@@ -1,0 +1,85 @@
+using System.Text;
+using Meridian.Api.Internal;
+using Meridian.Fhir.Outcomes;
+using Meridian.Storage.Search;
+
+namespace Meridian.Api.Interactions;
+
+/// <summary>
+/// <c>GET [type]?…</c>, <c>POST [type]/_search</c> (form body), and the same across all types at
+/// the base. Answers a searchset Bundle: matches, includes, total when asked, self and next
+/// links (next carries the store's cursor, so pages come from one stable ordering). Unknown
+/// parameters are ignored and reported in an outcome entry, or rejected with
+/// <c>Prefer: handling=strict</c>.
+/// </summary>
+internal static class SearchInteraction
+{
+    /// <summary>Parameters that shape the answer, not the match; the parser never sees them.</summary>
+    private static readonly HashSet<string> s_resultParameters = ["_summary", "_elements", "_format", "_pretty", "_cursor"];
+
+    public static async Task<FhirResponse> HandleAsync(FhirRequest request, string? type, InteractionContext ctx, CancellationToken ct)
+    {
+        var all = new List<KeyValuePair<string, string>>(request.Query);
+        if (request.Method == "POST" && !request.Body.IsEmpty)
+        {
+            all.AddRange(QueryString.Parse(Encoding.UTF8.GetString(request.Body.Span)));
+        }
+        var filter = ElementFilter.From(Value(all, "_summary"), Value(all, "_elements"), ctx.Spec);
+        var handling = PreferHeader.Strict(request.Headers.Prefer) ? SearchHandling.Strict : SearchHandling.Lenient;
+        var searchParams = all.Where(kv => !s_resultParameters.Contains(kv.Key)).ToList();
+        var parsed = ctx.SearchParser.Parse(type, searchParams, handling);
+        if (parsed.Query is null)
+        {
+            return FhirResponse.Outcome(400, parsed.Issues);
+        }
+        var query = parsed.Query;
+        var count = Value(all, "_count") is null ? ctx.Options.DefaultPageSize : Math.Clamp(query.Count, 0, ctx.Options.MaxPageSize);
+        query = query with { Count = count, Cursor = Value(all, "_cursor") };
+        if (filter?.Summary == SummaryMode.Count)
+        {
+            query = query with { Count = 0, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
+        }
+        var result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+
+        var selfParams = all.Where(kv => kv.Key != "_cursor").ToList();
+        var self = Link(request.BaseUrl, type, selfParams);
+        var links = new List<(string, string)> { ("self", self) };
+        if (result.NextCursor is not null && count > 0)
+        {
+            links.Add(("next", Link(request.BaseUrl, type, [.. selfParams, new("_cursor", result.NextCursor)])));
+        }
+        var entries = new List<BundleEntry>(result.Matches.Length + result.Included.Length + 1);
+        foreach (var r in result.Matches)
+        {
+            entries.Add(new BundleEntry(BundleWriter.FullUrl(request.BaseUrl, r), filter is null ? r.Json : filter.Apply(r.Json)) { SearchMode = "match" });
+        }
+        foreach (var r in result.Included)
+        {
+            entries.Add(new BundleEntry(BundleWriter.FullUrl(request.BaseUrl, r), filter is null ? r.Json : filter.Apply(r.Json)) { SearchMode = "include" });
+        }
+        if (!parsed.Issues.IsEmpty)
+        {
+            entries.Add(new BundleEntry(null, Encoding.UTF8.GetBytes(OperationOutcomeWriter.ToJson(parsed.Issues, indented: false))) { SearchMode = "outcome" });
+        }
+        return new FhirResponse(200, BundleWriter.Write("searchset", result.Total, links, entries));
+    }
+
+    private static string? Value(List<KeyValuePair<string, string>> pairs, string name)
+    {
+        foreach (var kv in pairs)
+        {
+            if (kv.Key == name)
+            {
+                return kv.Value;
+            }
+        }
+        return null;
+    }
+
+    private static string Link(string baseUrl, string? type, IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var q = QueryString.Format(pairs);
+        var path = type is null ? baseUrl : baseUrl + "/" + type;
+        return q.Length == 0 ? path : path + "?" + q;
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using Meridian.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>
+/// <c>meridian serve</c>: the FHIR R4 server. Defaults to the embedded setup (SQLite under
+/// ./data, http://127.0.0.1:8080/fhir); flags override appsettings.json and MERIDIAN_*
+/// environment variables.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var port = new Option<int?>("--port") { Description = "TCP port (default 8080)" };
+        var host = new Option<string?>("--host") { Description = "Address to listen on (default 127.0.0.1)" };
+        var data = new Option<string?>("--data") { Description = "Directory of the SQLite store (default ./data)" };
+        var store = new Option<string?>("--store") { Description = "sqlite (default) or postgres" };
+        var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string" };
+        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection };
+        command.SetAction(async (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            void Set(string key, string? value)
+            {
+                if (value is not null)
+                {
+                    overrides[MeridianServerOptions.Section + ":" + key] = value;
+                }
+            }
+            Set("Port", parse.GetValue(port)?.ToString(CultureInfo.InvariantCulture));
+            Set("Host", parse.GetValue(host));
+            Set("Data", parse.GetValue(data));
+            Set("Store", parse.GetValue(store));
+            Set("Connection", parse.GetValue(connection));
+            try
+            {
+                await using var app = await MeridianServer.BuildAsync([], overrides, cancellationToken: ct).ConfigureAwait(false);
+                await app.StartAsync(ct).ConfigureAwait(false);
+                var options = app.Services.GetRequiredService<IOptions<MeridianServerOptions>>().Value;
+                var where = options.Store == "postgres" ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(options.Data);
+                foreach (var address in MeridianServer.Addresses(app))
+                {
+                    await output.WriteLineAsync($"Meridian FHIR R4 server: {address}/fhir ({where})").ConfigureAwait(false);
+                }
+                await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OptionsValidationException ex)
+            {
+                await error.WriteLineAsync("meridian serve: invalid configuration: " + string.Join(" ", ex.Failures)).ConfigureAwait(false);
+                return 2;
+            }
+        });
+        return command;
+    }
+}

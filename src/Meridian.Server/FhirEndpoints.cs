@@ -1,0 +1,79 @@
+using Meridian.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Meridian.Server;
+
+/// <summary>
+/// The HTTP face of <see cref="FhirApi"/>: <c>/fhir/…</c> (tenant <c>default</c>) and
+/// <c>/t/{tenant}/fhir/…</c>. One static handler translates the HTTP request to a
+/// <see cref="FhirRequest"/> and the <see cref="FhirResponse"/> back; everything FHIR lives
+/// behind it, so audit (an endpoint filter) and auth can later wrap these groups.
+/// </summary>
+public static class FhirEndpoints
+{
+    private static readonly string[] s_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    /// <param name="configure">Applied to both route groups: where later layers attach
+    /// endpoint filters (audit) and authorization, without touching the handler.</param>
+    public static IEndpointRouteBuilder MapFhir(this IEndpointRouteBuilder app, Action<RouteGroupBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var single = app.MapGroup("/fhir");
+        single.MapMethods("/{**path}", s_methods, HandleDefaultAsync);
+        var tenants = app.MapGroup("/t/{tenant}/fhir");
+        tenants.MapMethods("/{**path}", s_methods, HandleTenantAsync);
+        configure?.Invoke(single);
+        configure?.Invoke(tenants);
+        return app;
+    }
+
+    private static Task<IResult> HandleDefaultAsync(HttpContext http, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
+        HandleAsync(http, FhirApi.DefaultTenant, "/fhir", path, api, options.Value, ct);
+
+    private static Task<IResult> HandleTenantAsync(HttpContext http, string tenant, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
+        IsTenantName(tenant)
+            ? HandleAsync(http, tenant, $"/t/{tenant}/fhir", path, api, options.Value, ct)
+            : Task.FromResult<IResult>(new FhirHttpResult(FhirResponse.Error(404, "not-found", $"'{tenant}' is not a tenant name.")));
+
+    /// <summary>Tenant names are URL- and log-safe: letters, digits, '-' and '_', at most 64.</summary>
+    internal static bool IsTenantName(string tenant)
+    {
+        if (tenant.Length is 0 or > 64)
+        {
+            return false;
+        }
+        foreach (var c in tenant)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
+    {
+        var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return new FhirHttpResult(FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes."));
+        }
+        var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value);
+        try
+        {
+            return new FhirHttpResult(await api.HandleAsync(request, ct).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug or an unreachable database: still answer FHIR, and leave the details to the log.
+            ServerLog.RequestFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Meridian.Server"), ex, request.Method, request.Path);
+            return new FhirHttpResult(FhirResponse.Error(500, "exception", "The server failed to process the request; see the server log."));
+        }
+    }
+}

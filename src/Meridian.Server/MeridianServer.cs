@@ -1,0 +1,80 @@
+using Meridian.Api;
+using Meridian.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Meridian.Server;
+
+/// <summary>
+/// Builds the FHIR server: configuration (appsettings.json → MERIDIAN_* environment →
+/// <paramref name="overrides"/>, e.g. command-line flags), validated options, the store
+/// (migrated before the first request), the <see cref="FhirApi"/> and the endpoints.
+/// </summary>
+public static class MeridianServer
+{
+    /// <param name="contentRoot">Where appsettings.json is read from (default: the working directory).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, string? contentRoot = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot ?? Directory.GetCurrentDirectory() });
+        builder.Configuration.AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables()));
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<IValidateOptions<MeridianServerOptions>, MeridianServerOptionsValidator>();
+        builder.Services.AddOptions<MeridianServerOptions>().Bind(builder.Configuration.GetSection(MeridianServerOptions.Section)).ValidateOnStart();
+
+        // Kestrel and the store need the options before the container exists: bind and validate now.
+        var options = new MeridianServerOptions();
+        builder.Configuration.GetSection(MeridianServerOptions.Section).Bind(options);
+        var validation = new MeridianServerOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+
+        var store = StoreFactory.Create(options);
+        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
+        builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
+
+        var app = builder.Build();
+        app.MapFhir();
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel listens on once started (port 0 resolved).</summary>
+    public static IReadOnlyCollection<string> Addresses(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+    }
+}
+
+/// <summary>Maps <c>MERIDIAN_X__Y</c> environment variables to configuration key <c>Meridian:X:Y</c>.</summary>
+internal static class MeridianEnvironment
+{
+    private const string Prefix = "MERIDIAN_";
+
+    public static Dictionary<string, string?> Read(System.Collections.IDictionary variables)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry e in variables)
+        {
+            if (e.Key is string key && key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && !key.StartsWith("MERIDIAN_TEST", StringComparison.OrdinalIgnoreCase))
+            {
+                result[MeridianServerOptions.Section + ":" + key[Prefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = e.Value as string;
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+
+namespace Meridian.Server;
+
+/// <summary>
+/// Server settings, section <c>Meridian</c>: appsettings.json, then environment variables
+/// (<c>MERIDIAN_PORT</c>, <c>MERIDIAN_STORE</c>, <c>MERIDIAN_API__MAXPAGESIZE</c>…), then
+/// command-line flags, later sources winning. Validated at start: a bad value stops the server
+/// before it listens.
+/// </summary>
+public sealed class MeridianServerOptions
+{
+    public const string Section = "Meridian";
+
+    /// <summary>Address Kestrel binds to. The embedded default serves this machine only.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (tests).</summary>
+    public int Port { get; set; } = 8080;
+
+    /// <summary><c>sqlite</c> (embedded, the default) or <c>postgres</c>.</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>Directory of the SQLite database (created if missing).</summary>
+    public string Data { get; set; } = "./data";
+
+    /// <summary>PostgreSQL connection string (required for <c>postgres</c>).</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Largest request body accepted, in bytes; larger bodies are refused with 413.</summary>
+    public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Settings of the interaction layer.</summary>
+    public ApiSettings Api { get; set; } = new();
+
+    public sealed class ApiSettings
+    {
+        public int DefaultPageSize { get; set; } = 20;
+        public int MaxPageSize { get; set; } = 1000;
+        public int MaxBundleEntries { get; set; } = 10_000;
+        public int MaxConditionalDeletes { get; set; } = 1;
+    }
+
+    public Api.FhirApiOptions ToApiOptions() => new()
+    {
+        DefaultPageSize = Api.DefaultPageSize,
+        MaxPageSize = Api.MaxPageSize,
+        MaxBundleEntries = Api.MaxBundleEntries,
+        MaxConditionalDeletes = Api.MaxConditionalDeletes,
+    };
+}
+
+/// <summary>Checks <see cref="MeridianServerOptions"/> at start (ValidateOnStart).</summary>
+public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MeridianServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        if (options.Port is < 0 or > 65535)
+        {
+            problems.Add($"Port {options.Port} is not a TCP port (0-65535).");
+        }
+        if (string.IsNullOrWhiteSpace(options.Host))
+        {
+            problems.Add("Host must be an address to listen on.");
+        }
+        switch (options.Store)
+        {
+            case "sqlite":
+                if (string.IsNullOrWhiteSpace(options.Data))
+                {
+                    problems.Add("Data must name a directory for the SQLite store.");
+                }
+                break;
+            case "postgres":
+                if (string.IsNullOrWhiteSpace(options.Connection))
+                {
+                    problems.Add("Store 'postgres' needs a connection string (--connection or MERIDIAN_CONNECTION).");
+                }
+                break;
+            default:
+                problems.Add($"Store '{options.Store}' is not known; use sqlite or postgres.");
+                break;
+        }
+        if (options.MaxBodyBytes < 1024)
+        {
+            problems.Add("MaxBodyBytes must be at least 1024.");
+        }
+        problems.AddRange(options.ToApiOptions().Problems());
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,21 @@
+using Meridian.Storage;
+using Meridian.Storage.Postgres;
+using Meridian.Storage.Sqlite;
+
+namespace Meridian.Server;
+
+/// <summary>Opens the store the options name (after they were validated).</summary>
+internal static class StoreFactory
+{
+    public static IFhirStore Create(MeridianServerOptions options) => options.Store switch
+    {
+        "postgres" => PostgresFhirStore.Create(options.Connection!),
+        _ => new SqliteFhirStore(SqlitePath(options.Data)),
+    };
+
+    private static string SqlitePath(string data)
+    {
+        Directory.CreateDirectory(data);
+        return Path.Combine(Path.GetFullPath(data), "meridian.db");
+    }
+}
