@@ -25,7 +25,7 @@ internal static class CapabilitiesInteraction
         bool Searchable(SearchParameterDefinition p) =>
             !unsupported.Contains(p.Url) && (p.Type != SearchParamType.Special || p.Code == "near");
         var buffer = new ArrayBufferWriter<byte>(256 * 1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
             w.WriteStartObject();
             w.WriteString("resourceType", "CapabilityStatement");

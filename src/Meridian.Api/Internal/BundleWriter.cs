@@ -25,7 +25,7 @@ internal static class BundleWriter
     public static byte[] Write(string type, long? total, IReadOnlyList<(string Relation, string Url)> links, IReadOnlyList<BundleEntry> entries)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
             w.WriteStartObject();
             w.WriteString("resourceType", "Bundle");

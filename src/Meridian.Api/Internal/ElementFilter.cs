@@ -53,7 +53,7 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
         var typeName = root.TryGetProperty("resourceType", out var rt) ? rt.GetString() ?? "" : "";
         var type = spec.FindType(typeName);
         var buffer = new ArrayBufferWriter<byte>(json.Length);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
             w.WriteStartObject();
             foreach (var p in root.EnumerateObject())

@@ -126,7 +126,7 @@ internal static class FhirPathPatch
     private static JsonNode? ValueJson(FhirNode value)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
             FhirJsonWriter.WriteValue(w, value);
         }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Meridian.Fhir.FhirPath;
 using Meridian.Fhir.Model;
@@ -58,7 +57,7 @@ internal static class FhirPathCommand
     internal static string ToJson(IReadOnlyList<object> items)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(ms, FhirJsonWriter.Options))
         {
             w.WriteStartArray();
             foreach (var item in items)

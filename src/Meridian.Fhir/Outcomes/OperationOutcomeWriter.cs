@@ -63,7 +63,7 @@ public static class OperationOutcomeWriter
     public static string ToJson(IReadOnlyCollection<Issue> issues, bool indented = true)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(ms, indented ? Serialization.FhirJsonWriter.IndentedOptions : Serialization.FhirJsonWriter.Options))
         {
             Write(w, issues);
         }

@@ -11,13 +11,18 @@ namespace Meridian.Fhir.Serialization;
 /// </summary>
 public static class FhirJsonWriter
 {
-    private static readonly JsonWriterOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    private static readonly JsonWriterOptions s_indented = s_compact with { Indented = true };
+    /// <summary>The writer options for FHIR JSON everywhere in Meridian: characters are written
+    /// as themselves (no \u003C for '&lt;' in narratives), since FHIR JSON is never embedded in
+    /// HTML script; validation is skipped because the tree is already well-formed.</summary>
+    public static JsonWriterOptions Options { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    /// <summary><see cref="Options"/>, indented.</summary>
+    public static JsonWriterOptions IndentedOptions { get; } = Options with { Indented = true };
 
     public static byte[] ToUtf8(FhirNode resource, bool indented = false)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var w = new Utf8JsonWriter(buffer, indented ? s_indented : s_compact))
+        using (var w = new Utf8JsonWriter(buffer, indented ? IndentedOptions : Options))
         {
             Write(w, resource);
         }
@@ -29,7 +34,7 @@ public static class FhirJsonWriter
 
     public static async Task WriteAsync(Stream stream, FhirNode resource, bool indented = false, CancellationToken cancellationToken = default)
     {
-        await using var w = new Utf8JsonWriter(stream, indented ? s_indented : s_compact);
+        await using var w = new Utf8JsonWriter(stream, indented ? IndentedOptions : Options);
         Write(w, resource);
         await w.FlushAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -16,7 +16,7 @@ internal static class JsonStamper
     {
         using var doc = JsonDocument.Parse(json);
         var buffer = new ArrayBufferWriter<byte>(json.Length + 96);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
             w.WriteStartObject();
             var root = doc.RootElement;

@@ -57,4 +57,13 @@ public class ModelTests
         Assert.Same(org, org.Child("id")!.Resource);
         Assert.Equal("Bundle.entry[0].resource.contained[0].id", org.Child("id")!.Location);
     }
+
+    [Fact]
+    public void Narrative_markup_and_non_ascii_text_are_written_as_themselves()
+    {
+        var json = "{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">B\u00e9n\u00e9dicte &amp; \u00fc</div>\"}}";
+        var written = FhirJsonWriter.ToJson(FhirJsonParser.R4.Parse(json).Resource!);
+        Assert.Contains("<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">Bénédicte &amp; ü</div>", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u003C", written, StringComparison.Ordinal);
+    }
 }
