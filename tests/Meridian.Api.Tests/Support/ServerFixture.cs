@@ -72,36 +72,19 @@ public sealed class SqliteServerFixture : ServerFixture
 /// scripts/pg-test-cluster.sh). Missing configuration fails the tests rather than skipping them.</summary>
 public sealed class PostgresServerFixture : ServerFixture
 {
-    private readonly string _database = "meridian_api_" + Guid.NewGuid().ToString("N")[..12];
-    private string? _admin;
+    private PostgresTestDatabase? _database;
 
     protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
     {
-        _admin = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG");
-        if (string.IsNullOrEmpty(_admin))
-        {
-            throw new InvalidOperationException("MERIDIAN_TEST_PG is not set: start a cluster with `eval \"$(scripts/pg-test-cluster.sh start)\"` (test.sh does this)");
-        }
-        await using (var admin = new NpgsqlConnection(_admin))
-        {
-            await admin.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        var cs = new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
-        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = cs };
+        _database = await PostgresTestDatabase.CreateAsync();
+        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
     }
 
     protected override async Task DestroyAsync()
     {
-        if (string.IsNullOrEmpty(_admin))
+        if (_database is not null)
         {
-            return;
+            await _database.DisposeAsync();
         }
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -82,39 +82,21 @@ public sealed class SqliteStoreFixture : StoreFixture
 /// </summary>
 public sealed class PostgresStoreFixture : StoreFixture
 {
-    private readonly string _database = "meridian_test_" + Guid.NewGuid().ToString("N")[..12];
-    private string? _admin;
-    private string? _connectionString;
+    private PostgresTestDatabase? _database;
 
-    public override IFhirStore OpenAnother(StoreOptions options) => PostgresFhirStore.Create(_connectionString!, options);
+    public override IFhirStore OpenAnother(StoreOptions options) => PostgresFhirStore.Create(_database!.ConnectionString, options);
 
     protected override async Task<IFhirStore> CreateAsync()
     {
-        _admin = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG");
-        if (string.IsNullOrEmpty(_admin))
-        {
-            throw new InvalidOperationException("MERIDIAN_TEST_PG is not set: start a cluster with `eval \"$(scripts/pg-test-cluster.sh start)\"` (test.sh does this)");
-        }
-        await using (var admin = new NpgsqlConnection(_admin))
-        {
-            await admin.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        _connectionString = new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
-        return PostgresFhirStore.Create(_connectionString);
+        _database = await PostgresTestDatabase.CreateAsync();
+        return PostgresFhirStore.Create(_database.ConnectionString);
     }
 
     protected override async Task DestroyAsync()
     {
-        if (string.IsNullOrEmpty(_admin))
+        if (_database is not null)
         {
-            return;
+            await _database.DisposeAsync();
         }
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -1,4 +1,6 @@
-namespace Meridian.Fhir.Tests.Support;
+using Xunit;
+
+namespace Meridian.Testing;
 
 /// <summary>Finds ../shared/data (beside the repository) or MERIDIAN_SHARED_DATA.</summary>
 public static class SharedData
