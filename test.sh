@@ -24,6 +24,16 @@ if ! dotnet build Meridian.slnx -c Release --no-restore -nologo -v quiet; then
   echo "tests: 0 passed, 1 failed"; exit 1
 fi
 
+# fhir-kit-client (npm) for the interop test in tests/Meridian.Api.Tests/Interop, installed
+# exactly as locked. Without Node.js/npm that test fails rather than skips.
+if command -v npm >/dev/null 2>&1; then
+  if ! (cd "$root/tests/fhir-client-interop" && npm ci --no-audit --no-fund --loglevel=error); then
+    echo "test.sh: npm ci failed in tests/fhir-client-interop; the FHIR client interop test will fail" >&2
+  fi
+else
+  echo "test.sh: npm (Node.js 20+) not found; the FHIR client interop test will fail" >&2
+fi
+
 # PostgreSQL for the storage compliance suite: a throwaway cluster on 127.0.0.1 (installed from
 # Debian if missing), removed on exit. Without it the PostgreSQL tests fail rather than skip.
 if pg_env=$("$root/scripts/pg-test-cluster.sh" start); then
