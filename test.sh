@@ -25,7 +25,14 @@ if ! dotnet build Meridian.slnx -c Release --no-restore -nologo -v quiet; then
 fi
 
 # fhir-kit-client (npm) for the interop test in tests/Meridian.Api.Tests/Interop, installed
-# exactly as locked. Without Node.js/npm that test fails rather than skips.
+# exactly as locked. Node.js and npm come from Debian when missing; without them that test
+# fails rather than skips.
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >&2 \
+    || echo "test.sh: could not install nodejs/npm with apt-get" >&2
+fi
 if command -v npm >/dev/null 2>&1; then
   if ! (cd "$root/tests/fhir-client-interop" && npm ci --no-audit --no-fund --loglevel=error); then
     echo "test.sh: npm ci failed in tests/fhir-client-interop; the FHIR client interop test will fail" >&2
