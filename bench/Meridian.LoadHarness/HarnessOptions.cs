@@ -17,11 +17,11 @@ internal sealed record HarnessOptions
     /// <summary>Seconds each timed scenario runs.</summary>
     public int Seconds { get; init; } = 15;
 
-    /// <summary>Copies of the Synthea corpus loaded before the first search round (23,092 resources each).</summary>
-    public int Copies { get; init; } = 5;
-
-    /// <summary>Copies in total before the second search round (0: skip it).</summary>
-    public int LargeCopies { get; init; }
+    /// <summary>
+    /// Search rounds: before each, copies of the Synthea corpus (22,888 resources each) are loaded
+    /// until this many are in; e.g. "1,5,10" times the searches at 1×, 5× and 10× the data.
+    /// </summary>
+    public IReadOnlyList<int> Levels { get; init; } = [5];
 
     /// <summary>Directory of the gzipped Synthea transaction Bundles.</summary>
     public string Bundles { get; init; } = DefaultBundles();
@@ -44,8 +44,7 @@ internal sealed record HarnessOptions
                 "--concurrency" => o with { Concurrency = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
                 "--ingest-concurrency" => o with { IngestConcurrency = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
                 "--seconds" => o with { Seconds = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
-                "--copies" => o with { Copies = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
-                "--large-copies" => o with { LargeCopies = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+                "--levels" => o with { Levels = v.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
                 "--bundles" => o with { Bundles = v },
                 "--scenarios" => o with { Scenarios = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

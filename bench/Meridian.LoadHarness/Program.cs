@@ -62,14 +62,10 @@ if (options.Runs("search"))
         await host.AnalyzeAsync();
         Console.WriteLine($"  planner statistics refreshed in {clock.Elapsed.TotalSeconds:F1} s");
     }
-    await LoadTo(Math.Max(1, options.Copies));
-    var label = $"{(long)loaded * corpus.ResourcesPerCopy + scenarios.CreatedObservations.Count} resources";
-    Console.WriteLine($"searches with {label}:");
-    await scenarios.SearchesAsync(label);
-    if (options.LargeCopies > loaded)
+    foreach (var level in options.Levels)
     {
-        await LoadTo(options.LargeCopies);
-        label = $"{(long)loaded * corpus.ResourcesPerCopy + scenarios.CreatedObservations.Count} resources";
+        await LoadTo(Math.Max(1, level));
+        var label = $"{(long)loaded * corpus.ResourcesPerCopy + scenarios.CreatedObservations.Count} resources";
         Console.WriteLine($"searches with {label}:");
         await scenarios.SearchesAsync(label);
     }
