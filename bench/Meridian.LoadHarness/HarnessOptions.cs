@@ -29,6 +29,12 @@ internal sealed record HarnessOptions
     /// <summary>Scenarios to run, comma separated: ingest,create,read,search.</summary>
     public string Scenarios { get; init; } = "ingest,create,read,search";
 
+    /// <summary>
+    /// Also run a full <c>ANALYZE</c> on the SQLite file before searches (the server's own
+    /// OptimizeAsync analyses only what its writer connection has queried).
+    /// </summary>
+    public bool SqliteAnalyze { get; init; }
+
     public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
 
     public static HarnessOptions Parse(string[] args)
@@ -47,6 +53,7 @@ internal sealed record HarnessOptions
                 "--levels" => o with { Levels = v.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
                 "--bundles" => o with { Bundles = v },
                 "--scenarios" => o with { Scenarios = v },
+                "--sqlite-analyze" => o with { SqliteAnalyze = bool.Parse(v) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -59,7 +59,7 @@ if (options.Runs("search"))
             loaded = copies;
         }
         var clock = Stopwatch.StartNew();
-        await host.AnalyzeAsync();
+        await host.AnalyzeAsync(options.SqliteAnalyze);
         Console.WriteLine($"  planner statistics refreshed in {clock.Elapsed.TotalSeconds:F1} s");
     }
     foreach (var level in options.Levels)

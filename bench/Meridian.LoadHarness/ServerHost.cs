@@ -71,12 +71,21 @@ internal sealed class ServerHost : IAsyncDisposable
     /// Refreshes planner statistics after a bulk load, as a host would periodically: SQLite's
     /// OptimizeAsync (ANALYZE where stale), PostgreSQL's ANALYZE (autovacuum would get there later).
     /// </summary>
-    public async Task AnalyzeAsync()
+    public async Task AnalyzeAsync(bool fullSqliteAnalyze)
     {
         var store = _app.Services.GetRequiredService<Meridian.Storage.IFhirStore>();
         if (store is Meridian.Storage.Sqlite.SqliteFhirStore sqlite)
         {
             await sqlite.OptimizeAsync().ConfigureAwait(false);
+        }
+        if (_sqliteDir is not null && fullSqliteAnalyze)
+        {
+            await using var db = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(_sqliteDir, "meridian.db"));
+            await db.OpenAsync().ConfigureAwait(false);
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "ANALYZE;";
+            cmd.CommandTimeout = 600;
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
         if (_pgDatabase is not null)
         {
