@@ -67,9 +67,12 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = connection.CreateCommand();
         // WAL: readers never block the writer nor it them. FULL: see the class comment.
+        // cache_size: 64 MiB of page cache (default 2 MiB) keeps the upper levels of the ~25 index
+        // B-trees in memory while a bulk load inserts into all of them; memory only, durability
+        // unchanged.
         // optimize=0x10002 refreshes planner statistics where they are stale: without them SQLite
         // scans all resources of a type instead of starting from the selective index sub-query.
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA optimize=0x10002;";
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384; PRAGMA optimize=0x10002;";
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return connection;
     }
@@ -127,13 +130,21 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
             parameters[i] = cmd.Parameters.Add(new SqliteParameter { ParameterName = "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         }
         cmd.Prepare();
-        foreach (var row in rows)
+        // Microsoft.Data.Sqlite runs every "async" call synchronously anyway (SQLite is in-process,
+        // there is no I/O to await), so the async form only adds a Task per row; a Synthea Bundle
+        // writes several thousand rows. The synchronous call blocks no more than the async one did.
+        for (var r = 0; r < rows.Count; r++)
         {
+            if ((r & 255) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+            var row = rows[r];
             for (var i = 0; i < parameters.Length; i++)
             {
                 parameters[i].Value = row[i] ?? DBNull.Value;
             }
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            cmd.ExecuteNonQuery();
         }
     }
 

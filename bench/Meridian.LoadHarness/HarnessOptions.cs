@@ -1,0 +1,80 @@
+namespace Meridian.LoadHarness;
+
+/// <summary>What one harness run does; parsed from <c>--key value</c> arguments.</summary>
+internal sealed record HarnessOptions
+{
+    /// <summary><c>sqlite</c> (a temp directory) or <c>postgres</c> (a fresh database on <see cref="Postgres"/>).</summary>
+    public string Store { get; init; } = "sqlite";
+
+    /// <summary>Admin connection string; default MERIDIAN_TEST_PG.</summary>
+    public string? Postgres { get; init; } = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG");
+
+    public int Concurrency { get; init; } = 16;
+
+    /// <summary>Clients posting transaction Bundles during ingest.</summary>
+    public int IngestConcurrency { get; init; } = 4;
+
+    /// <summary>Seconds each timed scenario runs.</summary>
+    public int Seconds { get; init; } = 15;
+
+    /// <summary>
+    /// Search rounds: before each, copies of the Synthea corpus (22,888 resources each) are loaded
+    /// until this many are in; e.g. "1,5,10" times the searches at 1×, 5× and 10× the data.
+    /// </summary>
+    public IReadOnlyList<int> Levels { get; init; } = [5];
+
+    /// <summary>Directory of the gzipped Synthea transaction Bundles.</summary>
+    public string Bundles { get; init; } = DefaultBundles();
+
+    /// <summary>Scenarios to run, comma separated: ingest,create,read,search.</summary>
+    public string Scenarios { get; init; } = "ingest,create,read,search";
+
+    /// <summary>
+    /// Also run a full <c>ANALYZE</c> on the SQLite file before searches (the server's own
+    /// OptimizeAsync analyses only what its writer connection has queried).
+    /// </summary>
+    public bool SqliteAnalyze { get; init; }
+
+    public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
+
+    public static HarnessOptions Parse(string[] args)
+    {
+        var o = new HarnessOptions();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var v = args[i + 1];
+            o = args[i] switch
+            {
+                "--store" => o with { Store = v },
+                "--postgres" => o with { Postgres = v },
+                "--concurrency" => o with { Concurrency = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+                "--ingest-concurrency" => o with { IngestConcurrency = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+                "--seconds" => o with { Seconds = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+                "--levels" => o with { Levels = v.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
+                "--bundles" => o with { Bundles = v },
+                "--scenarios" => o with { Scenarios = v },
+                "--sqlite-analyze" => o with { SqliteAnalyze = bool.Parse(v) },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return o;
+    }
+
+    private static string DefaultBundles()
+    {
+        var shared = Environment.GetEnvironmentVariable("MERIDIAN_SHARED_DATA");
+        if (!string.IsNullOrEmpty(shared))
+        {
+            return Path.Combine(shared, "synthea", "bundles");
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "data", "synthea", "bundles");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return "/work/shared/data/synthea/bundles";
+    }
+}

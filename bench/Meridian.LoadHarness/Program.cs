@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using Meridian.LoadHarness;
+
+// Load harness for the REST server and store (issue 3): see README.md for the scenarios.
+var options = HarnessOptions.Parse(args);
+Console.WriteLine($"meridian load harness: store {options.Store}, concurrency {options.Concurrency}, ingest concurrency {options.IngestConcurrency}, {options.Seconds} s per timed scenario, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u}");
+var corpus = SyntheaCorpus.Load(options.Bundles);
+Console.WriteLine($"corpus: {corpus.Bundles.Count} bundles, {corpus.ResourcesPerCopy} resources per copy");
+
+await using var host = await ServerHost.StartAsync(options);
+Console.WriteLine($"server: {host.Root} on {host.Describe}");
+using var handler = new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = Math.Max(options.Concurrency, options.IngestConcurrency),
+    PooledConnectionLifetime = TimeSpan.FromMinutes(30),
+    AutomaticDecompression = DecompressionMethods.None,
+};
+using var http = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
+http.DefaultRequestHeaders.Accept.ParseAdd("application/fhir+json");
+using var profile = new SpanProfile();
+var scenarios = new Scenarios(http, host.Root, corpus, options);
+
+async Task<ScenarioResult> Measure(Func<Task<ScenarioResult>> run)
+{
+    profile.Reset();
+    var result = await run();
+    Console.WriteLine("  " + result);
+    Console.WriteLine("    spans: " + profile.Summary());
+    return result;
+}
+
+var loaded = 0;
+if (options.Runs("ingest"))
+{
+    await Measure(() => scenarios.IngestAsync("ingest Synthea transactions (copy 0)", 0, 1));
+    loaded = 1;
+}
+if (options.Runs("create"))
+{
+    if (loaded == 0)
+    {
+        await Measure(() => scenarios.IngestAsync("ingest Synthea transactions (copy 0)", 0, 1));
+        loaded = 1;
+    }
+    await Measure(scenarios.CreateAsync);
+}
+if (options.Runs("read"))
+{
+    await Measure(scenarios.ReadAsync);
+}
+if (options.Runs("search"))
+{
+    async Task LoadTo(int copies)
+    {
+        if (copies > loaded)
+        {
+            await Measure(() => scenarios.IngestAsync($"ingest copies {loaded}..{copies - 1}", loaded, copies));
+            loaded = copies;
+        }
+        var clock = Stopwatch.StartNew();
+        await host.AnalyzeAsync(options.SqliteAnalyze);
+        Console.WriteLine($"  planner statistics refreshed in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+    foreach (var level in options.Levels)
+    {
+        await LoadTo(Math.Max(1, level));
+        var label = $"{(long)loaded * corpus.ResourcesPerCopy + scenarios.CreatedObservations.Count} resources";
+        Console.WriteLine($"searches with {label}:");
+        await scenarios.SearchesAsync(label);
+    }
+}
+Console.WriteLine($"done {DateTime.UtcNow:u}");

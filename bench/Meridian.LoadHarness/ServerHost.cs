@@ -1,0 +1,117 @@
+using Meridian.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Meridian.LoadHarness;
+
+/// <summary>
+/// Meridian on Kestrel in this process, on a free 127.0.0.1 port, over a throwaway store: a
+/// SQLite database in a temp directory or a fresh PostgreSQL database, both removed on dispose.
+/// </summary>
+internal sealed class ServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string? _sqliteDir;
+    private readonly string? _pgAdmin;
+    private readonly string? _pgDatabase;
+
+    private ServerHost(WebApplication app, string root, string? sqliteDir, string? pgAdmin, string? pgDatabase)
+    {
+        _app = app;
+        Root = root;
+        _sqliteDir = sqliteDir;
+        _pgAdmin = pgAdmin;
+        _pgDatabase = pgDatabase;
+    }
+
+    /// <summary>The FHIR base, e.g. http://127.0.0.1:41234/fhir.</summary>
+    public string Root { get; }
+
+    public string Describe => _sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase}";
+
+    public static async Task<ServerHost> StartAsync(HarnessOptions options)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Meridian:Port"] = "0",
+            ["Meridian:Host"] = "127.0.0.1",
+            ["Meridian:MaxBodyBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        string? sqliteDir = null, pgDatabase = null;
+        if (options.Store == "postgres")
+        {
+            if (string.IsNullOrEmpty(options.Postgres))
+            {
+                throw new InvalidOperationException("postgres needs --postgres or MERIDIAN_TEST_PG (scripts/pg-test-cluster.sh start)");
+            }
+            pgDatabase = "meridian_load_" + Guid.NewGuid().ToString("N")[..10];
+            await using (var admin = new NpgsqlConnection(options.Postgres))
+            {
+                await admin.OpenAsync().ConfigureAwait(false);
+                await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
+                await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            settings["Meridian:Store"] = "postgres";
+            settings["Meridian:Connection"] = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = pgDatabase, MaxPoolSize = 64 }.ConnectionString;
+        }
+        else
+        {
+            sqliteDir = Directory.CreateTempSubdirectory("meridian-load-").FullName;
+            settings["Meridian:Store"] = "sqlite";
+            settings["Meridian:Data"] = sqliteDir;
+        }
+        var app = await MeridianServer.BuildAsync([], settings).ConfigureAwait(false);
+        await app.StartAsync().ConfigureAwait(false);
+        var address = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
+        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase);
+    }
+
+    /// <summary>
+    /// Refreshes planner statistics after a bulk load, as a host would periodically: SQLite's
+    /// OptimizeAsync (ANALYZE where stale), PostgreSQL's ANALYZE (autovacuum would get there later).
+    /// </summary>
+    public async Task AnalyzeAsync(bool fullSqliteAnalyze)
+    {
+        var store = _app.Services.GetRequiredService<Meridian.Storage.IFhirStore>();
+        if (store is Meridian.Storage.Sqlite.SqliteFhirStore sqlite)
+        {
+            await sqlite.OptimizeAsync().ConfigureAwait(false);
+        }
+        if (_sqliteDir is not null && fullSqliteAnalyze)
+        {
+            await using var db = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(_sqliteDir, "meridian.db"));
+            await db.OpenAsync().ConfigureAwait(false);
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "ANALYZE;";
+            cmd.CommandTimeout = 600;
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        if (_pgDatabase is not null)
+        {
+            await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pgAdmin) { Database = _pgDatabase }.ConnectionString);
+            await db.OpenAsync().ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("ANALYZE", db) { CommandTimeout = 600 };
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        if (_sqliteDir is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_sqliteDir, recursive: true);
+        }
+        if (_pgDatabase is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(_pgAdmin);
+            await admin.OpenAsync().ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgDatabase} WITH (FORCE)", admin);
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+}
