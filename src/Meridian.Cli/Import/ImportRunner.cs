@@ -72,10 +72,11 @@ public sealed class ImportRunner(IImportTarget target, ImportOptions options, II
             await foreach (var unit in units.ConfigureAwait(false))
             {
                 var result = await CommitAsync(unit, cancellationToken).ConfigureAwait(false);
+                // Committed: record it even if cancellation arrives now (it is honoured at the next read or send).
                 var failures = unit.ReadFailures.AddRange(result.Failures);
                 foreach (var failure in failures)
                 {
-                    await report.WriteAsync(failure, cancellationToken).ConfigureAwait(false);
+                    await report.WriteAsync(failure, CancellationToken.None).ConfigureAwait(false);
                 }
                 await report.FlushAsync().ConfigureAwait(false);
                 progress = progress with
@@ -86,7 +87,7 @@ public sealed class ImportRunner(IImportTarget target, ImportOptions options, II
                     Failed = progress.Failed + failures.Length,
                 };
                 checkpoint = checkpoint.With(file, progress);
-                await checkpoint.SaveAsync(options.CheckpointPath, cancellationToken).ConfigureAwait(false);
+                await checkpoint.SaveAsync(options.CheckpointPath, CancellationToken.None).ConfigureAwait(false);
                 succeeded += result.Succeeded;
                 failed += failures.Length;
                 observer?.UnitDone(unit, result with { Failures = failures }, progress);
