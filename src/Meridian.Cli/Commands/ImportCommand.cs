@@ -91,7 +91,8 @@ internal static class ImportCommand
                 {
                     var (opened, identity) = await OpenStoreAsync(storeKind, parse.GetValue(data) ?? "data", parse.GetValue(connection), ct).ConfigureAwait(false);
                     await using var owned = opened.ConfigureAwait(false);
-                    var target = new InProcessTarget(new FhirApi((IFhirStore)opened), identity);
+                    Func<CancellationToken, Task>? analyze = storeKind == "postgres" ? c => PostgresStatistics.AnalyzeAsync(parse.GetValue(connection)!, c) : null;
+                    var target = new InProcessTarget(new FhirApi((IFhirStore)opened), identity, analyze);
                     summary = await RunAsync(target, files, options, output, ct).ConfigureAwait(false);
                 }
                 await output.WriteLineAsync(Describe(summary, reportPath)).ConfigureAwait(false);

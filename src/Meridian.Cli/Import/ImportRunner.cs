@@ -93,6 +93,7 @@ public sealed class ImportRunner(IImportTarget target, ImportOptions options, II
                 observer?.UnitDone(unit, result with { Failures = failures }, progress);
             }
         }
+        await target.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return new ImportSummary(files.Count, skipped, succeeded, failed, earlierFailures, Stopwatch.GetElapsedTime(started));
     }
 

@@ -17,12 +17,17 @@ public interface IImportTarget
     string Identity { get; }
 
     Task<TargetReply> PostBundleAsync(ReadOnlyMemory<byte> bundle, CancellationToken cancellationToken);
+
+    /// <summary>Runs once after a run that read every file (e.g. refreshing planner statistics).</summary>
+    Task CompleteAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Straight into a store through the in-process <see cref="FhirApi"/>: the server's own validation, indexing and transactions.</summary>
-public sealed class InProcessTarget(FhirApi api, string identity) : IImportTarget
+public sealed class InProcessTarget(FhirApi api, string identity, Func<CancellationToken, Task>? afterImport = null) : IImportTarget
 {
     public string Identity { get; } = identity;
+
+    public Task CompleteAsync(CancellationToken cancellationToken) => afterImport?.Invoke(cancellationToken) ?? Task.CompletedTask;
 
     public async Task<TargetReply> PostBundleAsync(ReadOnlyMemory<byte> bundle, CancellationToken cancellationToken)
     {

@@ -30,14 +30,14 @@ public sealed class ImportStore : IAsyncDisposable
     private readonly string? _database;
     private readonly TempDir? _dir;
 
-    private ImportStore(IFhirStore store, string identity, string? admin, string? database, TempDir? dir)
+    private ImportStore(IFhirStore store, string identity, string? admin, string? database, TempDir? dir, Func<CancellationToken, Task>? afterImport = null)
     {
         _store = store;
         _admin = admin;
         _database = database;
         _dir = dir;
         Api = new FhirApi(store);
-        Target = new InProcessTarget(Api, identity);
+        Target = new InProcessTarget(Api, identity, afterImport);
     }
 
     public FhirApi Api { get; }
@@ -72,7 +72,7 @@ public sealed class ImportStore : IAsyncDisposable
         var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
         var store = PostgresFhirStore.Create(cs);
         await store.MigrateAsync();
-        return new ImportStore(store, InProcessTarget.PostgresIdentity(cs), admin, database, null);
+        return new ImportStore(store, InProcessTarget.PostgresIdentity(cs), admin, database, null, ct => PostgresStatistics.AnalyzeAsync(cs, ct));
     }
 
     /// <summary>The searchset total of <c>GET type?query&amp;_summary=count</c>.</summary>
