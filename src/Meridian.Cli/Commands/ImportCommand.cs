@@ -29,10 +29,11 @@ internal static class ImportCommand
         var state = new Option<string?>("--state") { Description = "Directory of the resume checkpoint (default: the report's directory)" };
         var chunk = new Option<int?>("--chunk") { Description = "Resources per store transaction for NDJSON and collection Bundles (default 500)" };
         var serverIds = new Option<bool>("--server-ids") { Description = "POST resources as given (server-assigned ids) instead of idempotent PUTs by id" };
+        var parallel = new Option<int?>("--parallel") { Description = "Files imported at once (default 1)" };
         var restart = new Option<bool>("--restart") { Description = "Ignore the checkpoint and import everything again" };
         var command = new Command("import", "Load FHIR Bundles and NDJSON into a Meridian server or store (resumable).")
         {
-            paths, server, data, store, connection, report, state, chunk, serverIds, restart,
+            paths, server, data, store, connection, report, state, chunk, serverIds, parallel, restart,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,6 +41,11 @@ internal static class ImportCommand
             var chunkSize = parse.GetValue(chunk) ?? 500;
             var storeKind = parse.GetValue(store) ?? "sqlite";
             var serverUrl = parse.GetValue(server);
+            var parallelism = parse.GetValue(parallel) ?? 1;
+            if (parallelism < 1)
+            {
+                problems = [.. problems, "--parallel must be at least 1"];
+            }
             if (chunkSize < 1)
             {
                 problems = [.. problems, "--chunk must be at least 1"];
@@ -78,6 +84,7 @@ internal static class ImportCommand
                 ChunkSize = chunkSize,
                 ServerIds = parse.GetValue(serverIds),
                 Restart = parse.GetValue(restart),
+                Parallelism = parallelism,
             };
             try
             {

@@ -6,14 +6,17 @@ namespace Meridian.Cli.Import;
 /// <summary>Plain progress lines, for logs and pipes (one per committed unit).</summary>
 public sealed class LineObserver(TextWriter output) : IImportObserver
 {
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private int _count;
-    private int _index;
-    private string? _current;
 
     public void Started(IReadOnlyList<ImportFile> files, string? note)
     {
         ArgumentNullException.ThrowIfNull(files);
         _count = files.Count;
+        for (var i = 0; i < files.Count; i++)
+        {
+            _index[files[i].Path] = i + 1;
+        }
         if (note is not null)
         {
             output.WriteLine(note);
@@ -23,8 +26,7 @@ public sealed class LineObserver(TextWriter output) : IImportObserver
     public void FileSkipped(ImportFile file, FileProgress progress)
     {
         ArgumentNullException.ThrowIfNull(file);
-        _index++;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_index}/{_count}] {file.Path}: done in an earlier run, skipped"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_index[file.Path]}/{_count}] {file.Path}: done in an earlier run, skipped"));
     }
 
     public void UnitDone(ImportUnit unit, UnitResult result, FileProgress progress)
@@ -32,14 +34,9 @@ public sealed class LineObserver(TextWriter output) : IImportObserver
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(progress);
-        if (_current != unit.File.Path)
-        {
-            _current = unit.File.Path;
-            _index++;
-        }
         var where = unit.EndOfFile ? "done" : $"at {(unit.File.Kind == SourceKind.Ndjson ? "line" : "entry")} {unit.EndPosition}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{_index}/{_count}] {unit.File.Path}: {result.Succeeded} stored, {result.Failures.Length} failed ({where}; file total {progress.Succeeded} stored, {progress.Failed} failed)"));
+            $"[{_index[unit.File.Path]}/{_count}] {unit.File.Path}: {result.Succeeded} stored, {result.Failures.Length} failed ({where}; file total {progress.Succeeded} stored, {progress.Failed} failed)"));
     }
 }
 

@@ -19,6 +19,10 @@ public sealed record ImportOptions(string CheckpointPath, string ReportPath)
     public int Retries { get; init; } = 3;
 
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Files imported at once (each file's units in order, in their own transactions): parsing and
+    /// validation of one file overlap the writes of another.</summary>
+    public int Parallelism { get; init; } = 1;
 }
 
 /// <summary>Hears about progress (the command draws a progress bar or prints lines from it).</summary>
@@ -57,42 +61,56 @@ public sealed class ImportRunner(IImportTarget target, ImportOptions options, II
         await report.OpenAsync(append: resuming).ConfigureAwait(false);
         int skipped = 0;
         long succeeded = 0, failed = 0;
-        foreach (var file in files)
+        // Files run side by side when Parallelism > 1 (each file's units stay in order); the
+        // bookkeeping after each commit — report, checkpoint, observer — is serialised by one gate.
+        using var gate = new SemaphoreSlim(1, 1);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(files, parallel, async (file, ct) =>
         {
             var progress = checkpoint.For(file);
             if (progress.Done)
             {
+                await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                 skipped++;
                 observer?.FileSkipped(file, progress);
-                continue;
+                gate.Release();
+                return;
             }
             var units = file.Kind == SourceKind.Ndjson
-                ? NdjsonReader.ReadAsync(file, progress.Position, options.ChunkSize, options.ServerIds, cancellationToken)
-                : BundleFileReader.ReadAsync(file, progress.Position, options.ChunkSize, options.ServerIds, cancellationToken);
+                ? NdjsonReader.ReadAsync(file, progress.Position, options.ChunkSize, options.ServerIds, ct)
+                : BundleFileReader.ReadAsync(file, progress.Position, options.ChunkSize, options.ServerIds, ct);
             await foreach (var unit in units.ConfigureAwait(false))
             {
-                var result = await CommitAsync(unit, cancellationToken).ConfigureAwait(false);
+                var result = await CommitAsync(unit, ct).ConfigureAwait(false);
                 // Committed: record it even if cancellation arrives now (it is honoured at the next read or send).
                 var failures = unit.ReadFailures.AddRange(result.Failures);
-                foreach (var failure in failures)
+                await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
                 {
-                    await report.WriteAsync(failure, CancellationToken.None).ConfigureAwait(false);
+                    foreach (var failure in failures)
+                    {
+                        await report.WriteAsync(failure, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    await report.FlushAsync().ConfigureAwait(false);
+                    progress = progress with
+                    {
+                        Position = unit.EndPosition,
+                        Done = unit.EndOfFile,
+                        Succeeded = progress.Succeeded + result.Succeeded,
+                        Failed = progress.Failed + failures.Length,
+                    };
+                    checkpoint = checkpoint.With(file, progress);
+                    await checkpoint.SaveAsync(options.CheckpointPath, CancellationToken.None).ConfigureAwait(false);
+                    succeeded += result.Succeeded;
+                    failed += failures.Length;
+                    observer?.UnitDone(unit, result with { Failures = failures }, progress);
                 }
-                await report.FlushAsync().ConfigureAwait(false);
-                progress = progress with
+                finally
                 {
-                    Position = unit.EndPosition,
-                    Done = unit.EndOfFile,
-                    Succeeded = progress.Succeeded + result.Succeeded,
-                    Failed = progress.Failed + failures.Length,
-                };
-                checkpoint = checkpoint.With(file, progress);
-                await checkpoint.SaveAsync(options.CheckpointPath, CancellationToken.None).ConfigureAwait(false);
-                succeeded += result.Succeeded;
-                failed += failures.Length;
-                observer?.UnitDone(unit, result with { Failures = failures }, progress);
+                    gate.Release();
+                }
             }
-        }
+        }).ConfigureAwait(false);
         await target.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return new ImportSummary(files.Count, skipped, succeeded, failed, earlierFailures, Stopwatch.GetElapsedTime(started));
     }
@@ -130,7 +148,10 @@ public sealed class ImportRunner(IImportTarget target, ImportOptions options, II
             try
             {
                 var reply = await target.PostBundleAsync(bundle, ct).ConfigureAwait(false);
-                if (reply.Status is not (429 or 502 or 503 or 504) || attempt >= options.Retries)
+                // 409 with files side by side: two transactions raced to create a shared resource
+                // (e.g. an Organization every bundle carries); nothing was written, so try again.
+                var transient = reply.Status is 429 or 502 or 503 or 504 || (reply.Status == 409 && options.Parallelism > 1);
+                if (!transient || attempt >= options.Retries)
                 {
                     return reply;
                 }
