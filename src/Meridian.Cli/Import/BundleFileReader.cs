@@ -43,9 +43,13 @@ public static class BundleFileReader
         var origins = ImmutableArray.CreateBuilder<EntryOrigin>();
         var failures = ImmutableArray.CreateBuilder<ImportFailure>();
         var sendAs = bundleType == "batch" ? "batch" : "transaction";
+        // A collection is split into chunks, so its urn:uuid references are resolved here, for the
+        // whole file, to the deterministic Type/id each entry will get (the server can only map
+        // fullUrls within one chunk).
+        var references = bundleType != "batch" && !serverIds ? UuidTargets(array) : null;
         for (var i = (int)startEntry; i < array.Count; i++)
         {
-            var (entry, origin, failure) = bundleType == "batch" ? BatchEntry(file, array[i], i, serverIds) : CollectionEntry(file, array[i], i, serverIds);
+            var (entry, origin, failure) = bundleType == "batch" ? BatchEntry(file, array[i], i, serverIds) : CollectionEntry(file, array[i], i, serverIds, references);
             if (failure is not null)
             {
                 failures.Add(failure);
@@ -86,13 +90,31 @@ public static class BundleFileReader
         return new ImportUnit(file, true, bundle, origins.ToImmutable(), [], 0, true, file.Length);
     }
 
-    private static (JsonObject?, EntryOrigin?, ImportFailure?) CollectionEntry(ImportFile file, JsonNode? node, int index, bool serverIds)
+    private static Dictionary<string, string> UuidTargets(JsonArray entries)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in entries)
+        {
+            if (node is JsonObject e && ImportEntries.Text(e, "fullUrl") is { } fullUrl && fullUrl.StartsWith("urn:uuid:", StringComparison.Ordinal)
+                && e["resource"] is JsonObject r && ImportEntries.Text(r, "resourceType") is { } type && ImportEntries.DeterministicId(r, fullUrl) is { } id)
+            {
+                map[fullUrl] = $"{type}/{id}";
+            }
+        }
+        return map;
+    }
+
+    private static (JsonObject?, EntryOrigin?, ImportFailure?) CollectionEntry(ImportFile file, JsonNode? node, int index, bool serverIds, Dictionary<string, string>? references)
     {
         if (node is not JsonObject e || e["resource"] is not JsonObject resource || ImportEntries.Text(resource, "resourceType") is not { } type)
         {
             return (null, null, new ImportFailure(file.Path, null, index, null, null, 0, "The entry has no resource with a resourceType."));
         }
         e.Remove("resource"); // a node has one parent: detach before re-homing it in the chunk's Bundle
+        if (references is { Count: > 0 })
+        {
+            ImportEntries.RewriteReferences(resource, references);
+        }
         var entry = ImportEntries.ForResource(resource, type, ImportEntries.Text(e, "fullUrl"), serverIds);
         return (entry, new EntryOrigin(null, index, type, ImportEntries.Text(resource, "id")), null);
     }

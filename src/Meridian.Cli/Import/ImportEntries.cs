@@ -91,7 +91,8 @@ public static class ImportEntries
     public static string? Text(JsonObject o, string name) =>
         o.TryGetPropertyValue(name, out var v) && v is JsonValue s && s.TryGetValue<string>(out var t) ? t : null;
 
-    private static string? DeterministicId(JsonObject resource, string? fullUrl)
+    /// <summary>The id a resource gets without server ids: its own, else the uuid of a urn:uuid fullUrl.</summary>
+    public static string? DeterministicId(JsonObject resource, string? fullUrl)
     {
         if (Text(resource, "id") is { } id && IsValidId(id))
         {
@@ -102,5 +103,33 @@ public static class ImportEntries
             return fullUrl[UuidPrefix.Length..];
         }
         return null;
+    }
+
+    /// <summary>Replaces every <c>reference</c> found in <paramref name="map"/> (urn:uuid → Type/id), at any depth.</summary>
+    public static void RewriteReferences(JsonNode? node, IReadOnlyDictionary<string, string> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        switch (node)
+        {
+            case JsonObject o:
+                if (Text(o, "reference") is { } reference && map.TryGetValue(reference, out var target))
+                {
+                    o["reference"] = target;
+                }
+                foreach (var (_, child) in o)
+                {
+                    if (child is JsonObject or JsonArray)
+                    {
+                        RewriteReferences(child, map);
+                    }
+                }
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    RewriteReferences(child, map);
+                }
+                break;
+        }
     }
 }

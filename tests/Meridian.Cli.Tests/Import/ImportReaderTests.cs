@@ -129,4 +129,21 @@ public sealed class ImportReaderTests : IDisposable
         Assert.Equal([SourceKind.Json, SourceKind.Ndjson, SourceKind.Ndjson], files.Select(f => f.Kind));
         Assert.Contains("no such file", Assert.Single(problems), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Urn_uuid_references_of_a_collection_resolve_across_chunks()
+    {
+        var path = await Inputs.WriteAsync(_dir.File("c.json"), """
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"fullUrl":"urn:uuid:3f1c0000-0000-0000-0000-000000000001","resource":{"resourceType":"Patient"}},
+              {"fullUrl":"urn:uuid:3f1c0000-0000-0000-0000-000000000002","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+                "subject":{"reference":"urn:uuid:3f1c0000-0000-0000-0000-000000000001"},
+                "hasMember":[{"reference":"urn:uuid:3f1c0000-0000-0000-0000-000000000009"}]}}]}
+            """);
+        var units = await ReadAsync(path, chunk: 1);
+        var observation = units[1].Bundle["entry"]![0]!["resource"]!;
+        Assert.Equal("Patient/3f1c0000-0000-0000-0000-000000000001", observation["subject"]!["reference"]!.GetValue<string>());
+        Assert.Equal("urn:uuid:3f1c0000-0000-0000-0000-000000000009", observation["hasMember"]![0]!["reference"]!.GetValue<string>()); // not in the file: left alone
+        Assert.Equal("Observation/3f1c0000-0000-0000-0000-000000000002", Request(units[1], 0)["url"]!.GetValue<string>());
+    }
 }
