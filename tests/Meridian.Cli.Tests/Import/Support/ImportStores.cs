@@ -4,7 +4,6 @@ using Meridian.Cli.Import;
 using Meridian.Storage;
 using Meridian.Storage.Postgres;
 using Meridian.Storage.Sqlite;
-using Npgsql;
 
 namespace Meridian.Cli.Tests.Import.Support;
 
@@ -26,14 +25,12 @@ public sealed class TempDir : IDisposable
 public sealed class ImportStore : IAsyncDisposable
 {
     private readonly IFhirStore _store;
-    private readonly string? _admin;
-    private readonly string? _database;
+    private readonly PostgresTestDatabase? _database;
     private readonly TempDir? _dir;
 
-    private ImportStore(IFhirStore store, string identity, string? admin, string? database, TempDir? dir, Func<CancellationToken, Task>? afterImport = null)
+    private ImportStore(IFhirStore store, string identity, PostgresTestDatabase? database, TempDir? dir, Func<CancellationToken, Task>? afterImport = null)
     {
         _store = store;
-        _admin = admin;
         _database = database;
         _dir = dir;
         Api = new FhirApi(store);
@@ -52,27 +49,16 @@ public sealed class ImportStore : IAsyncDisposable
         var path = dir.File("meridian.db");
         var store = new SqliteFhirStore(path);
         await store.MigrateAsync();
-        return new ImportStore(store, "sqlite:" + path, null, null, dir);
+        return new ImportStore(store, "sqlite:" + path, null, dir);
     }
 
     public static async Task<ImportStore> PostgresAsync()
     {
-        var admin = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG");
-        if (string.IsNullOrEmpty(admin))
-        {
-            throw new InvalidOperationException("MERIDIAN_TEST_PG is not set: start a cluster with `eval \"$(scripts/pg-test-cluster.sh start)\"` (test.sh does this)");
-        }
-        var database = "meridian_import_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var database = await PostgresTestDatabase.CreateAsync();
+        var cs = database.ConnectionString;
         var store = PostgresFhirStore.Create(cs);
         await store.MigrateAsync();
-        return new ImportStore(store, InProcessTarget.PostgresIdentity(cs), admin, database, null, ct => PostgresStatistics.AnalyzeAsync(cs, ct));
+        return new ImportStore(store, InProcessTarget.PostgresIdentity(cs), database, null, ct => PostgresStatistics.AnalyzeAsync(cs, ct));
     }
 
     /// <summary>The searchset total of <c>GET type?query&amp;_summary=count</c>.</summary>
@@ -95,13 +81,9 @@ public sealed class ImportStore : IAsyncDisposable
             await d.DisposeAsync();
         }
         _dir?.Dispose();
-        if (_admin is not null)
+        if (_database is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_admin);
-            await connection.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
-            await cmd.ExecuteNonQueryAsync();
+            await _database.DisposeAsync();
         }
     }
 }
@@ -136,28 +118,3 @@ public sealed class FaultyTarget(IImportTarget inner) : IImportTarget
     }
 }
 
-/// <summary>Finds ../shared/data (beside the repository) or MERIDIAN_SHARED_DATA.</summary>
-public static class SharedData
-{
-    private static readonly Lazy<string> s_root = new(Locate);
-
-    public static string PathOf(params string[] parts) => System.IO.Path.Combine([s_root.Value, .. parts]);
-
-    private static string Locate()
-    {
-        var env = Environment.GetEnvironmentVariable("MERIDIAN_SHARED_DATA");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
-        {
-            return env;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(System.IO.Path.Combine(candidate, "synthea")))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException("shared/data not found beside the repository; set MERIDIAN_SHARED_DATA");
-    }
-}
