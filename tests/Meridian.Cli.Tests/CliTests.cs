@@ -7,13 +7,7 @@ public class CliTests
 {
     private static string Example(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await MeridianCli.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public async Task Validate_a_valid_resource_exits_zero_with_an_all_ok_outcome()

@@ -11,13 +11,7 @@ public sealed class ImportCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await MeridianCli.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public async Task Import_into_a_sqlite_directory_exits_zero_then_one_when_a_resource_fails()
