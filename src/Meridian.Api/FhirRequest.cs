@@ -16,6 +16,9 @@ public sealed record FhirRequest(string Method, string Path)
     public ReadOnlyMemory<byte> Body { get; init; }
     public FhirRequestHeaders Headers { get; init; } = FhirRequestHeaders.None;
 
+    /// <summary>Who is calling (set by the authenticating host or pipeline).</summary>
+    public Caller Caller { get; init; } = Caller.Anonymous;
+
     /// <summary>The first value of query parameter <paramref name="name"/>, or null.</summary>
     public string? QueryValue(string name)
     {
