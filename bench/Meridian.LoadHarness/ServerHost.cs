@@ -35,6 +35,7 @@ internal sealed class ServerHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Meridian:Port"] = "0",
+            ["Meridian:InsecureDev"] = "true",
             ["Meridian:Host"] = "127.0.0.1",
             ["Meridian:MaxBodyBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

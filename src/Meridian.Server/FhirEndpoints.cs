@@ -64,7 +64,12 @@ public static class FhirEndpoints
         {
             return new FhirHttpResult(FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes."));
         }
-        var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value);
+        var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value) with
+        {
+            // Authentication (a later layer) replaces this with the token's caller; until a
+            // request is authenticated it is anonymous, unless the operator opted into dev mode.
+            Caller = options.InsecureDev ? Caller.InsecureDev : Caller.Anonymous,
+        };
         try
         {
             return new FhirHttpResult(await api.HandleAsync(request, ct).ConfigureAwait(false));

@@ -30,6 +30,13 @@ public sealed class MeridianServerOptions
     /// <summary>Largest request body accepted, in bytes; larger bodies are refused with 413.</summary>
     public long MaxBodyBytes { get; set; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// Development only: serve without authentication, every request acting as
+    /// <see cref="Api.Caller.InsecureDev"/>. An explicit opt-in (<c>--insecure-dev</c>); the server
+    /// prints a warning when it is on. Never set it where real patient data lives.
+    /// </summary>
+    public bool InsecureDev { get; set; }
+
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 

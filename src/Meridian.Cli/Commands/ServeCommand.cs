@@ -22,7 +22,8 @@ internal static class ServeCommand
         var data = new Option<string?>("--data") { Description = "Directory of the SQLite store (default ./data)" };
         var store = new Option<string?>("--store") { Description = "sqlite (default) or postgres" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string" };
-        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection };
+        var insecureDev = new Option<bool>("--insecure-dev") { Description = "Development only: serve without authentication (prints a warning)" };
+        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection, insecureDev };
         command.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -38,11 +39,19 @@ internal static class ServeCommand
             Set("Data", parse.GetValue(data));
             Set("Store", parse.GetValue(store));
             Set("Connection", parse.GetValue(connection));
+            if (parse.GetValue(insecureDev))
+            {
+                Set("InsecureDev", "true");
+            }
             try
             {
                 await using var app = await MeridianServer.BuildAsync([], overrides, cancellationToken: ct).ConfigureAwait(false);
                 await app.StartAsync(ct).ConfigureAwait(false);
                 var options = app.Services.GetRequiredService<IOptions<MeridianServerOptions>>().Value;
+                if (options.InsecureDev)
+                {
+                    await error.WriteLineAsync("WARNING: --insecure-dev: authentication is OFF; every request is served as an anonymous developer. Never use this with real patient data.").ConfigureAwait(false);
+                }
                 var where = options.Store == "postgres" ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(options.Data);
                 foreach (var address in MeridianServer.Addresses(app))
                 {

@@ -29,6 +29,7 @@ public abstract class ServerFixture : IAsyncLifetime
     {
         var settings = await StoreSettingsAsync();
         settings["Meridian:Port"] = "0";
+        settings["Meridian:InsecureDev"] = "true"; // these tests are about FHIR behaviour; auth has its own tests
         settings["Meridian:MaxBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Meridian:Api:DefaultPageSize"] = "10";
         settings["Meridian:Api:MaxConditionalDeletes"] = "3";

@@ -44,6 +44,7 @@ public sealed class ImportCommandTests : IDisposable
         await using var app = await MeridianServer.BuildAsync([], new Dictionary<string, string?>
         {
             ["Meridian:Port"] = "0",
+            ["Meridian:InsecureDev"] = "true",
             ["Meridian:Data"] = _dir.File("server-data"),
         }, contentRoot: _dir.Path);
         await app.StartAsync();
