@@ -146,6 +146,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopWritingAsync().ConfigureAwait(false);
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);

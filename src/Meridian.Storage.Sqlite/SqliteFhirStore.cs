@@ -163,6 +163,7 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopWritingAsync().ConfigureAwait(false);
         if (_writer is not null)
         {
             await using (var cmd = _writer.CreateCommand())

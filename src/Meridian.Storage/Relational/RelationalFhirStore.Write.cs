@@ -15,66 +15,33 @@ public abstract partial class RelationalFhirStore
 
     private enum Attempt { Done, Retry }
 
+    /// <summary>
+    /// Queues the request for the next group commit (<see cref="CommitBatchAsync"/>) and waits
+    /// until the batch holding it has committed durably. Results are exactly those of running
+    /// the request alone in its own transaction, after the requests committed before it.
+    /// </summary>
     public async Task<TransactResult> TransactAsync(string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(operations);
-        options ??= new TransactOptions();
+        cancellationToken.ThrowIfCancellationRequested();
         using var activity = StoreTelemetry.Source.StartActivity("store.transact");
         activity?.SetTag("meridian.tenant", tenant);
         activity?.SetTag("meridian.operations", operations.Count);
-        for (var attempt = 0; ; attempt++)
+        var result = await _coalescer.EnqueueAsync(new PendingTransaction(tenant, operations, options ?? new TransactOptions(), cancellationToken)).ConfigureAwait(false);
+        if (result.Failure is { } failure)
         {
-            await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-            await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var (state, result) = await ExecuteAsync(lease.Connection, tx, tenant, operations, options, cancellationToken).ConfigureAwait(false);
-                if (state == Attempt.Done && result!.Succeeded)
-                {
-                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    StoreTelemetry.VersionsWritten.Add(result.Results.Count(r => r.Outcome != WriteOutcome.NoChange));
-                    return result;
-                }
-                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                if (state == Attempt.Done)
-                {
-                    StoreTelemetry.FailedTransactions.Add(1, new KeyValuePair<string, object?>("kind", result!.Failure!.Kind.ToString()));
-                    activity?.SetTag("meridian.failure", result.Failure.Kind.ToString());
-                    return result;
-                }
-            }
-            catch (DbException ex) when (IsTransientConflict(ex))
-            {
-                await TryRollbackAsync(tx).ConfigureAwait(false);
-            }
-            StoreTelemetry.ConflictRetries.Add(1);
-            if (attempt >= Options.MaxConflictRetries)
-            {
-                return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
-            }
-            // Brief randomised back-off so colliding writers do not collide again in lockstep.
-            await Task.Delay(Random.Shared.Next(1, 5 * (attempt + 1)), cancellationToken).ConfigureAwait(false);
+            StoreTelemetry.FailedTransactions.Add(1, new KeyValuePair<string, object?>("kind", failure.Kind.ToString()));
+            activity?.SetTag("meridian.failure", failure.Kind.ToString());
         }
+        return result;
     }
 
-    private static async Task TryRollbackAsync(DbTransaction tx)
-    {
-        try
-        {
-            await tx.RollbackAsync().ConfigureAwait(false);
-        }
-        catch (DbException)
-        {
-            // The failed transaction may already be aborted server-side; nothing to undo.
-        }
-        catch (InvalidOperationException)
-        {
-            // Already completed.
-        }
-    }
+    /// <summary>Commits what is queued and stops the writer loop; later TransactAsync calls throw
+    /// <see cref="ObjectDisposedException"/>. Providers call this first when disposed.</summary>
+    protected Task StopWritingAsync() => _coalescer.StopAsync();
 
-    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, CancellationToken ct)
+    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, CancellationToken ct)
     {
         var now = Now();
         var heads = new Dictionary<(string, string), Head>();
@@ -117,7 +84,7 @@ public abstract partial class RelationalFhirStore
                 }
             }
         }
-        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, ct).ConfigureAwait(false))
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, ct).ConfigureAwait(false))
         {
             return (Attempt.Retry, null);
         }
@@ -171,11 +138,12 @@ public abstract partial class RelationalFhirStore
     }
 
     /// <summary>
-    /// Writes the plan with a fixed number of set-based statements: demote superseded heads,
-    /// drop their index rows, insert versions, index rows (current versions only) and change
-    /// rows. Returns false when a concurrent writer demoted a head first (re-run).
+    /// Writes the plan's versions with a fixed number of set-based statements: demote superseded
+    /// heads, drop their index rows, insert versions. Index and change rows go to
+    /// <paramref name="deferred"/>, inserted once per group commit. Returns false when a
+    /// concurrent writer demoted a head first (re-run).
     /// </summary>
-    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, CancellationToken ct)
+    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, BatchRows deferred, CancellationToken ct)
     {
         if (plan.Superseded.Count > 0)
         {
@@ -191,39 +159,35 @@ public abstract partial class RelationalFhirStore
         }
         var nowTicks = now.UtcTicks;
         var versionRows = new List<object?[]>(plan.Rows.Count);
-        var changeRows = new List<object?[]>(plan.Rows.Count);
-        var indexRows = new List<object?[]>[IndexTables.All.Length];
-        for (var t = 0; t < indexRows.Length; t++)
-        {
-            indexRows[t] = [];
-        }
         foreach (var row in plan.Rows)
         {
-            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash]);
-            changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
-            if (row.IsCurrent && !row.Deleted)
+            versionRows.Add(VersionRowValues(tenant, row, nowTicks));
+            deferred.Changes.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
+            if (row.IsCurrent)
             {
-                foreach (var entry in row.Index)
+                var index = new List<(int, object?[])>(row.Deleted ? 0 : row.Index.Length);
+                if (!row.Deleted)
                 {
-                    if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
+                    foreach (var entry in row.Index)
                     {
-                        indexRows[r.Table].Add(r.Row);
+                        if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
+                        {
+                            index.Add(r);
+                        }
                     }
                 }
+                deferred.SetIndex(row.Key, index);
             }
         }
+        deferred.Versions += plan.Rows.Count;
         await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
-        for (var t = 0; t < indexRows.Length; t++)
-        {
-            if (indexRows[t].Count > 0)
-            {
-                await InsertRowsAsync(c, tx, IndexTables.All[t], indexRows[t], ct).ConfigureAwait(false);
-            }
-        }
-        await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
-        await InsertRowsAsync(c, tx, s_changes, changeRows, ct).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>The one place a version's JSON is bound for insert (an encryption seam wraps
+    /// <see cref="VersionRow.Json"/> here).</summary>
+    private object?[] VersionRowValues(string tenant, VersionRow row, long nowTicks) =>
+        [tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash];
 
     private async Task<int> DemoteAsync(DbConnection c, DbTransaction tx, string tenant, List<long> keys, CancellationToken ct)
     {

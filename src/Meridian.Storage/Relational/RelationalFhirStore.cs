@@ -13,12 +13,14 @@ namespace Meridian.Storage.Relational;
 public abstract partial class RelationalFhirStore : IFhirStore
 {
     private readonly SearchSqlGenerator _search;
+    private readonly Write.CommitCoalescer _coalescer;
 
     protected RelationalFhirStore(SqlDialect dialect, StoreOptions? options)
     {
         Dialect = dialect ?? throw new ArgumentNullException(nameof(dialect));
         Options = options ?? StoreOptions.Default;
         _search = new SearchSqlGenerator(dialect);
+        _coalescer = new Write.CommitCoalescer(CommitBatchAsync);
     }
 
     public SqlDialect Dialect { get; }

@@ -1,0 +1,202 @@
+using System.Data.Common;
+using Meridian.Storage.Relational.Write;
+
+namespace Meridian.Storage.Relational;
+
+public abstract partial class RelationalFhirStore
+{
+    private const string Savepoint = "request";
+
+    /// <summary>
+    /// One group commit (docs/adr/XXXX-group-commit.md). Every request runs in order inside its
+    /// own savepoint of ONE database transaction, so it sees the writes of the requests before
+    /// it exactly as if they had committed alone; a request that fails rolls back to its
+    /// savepoint and gets its own failure, the others are unaffected. The deferred index and
+    /// change rows of the successful requests are inserted last, then one commit (one fsync)
+    /// makes them all durable, and only then is any caller completed.
+    /// </summary>
+    private async Task CommitBatchAsync(IReadOnlyList<PendingTransaction> batch)
+    {
+        using var activity = StoreTelemetry.Source.StartActivity("store.commit");
+        activity?.SetTag("meridian.requests", batch.Count);
+        // The batch is shared: one caller's cancellation must not abort the others' commit.
+        var ct = CancellationToken.None;
+        var results = new TransactResult?[batch.Count];
+        var errors = new Exception?[batch.Count];
+        var requeue = new List<PendingTransaction>();
+        var rows = new BatchRows();
+        var succeeded = 0;
+        // A lone request needs no savepoint: if it fails, the whole transaction is rolled back.
+        var savepoints = batch.Count > 1;
+        await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
+        var c = lease.Connection;
+        await using var tx = await BeginWriteTransactionAsync(c, ct).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var p = batch[i];
+                if (p.CancellationToken.IsCancellationRequested)
+                {
+                    errors[i] = new OperationCanceledException(p.CancellationToken);
+                    continue;
+                }
+                if (savepoints)
+                {
+                    await tx.SaveAsync(Savepoint, ct).ConfigureAwait(false);
+                }
+                var mine = new BatchRows();
+                try
+                {
+                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, ct).ConfigureAwait(false);
+                    if (state == Attempt.Done && result!.Succeeded)
+                    {
+                        if (savepoints)
+                        {
+                            await tx.ReleaseAsync(Savepoint, ct).ConfigureAwait(false);
+                        }
+                        mine.MergeInto(rows);
+                        results[i] = result;
+                        succeeded++;
+                        continue;
+                    }
+                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    if (state == Attempt.Done)
+                    {
+                        results[i] = result;
+                    }
+                    else
+                    {
+                        results[i] = Conflicted(p, requeue);
+                    }
+                }
+                catch (DbException ex) when (IsTransientConflict(ex))
+                {
+                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    results[i] = Conflicted(p, requeue);
+                }
+                catch (Exception ex) when (savepoints && ex is not OutOfMemoryException)
+                {
+                    // An unexpected error fails only its own request (e.g. a contributor threw).
+                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    errors[i] = ex;
+                }
+            }
+            if (succeeded > 0)
+            {
+                await InsertDeferredAsync(c, tx, rows, ct).ConfigureAwait(false);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await TryRollbackAsync(tx).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await TryRollbackAsync(tx).ConfigureAwait(false);
+            var transient = ex is DbException db && IsTransientConflict(db);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (errors[i] is not null || requeue.Contains(batch[i]))
+                {
+                    continue;
+                }
+                // Nothing of the batch committed, and even a failure value may have been computed
+                // against writes that are now gone: a lost race re-runs every request, any other
+                // error (disk full, connection lost) is every request's error.
+                if (transient)
+                {
+                    results[i] = Conflicted(batch[i], requeue);
+                }
+                else
+                {
+                    errors[i] = ex;
+                }
+            }
+            succeeded = 0;
+        }
+        activity?.SetTag("meridian.committed", succeeded);
+        if (succeeded > 0)
+        {
+            StoreTelemetry.VersionsWritten.Add(rows.Versions);
+        }
+        foreach (var p in requeue)
+        {
+            _coalescer.Requeue(p);
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is OperationCanceledException)
+            {
+                batch[i].Completion.TrySetCanceled(batch[i].CancellationToken);
+            }
+            else if (errors[i] is { } error)
+            {
+                batch[i].Completion.TrySetException(error);
+            }
+            else if (results[i] is { } result)
+            {
+                batch[i].Completion.TrySetResult(result);
+            }
+        }
+    }
+
+    /// <summary>A request lost a race with a concurrent writer: re-run it in a later batch, or
+    /// give up with a Conflict value after <see cref="StoreOptions.MaxConflictRetries"/>.</summary>
+    private TransactResult? Conflicted(PendingTransaction p, List<PendingTransaction> requeue)
+    {
+        StoreTelemetry.ConflictRetries.Add(1);
+        if (++p.Conflicts > Options.MaxConflictRetries)
+        {
+            return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
+        }
+        requeue.Add(p);
+        return null;
+    }
+
+    /// <summary>Index rows and change rows of every successful request, then the change-feed
+    /// ordering hook: the last statements before the commit.</summary>
+    private async Task InsertDeferredAsync(DbConnection c, DbTransaction tx, BatchRows rows, CancellationToken ct)
+    {
+        var perTable = rows.IndexRowsPerTable();
+        for (var t = 0; t < perTable.Length; t++)
+        {
+            if (perTable[t].Count > 0)
+            {
+                await InsertRowsAsync(c, tx, IndexTables.All[t], perTable[t], ct).ConfigureAwait(false);
+            }
+        }
+        if (rows.Changes.Count > 0)
+        {
+            await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
+            await InsertRowsAsync(c, tx, s_changes, rows.Changes, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task UndoRequestAsync(DbTransaction tx, bool savepoint)
+    {
+        if (savepoint)
+        {
+            // Rolling back to the savepoint also clears PostgreSQL's "transaction aborted" state.
+            await tx.RollbackAsync(Savepoint).ConfigureAwait(false);
+            await tx.ReleaseAsync(Savepoint).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task TryRollbackAsync(DbTransaction tx)
+    {
+        try
+        {
+            await tx.RollbackAsync().ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // The failed transaction may already be aborted server-side; nothing to undo.
+        }
+        catch (InvalidOperationException)
+        {
+            // Already completed.
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace Meridian.Storage.Relational.Write;
+
+/// <summary>
+/// The rows a group commit inserts once for the whole batch, right before its commit: search
+/// index rows (no unique constraints, so they cannot make one request fail) and change-feed
+/// rows (so the feed is written in one statement, in batch order, with its ordering lock held
+/// only for the commit). Each request fills its own instance inside its savepoint; only a
+/// request that succeeded is merged into the batch's instance.
+/// </summary>
+internal sealed class BatchRows
+{
+    /// <summary>Index rows of the current version per resource key; an empty list for a
+    /// deleted resource. A later request writing the same key replaces the earlier rows, which
+    /// then never reach the database (the later request's demote found none to delete).</summary>
+    private readonly Dictionary<long, List<(int Table, object?[] Row)>> _index = [];
+
+    public List<object?[]> Changes { get; } = [];
+
+    public int Versions { get; set; }
+
+    public void SetIndex(long key, List<(int Table, object?[] Row)> rows) => _index[key] = rows;
+
+    public void MergeInto(BatchRows batch)
+    {
+        foreach (var (key, rows) in _index)
+        {
+            batch._index[key] = rows;
+        }
+        batch.Changes.AddRange(Changes);
+        batch.Versions += Versions;
+    }
+
+    /// <summary>The index rows grouped per table (ordinal in <see cref="IndexTables.All"/>).</summary>
+    public List<object?[]>[] IndexRowsPerTable()
+    {
+        var perTable = new List<object?[]>[IndexTables.All.Length];
+        for (var t = 0; t < perTable.Length; t++)
+        {
+            perTable[t] = [];
+        }
+        foreach (var rows in _index.Values)
+        {
+            foreach (var (table, row) in rows)
+            {
+                perTable[table].Add(row);
+            }
+        }
+        return perTable;
+    }
+}
