@@ -20,11 +20,21 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     private const long ChangeFeedLock = 0x4D65_7269_6469_0002;
     private const int CopyThreshold = 64;
 
+    /// <summary>Group commits running side by side, each on its own pooled connection: a batch's
+    /// round trips and commit overlap the next batch's work.</summary>
+    private const int Writers = 4;
+
+    /// <summary>Keys fetched from the sequence per round trip; unused ones are simply skipped
+    /// (keys must be unique, not gap-free).</summary>
+    private const int KeyBlock = 256;
+
     private static readonly IReadOnlyList<Migration> s_migrations =
         MigrationRunner.Load(typeof(PostgresFhirStore).Assembly, "Meridian.Storage.Postgres.Migrations.");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
+    private readonly Lock _keyLock = new();
+    private readonly Queue<long> _keys = new();
 
     public PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options = null)
         : this(dataSource, options, ownsDataSource: false)
@@ -32,7 +42,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     }
 
     private PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options, bool ownsDataSource)
-        : base(PostgresDialect.Instance, options)
+        : base(PostgresDialect.Instance, options, Writers)
     {
         _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         _ownsDataSource = ownsDataSource;
@@ -68,22 +78,54 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     protected override async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken ct) =>
         await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
 
+    /// <summary>Keys come from a block fetched in one round trip and shared by all writers.</summary>
     protected override async Task<long[]> AllocateKeysAsync(DbConnection connection, DbTransaction tx, int count, CancellationToken ct)
     {
         if (count == 0)
         {
             return [];
         }
-        await using var cmd = new NpgsqlCommand("SELECT nextval('resource_keys') FROM generate_series(1, $1)", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = count, NpgsqlDbType = NpgsqlDbType.Integer });
-        var keys = new long[count];
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var i = 0;
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        if (TakeKeys(count) is { } taken)
         {
-            keys[i++] = reader.GetInt64(0);
+            return taken;
+        }
+        var fetch = Math.Max(count, KeyBlock);
+        await using var cmd = new NpgsqlCommand("SELECT nextval('resource_keys') FROM generate_series(1, $1)", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = fetch, NpgsqlDbType = NpgsqlDbType.Integer });
+        var fetched = new List<long>(fetch);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                fetched.Add(reader.GetInt64(0));
+            }
+        }
+        var keys = fetched.GetRange(0, count).ToArray();
+        lock (_keyLock)
+        {
+            foreach (var key in fetched.Skip(count))
+            {
+                _keys.Enqueue(key);
+            }
         }
         return keys;
+    }
+
+    private long[]? TakeKeys(int count)
+    {
+        lock (_keyLock)
+        {
+            if (_keys.Count < count)
+            {
+                return null;
+            }
+            var keys = new long[count];
+            for (var i = 0; i < count; i++)
+            {
+                keys[i] = _keys.Dequeue();
+            }
+            return keys;
+        }
     }
 
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>

@@ -22,8 +22,11 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerLock = new(1, 1);
     private SqliteConnection? _writer;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _insertSql = new(StringComparer.Ordinal);
+    /// <summary>Prepared single-row INSERTs on the writer connection, one per table, reused by
+    /// every transaction (used only under the writer lock).</summary>
+    private readonly Dictionary<string, (SqliteCommand Command, SqliteParameter[] Parameters)> _inserts = new(StringComparer.Ordinal);
     private long _lastKey;
+    private DbTransaction? _keyTransaction;
 
     /// <param name="path">The database file (created if missing).</param>
     public SqliteFhirStore(string path, StoreOptions? options = null)
@@ -97,11 +100,18 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
         {
             return [];
         }
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "SELECT coalesce(max(resource_key), 0) FROM resources";
-        var max = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        var start = Math.Max(max, _lastKey) + 1;
+        // Within one write transaction (which holds SQLite's write lock) nobody else can insert:
+        // the maximum is read once per transaction, later allocations continue from the counter.
+        var start = _lastKey + 1;
+        if (!ReferenceEquals(tx, _keyTransaction))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT coalesce(max(resource_key), 0) FROM resources";
+            var max = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            start = Math.Max(max, _lastKey) + 1;
+            _keyTransaction = tx;
+        }
         var keys = new long[count];
         for (var i = 0; i < count; i++)
         {
@@ -120,16 +130,20 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rows);
-        await using var cmd = (SqliteCommand)connection.CreateCommand();
-        cmd.Transaction = (SqliteTransaction)tx;
-        cmd.CommandText = _insertSql.GetOrAdd(table.Name, static (_, t) =>
-            $"INSERT INTO {t.Name} ({string.Join(", ", t.Columns)}) VALUES ({string.Join(", ", t.Columns.Select((_, i) => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})", table);
-        var parameters = new SqliteParameter[table.Columns.Length];
-        for (var i = 0; i < parameters.Length; i++)
+        if (!_inserts.TryGetValue(table.Name, out var insert))
         {
-            parameters[i] = cmd.Parameters.Add(new SqliteParameter { ParameterName = "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            var cmd = (SqliteCommand)connection.CreateCommand();
+            cmd.CommandText = $"INSERT INTO {table.Name} ({string.Join(", ", table.Columns)}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
+            var created = new SqliteParameter[table.Columns.Length];
+            for (var i = 0; i < created.Length; i++)
+            {
+                created[i] = cmd.Parameters.Add(new SqliteParameter { ParameterName = "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            }
+            insert = (cmd, created);
+            _inserts[table.Name] = insert;
         }
-        cmd.Prepare();
+        var (command, parameters) = insert;
+        command.Transaction = (SqliteTransaction)tx;
         // Microsoft.Data.Sqlite runs every "async" call synchronously anyway (SQLite is in-process,
         // there is no I/O to await), so the async form only adds a Task per row; a Synthea Bundle
         // writes several thousand rows. The synchronous call blocks no more than the async one did.
@@ -144,7 +158,7 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
             {
                 parameters[i].Value = row[i] ?? DBNull.Value;
             }
-            cmd.ExecuteNonQuery();
+            command.ExecuteNonQuery();
         }
     }
 
@@ -171,6 +185,11 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
                 cmd.CommandText = "PRAGMA optimize;";
                 await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
+            foreach (var (command, _) in _inserts.Values)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+            _inserts.Clear();
             await _writer.DisposeAsync().ConfigureAwait(false);
             _writer = null;
         }

@@ -46,6 +46,7 @@ public abstract partial class RelationalFhirStore
                     await tx.SaveAsync(Savepoint, ct).ConfigureAwait(false);
                 }
                 var mine = new BatchRows();
+                using var requestSpan = StoreTelemetry.Source.StartActivity("store.commit.request");
                 try
                 {
                     var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, ct).ConfigureAwait(false);
@@ -84,8 +85,14 @@ public abstract partial class RelationalFhirStore
             }
             if (succeeded > 0)
             {
-                await InsertDeferredAsync(c, tx, rows, ct).ConfigureAwait(false);
-                await tx.CommitAsync(ct).ConfigureAwait(false);
+                using (StoreTelemetry.Source.StartActivity("store.commit.deferred"))
+                {
+                    await InsertDeferredAsync(c, tx, rows, ct).ConfigureAwait(false);
+                }
+                using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
+                {
+                    await tx.CommitAsync(ct).ConfigureAwait(false);
+                }
             }
             else
             {

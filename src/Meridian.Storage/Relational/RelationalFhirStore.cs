@@ -15,12 +15,14 @@ public abstract partial class RelationalFhirStore : IFhirStore
     private readonly SearchSqlGenerator _search;
     private readonly Write.CommitCoalescer _coalescer;
 
-    protected RelationalFhirStore(SqlDialect dialect, StoreOptions? options)
+    /// <param name="writers">How many group commits may run at once: 1 where the engine has one
+    /// writer (SQLite); more where concurrent transactions overlap usefully (PostgreSQL).</param>
+    protected RelationalFhirStore(SqlDialect dialect, StoreOptions? options, int writers = 1)
     {
         Dialect = dialect ?? throw new ArgumentNullException(nameof(dialect));
         Options = options ?? StoreOptions.Default;
         _search = new SearchSqlGenerator(dialect);
-        _coalescer = new Write.CommitCoalescer(CommitBatchAsync);
+        _coalescer = new Write.CommitCoalescer(CommitBatchAsync, writers);
     }
 
     public SqlDialect Dialect { get; }

@@ -25,14 +25,17 @@ internal sealed class PendingTransaction(string tenant, IReadOnlyList<WriteOpera
 /// While a batch commits, the next one gathers: the batch size adapts to the load by itself
 /// and a lone request is never delayed by a timer.
 /// </summary>
-internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Task> commitBatch)
+/// <para>With <c>writers</c> &gt; 1 (PostgreSQL, which runs concurrent transactions), that many
+/// loops run batches side by side on their own connections, so one batch's round trips and
+/// commit overlap another's work; the engine's own conflict detection settles races between them.</para>
+internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Task> commitBatch, int writers = 1)
 {
     /// <summary>Cap on operations per batch so one batch (and its lock time) stays bounded;
     /// a single larger request still runs alone.</summary>
     public const int MaxOperations = 4096;
 
-    private readonly Channel<PendingTransaction> _queue = Channel.CreateUnbounded<PendingTransaction>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<PendingTransaction> _retry = [];
+    private readonly Channel<PendingTransaction> _queue = Channel.CreateUnbounded<PendingTransaction>(new UnboundedChannelOptions { SingleReader = writers <= 1 });
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingTransaction> _retry = new();
     private readonly object _gate = new();
     private Task? _loop;
 
@@ -40,7 +43,15 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
     {
         lock (_gate)
         {
-            _loop ??= Task.Run(RunAsync);
+            if (_loop is null)
+            {
+                // The loop outlives the caller that happens to start it: it must not inherit that
+                // caller's ambient state (current span, async-locals).
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _loop = Task.WhenAll(Enumerable.Range(0, Math.Max(1, writers)).Select(_ => Task.Run(RunAsync)));
+                }
+            }
         }
         if (!_queue.Writer.TryWrite(pending))
         {
@@ -49,8 +60,8 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
         return pending.Completion.Task;
     }
 
-    /// <summary>Requests that lost a race go first into the next batch (called by the loop only).</summary>
-    public void Requeue(PendingTransaction pending) => _retry.Add(pending);
+    /// <summary>Requests that lost a race go first into a next batch (called by a writer loop).</summary>
+    public void Requeue(PendingTransaction pending) => _retry.Enqueue(pending);
 
     /// <summary>Stops accepting requests, lets the loop commit what is queued, and waits for it.</summary>
     public async Task StopAsync()
@@ -70,15 +81,14 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
     private async Task RunAsync()
     {
         var batch = new List<PendingTransaction>();
-        while (_retry.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (!_retry.IsEmpty || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             var operations = 0;
-            batch.AddRange(_retry);
-            _retry.Clear();
-            foreach (var p in batch)
+            while (operations < MaxOperations && _retry.TryDequeue(out var again))
             {
-                operations += p.Operations.Count;
+                batch.Add(again);
+                operations += again.Operations.Count;
             }
             while (operations < MaxOperations && _queue.Reader.TryPeek(out var next)
                    && (batch.Count == 0 || operations + next.Operations.Count <= MaxOperations)
@@ -102,11 +112,10 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
                 {
                     p.Completion.TrySetException(ex);
                 }
-                foreach (var p in _retry)
+                while (_retry.TryDequeue(out var p))
                 {
                     p.Completion.TrySetException(ex);
                 }
-                _retry.Clear();
             }
         }
     }
