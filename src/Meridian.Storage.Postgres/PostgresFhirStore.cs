@@ -186,6 +186,59 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         await importer.CompleteAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A typical group commit (a few creates: some hundred index rows) goes in ONE round trip: a
+    /// multi-row INSERT per table, the change-feed lock and the change rows in one
+    /// <see cref="NpgsqlBatch"/>. Larger sets (bulk ingest) use binary COPY per table instead.
+    /// </summary>
+    protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> indexRows,
+        TableDefinition changes, IReadOnlyList<object?[]> changeRows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(indexRows);
+        ArgumentNullException.ThrowIfNull(changeRows);
+        ArgumentNullException.ThrowIfNull(changes);
+        var values = indexRows.Sum(t => t.Rows.Count * t.Table.Columns.Length) + changeRows.Count * changes.Columns.Length;
+        if (values > OneRoundTripValues || changeRows.Count == 0)
+        {
+            await base.InsertDeferredAsync(connection, tx, indexRows, changes, changeRows, ct).ConfigureAwait(false);
+            return;
+        }
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        foreach (var (table, rows) in indexRows)
+        {
+            batch.BatchCommands.Add(MultiRowInsert(table, rows));
+        }
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        lockCommand.Parameters.Add(new NpgsqlParameter { Value = ChangeFeedLock, NpgsqlDbType = NpgsqlDbType.Bigint });
+        batch.BatchCommands.Add(lockCommand);
+        batch.BatchCommands.Add(MultiRowInsert(changes, changeRows));
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Most bound values sent as one batch of INSERTs (beyond it COPY pays).</summary>
+    private const int OneRoundTripValues = 30_000;
+
+    private static NpgsqlBatchCommand MultiRowInsert(TableDefinition table, IReadOnlyList<object?[]> rows)
+    {
+        var text = new System.Text.StringBuilder(64 + rows.Count * table.Columns.Length * 5)
+            .Append("INSERT INTO ").Append(table.Name).Append(" (").AppendJoin(", ", table.Columns).Append(") VALUES ");
+        var command = new NpgsqlBatchCommand();
+        var n = 0;
+        for (var r = 0; r < rows.Count; r++)
+        {
+            text.Append(r > 0 ? ", (" : "(");
+            var row = rows[r];
+            for (var col = 0; col < row.Length; col++)
+            {
+                text.Append(col > 0 ? ", $" : "$").Append(++n);
+                command.Parameters.Add(new NpgsqlParameter { Value = row[col] ?? DBNull.Value });
+            }
+            text.Append(')');
+        }
+        command.CommandText = text.ToString();
+        return command;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopWritingAsync().ConfigureAwait(false);

@@ -41,7 +41,8 @@ public abstract partial class RelationalFhirStore
                     errors[i] = new OperationCanceledException(p.CancellationToken);
                     continue;
                 }
-                if (savepoints)
+                var savepoint = savepoints && NeedsSavepoint(p.Operations);
+                if (savepoint)
                 {
                     await tx.SaveAsync(Savepoint, ct).ConfigureAwait(false);
                 }
@@ -52,7 +53,7 @@ public abstract partial class RelationalFhirStore
                     var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, ct).ConfigureAwait(false);
                     if (state == Attempt.Done && result!.Succeeded)
                     {
-                        if (savepoints)
+                        if (savepoint)
                         {
                             await tx.ReleaseAsync(Savepoint, ct).ConfigureAwait(false);
                         }
@@ -61,7 +62,7 @@ public abstract partial class RelationalFhirStore
                         succeeded++;
                         continue;
                     }
-                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     if (state == Attempt.Done)
                     {
                         results[i] = result;
@@ -73,13 +74,13 @@ public abstract partial class RelationalFhirStore
                 }
                 catch (DbException ex) when (IsTransientConflict(ex))
                 {
-                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     results[i] = Conflicted(p, requeue);
                 }
-                catch (Exception ex) when (savepoints && ex is not OutOfMemoryException)
+                catch (Exception ex) when (savepoint && ex is not OutOfMemoryException)
                 {
                     // An unexpected error fails only its own request (e.g. a contributor threw).
-                    await UndoRequestAsync(tx, savepoints).ConfigureAwait(false);
+                    await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     errors[i] = ex;
                 }
             }
@@ -149,6 +150,31 @@ public abstract partial class RelationalFhirStore
         }
     }
 
+    /// <summary>
+    /// Whether a request needs its savepoint. Expected failures (failure values) are decided
+    /// before the request writes anything, so they need none; a savepoint undoes the request's
+    /// writes after a lost race and recovers a PostgreSQL transaction after a failed statement.
+    /// A request of only server-assigned-id creates (no contributors) reads and locks nothing and
+    /// inserts fresh keys and ids, so none of that can happen to it: it skips the two extra
+    /// statements (round trips on PostgreSQL). Should it fail anyway, the whole batch fails and
+    /// nobody is acknowledged.
+    /// </summary>
+    private bool NeedsSavepoint(IReadOnlyList<WriteOperation> operations)
+    {
+        if (!Options.Contributors.IsDefaultOrEmpty)
+        {
+            return true;
+        }
+        foreach (var op in operations)
+        {
+            if (op is not CreateOperation { Id: null })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>A request lost a race with a concurrent writer: re-run it in a later batch, or
     /// give up with a Conflict value after <see cref="StoreOptions.MaxConflictRetries"/>.</summary>
     private TransactResult? Conflicted(PendingTransaction p, List<PendingTransaction> requeue)
@@ -162,22 +188,38 @@ public abstract partial class RelationalFhirStore
         return null;
     }
 
-    /// <summary>Index rows and change rows of every successful request, then the change-feed
-    /// ordering hook: the last statements before the commit.</summary>
-    private async Task InsertDeferredAsync(DbConnection c, DbTransaction tx, BatchRows rows, CancellationToken ct)
+    private Task InsertDeferredAsync(DbConnection c, DbTransaction tx, BatchRows rows, CancellationToken ct)
     {
         var perTable = rows.IndexRowsPerTable();
+        var index = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
         for (var t = 0; t < perTable.Length; t++)
         {
             if (perTable[t].Count > 0)
             {
-                await InsertRowsAsync(c, tx, IndexTables.All[t], perTable[t], ct).ConfigureAwait(false);
+                index.Add((IndexTables.All[t], perTable[t]));
             }
         }
-        if (rows.Changes.Count > 0)
+        return InsertDeferredAsync(c, tx, index, s_changes, rows.Changes, ct);
+    }
+
+    /// <summary>
+    /// Inserts a group commit's index rows (per table) and then its change rows, after the
+    /// change-feed ordering hook: the last statements before the commit. Providers may override
+    /// this to send it all in fewer round trips, keeping that order.
+    /// </summary>
+    protected virtual async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> indexRows,
+        TableDefinition changes, IReadOnlyList<object?[]> changeRows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(indexRows);
+        ArgumentNullException.ThrowIfNull(changeRows);
+        foreach (var (table, rows) in indexRows)
         {
-            await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
-            await InsertRowsAsync(c, tx, s_changes, rows.Changes, ct).ConfigureAwait(false);
+            await InsertRowsAsync(connection, tx, table, rows, ct).ConfigureAwait(false);
+        }
+        if (changeRows.Count > 0)
+        {
+            await BeforeChangeFeedAsync(connection, tx, ct).ConfigureAwait(false);
+            await InsertRowsAsync(connection, tx, changes, changeRows, ct).ConfigureAwait(false);
         }
     }
 
