@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Meridian.Fhir.Outcomes;
 using Meridian.Storage.Search;
+using Meridian.Storage.Search.Parsing;
 
 namespace Meridian.Api;
 
@@ -19,5 +20,6 @@ public sealed record SearchParseResult(SearchQuery? Query, ImmutableArray<Issue>
 /// </summary>
 public interface ISearchQueryParser
 {
-    SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling);
+    /// <summary><paramref name="compartment"/>: a compartment search (<c>Patient/1/Observation</c>), which needs a resource type.</summary>
+    SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling, SearchCompartment? compartment = null);
 }

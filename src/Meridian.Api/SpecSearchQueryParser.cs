@@ -25,9 +25,9 @@ public sealed class SpecSearchQueryParser(SearchQueryParser parser) : ISearchQue
             : new(new SearchQueryParser(defaults with { DefaultCount = options.DefaultPageSize, MaxCount = options.MaxPageSize }));
     }
 
-    public SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling)
+    public SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling, SearchCompartment? compartment = null)
     {
-        var result = parser.Parse(resourceType, parameters, handling == SearchHandling.Strict ? StoreHandling.Strict : StoreHandling.Lenient);
+        var result = parser.Parse(resourceType, parameters, handling == SearchHandling.Strict ? StoreHandling.Strict : StoreHandling.Lenient, compartment);
         return result.HasErrors
             ? new SearchParseResult(null, result.Issues)
             : new SearchParseResult(result.Query, result.Issues);

@@ -24,10 +24,17 @@ public enum StoreFailureKind
     Invalid,
     /// <summary>Concurrent writers kept colliding after the store's retries (HTTP 409, retry).</summary>
     Conflict,
+    /// <summary>A conditional create's criteria are claimed by another resource
+    /// (<see cref="StoreFailure.HolderId"/>): search again, it exists now.</summary>
+    ConditionalKeyTaken,
 }
 
 /// <summary>Why a transaction failed: which operation (index into the ops list) and how.</summary>
-public sealed record StoreFailure(int Index, StoreFailureKind Kind, string Message);
+public sealed record StoreFailure(int Index, StoreFailureKind Kind, string Message)
+{
+    /// <summary>For <see cref="StoreFailureKind.ConditionalKeyTaken"/>: the id of the resource holding the claim.</summary>
+    public string? HolderId { get; init; }
+}
 
 /// <summary>All-or-nothing: either every operation committed (<see cref="Results"/> in op order)
 /// or nothing did (<see cref="Failure"/>).</summary>

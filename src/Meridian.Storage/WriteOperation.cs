@@ -8,7 +8,17 @@ public abstract record WriteOperation(string Type);
 
 /// <summary>Create with a server-assigned id (<paramref name="Id"/> null) or a client id
 /// (fails with <see cref="StoreFailureKind.AlreadyExists"/> if the resource exists and is not deleted).</summary>
-public sealed record CreateOperation(string Type, ResourceContent Content, string? Id = null) : WriteOperation(Type);
+public sealed record CreateOperation(string Type, ResourceContent Content, string? Id = null) : WriteOperation(Type)
+{
+    /// <summary>Conditional create: the normalised If-None-Exist criteria, claimed in the same
+    /// transaction (unique per tenant and type, across processes). A claim held by another
+    /// resource fails with <see cref="StoreFailureKind.ConditionalKeyTaken"/>.</summary>
+    public string? ConditionalKey { get; init; }
+
+    /// <summary>Take the claim over from this holder (the caller found it no longer matches);
+    /// compare-and-swap, so of several callers only one succeeds.</summary>
+    public string? TakeOverFrom { get; init; }
+}
 
 /// <summary>
 /// Update (or create, when <see cref="AllowCreate"/> and the id is new). <see cref="IfMatch"/>

@@ -47,6 +47,48 @@ public abstract partial class FhirServerTests
     }
 
     [Fact]
+    public async Task Patient_everything_pages_and_filters_by_since_type_and_care_dates()
+    {
+        var p = (await Api.CreateAsync(Patient("Pages"))).Id;
+        var created = new HashSet<string> { $"Patient/{p}" };
+        for (var i = 0; i < 6; i++)
+        {
+            created.Add("Observation/" + (await Api.CreateAsync(Observation($"Patient/{p}"))).Id);
+        }
+        var early = (await Api.CreateAsync($$$"""{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/{{{p}}}"},"period":{"start":"2001-02-03","end":"2001-02-04"}}""")).Id;
+        var late = (await Api.CreateAsync($$$"""{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/{{{p}}}"},"period":{"start":"2020-02-03","end":"2020-02-04"}}""")).Id;
+        created.Add($"Encounter/{early}");
+        created.Add($"Encounter/{late}");
+
+        var seen = new List<string>();
+        string? url = $"Patient/{p}/$everything?_count=3";
+        var pages = 0;
+        for (; url is not null && pages < 10; pages++)
+        {
+            var page = await Api.GetAsync(url);
+            Assert.Equal(200, page.Code);
+            Assert.True(page.Json!["entry"]!.AsArray().Count <= 3);
+            seen.AddRange(page.Json!["entry"]!.AsArray().Select(e => e!["resource"]!["resourceType"]!.GetValue<string>() + "/" + e!["resource"]!["id"]!.GetValue<string>()));
+            url = NextLink(page.Json!);
+            Assert.True(url is null || url.Contains("_count=3", StringComparison.Ordinal));
+        }
+        Assert.Equal(3, pages);
+        Assert.Equal(created.Order(), seen.Order());
+
+        var encounters = await Api.GetAsync($"Patient/{p}/$everything?_type=Encounter");
+        Assert.Equal(2, encounters.Json!["total"]!.GetValue<int>());
+        var byCareDate = await Api.GetAsync($"Patient/{p}/$everything?_type=Encounter,Patient&start=2019-01-01&end=2021");
+        var kept = byCareDate.Json!["entry"]!.AsArray().Select(e => e!["resource"]!["id"]!.GetValue<string>()).ToHashSet();
+        Assert.Equal(new HashSet<string> { p, late }, kept);
+        Assert.Equal([early], (await Api.GetAsync($"Patient/{p}/$everything?_type=Encounter&end=2010")).Json!["entry"]!.AsArray().Select(e => e!["resource"]!["id"]!.GetValue<string>()));
+
+        var future = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Null((await Api.GetAsync($"Patient/{p}/$everything?_since={future}")).Json!["entry"]);
+        Assert.Equal(400, (await Api.GetAsync($"Patient/{p}/$everything?start=yesterday")).Code);
+        Assert.Equal(400, (await Api.GetAsync($"Patient/{p}/$everything?_type=Nope")).Code);
+    }
+
+    [Fact]
     public async Task Validate_reports_issues_without_storing()
     {
         var ok = await Api.PostAsync("Patient/$validate", Patient("Valid"));

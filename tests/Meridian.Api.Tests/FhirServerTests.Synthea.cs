@@ -36,9 +36,19 @@ public abstract partial class FhirServerTests
             Assert.DoesNotContain("urn:uuid:", reply.Text, StringComparison.Ordinal);
 
             var patientId = entries.Select(e => e!["resource"]!).Single(r => r["resourceType"]!.GetValue<string>() == "Patient")["id"]!.GetValue<string>();
-            var everything = await Api.GetAsync($"Patient/{patientId}/$everything");
-            Assert.Equal(200, everything.Code);
-            Assert.Equal(entryCount - outsideCompartment, everything.Json!["entry"]!.AsArray().Count);
+            // $everything pages (next links) like a search; following them yields each member once.
+            var everything = new List<string>();
+            string? url = $"Patient/{patientId}/$everything?_count=50";
+            for (var pages = 0; url is not null && pages < 100; pages++)
+            {
+                var page = await Api.GetAsync(url);
+                Assert.Equal(200, page.Code);
+                everything.AddRange((page.Json!["entry"]?.AsArray() ?? []).Select(e => e!["fullUrl"]!.GetValue<string>()));
+                url = NextLink(page.Json!);
+            }
+            Assert.Null(url);
+            Assert.Equal(entryCount - outsideCompartment, everything.Count);
+            Assert.Equal(everything.Count, everything.Distinct().Count());
         }
     }
 }

@@ -16,8 +16,27 @@ internal static class CreateInteraction
         using var serialised = request.Headers.IfNoneExist is { } criteria
             ? await ctx.Locks.AcquireAsync(request.Tenant, type, criteria, ct).ConfigureAwait(false)
             : null;
-        var step = await PlanAsync(request, type, InteractionContext.NewId(), ctx, ct).ConfigureAwait(false);
-        return await step.ExecuteAsync(request, ctx, ct).ConfigureAwait(false);
+        var id = InteractionContext.NewId();
+        string? takeOverFrom = null;
+        for (var attempt = 0; attempt < ConditionalKey.MaxAttempts; attempt++)
+        {
+            // Each attempt searches again: after losing the claim the usual answer is the resource
+            // the other writer (maybe another server process) just created.
+            var step = await PlanAsync(request, type, id, ctx, ct).ConfigureAwait(false);
+            if (step.Done is not null || step.Operation is not CreateOperation { ConditionalKey: not null } create)
+            {
+                return await step.ExecuteAsync(request, ctx, ct).ConfigureAwait(false);
+            }
+            var result = await ctx.Store.TransactAsync(request.Tenant, [create with { TakeOverFrom = takeOverFrom }], null, ct).ConfigureAwait(false);
+            if (result.Failure is not { Kind: StoreFailureKind.ConditionalKeyTaken } failure)
+            {
+                return result.Failure is { } other ? Responses.StoreFailure(other) : step.Respond!(result.Results[0]);
+            }
+            // Still no match on the next search means the holder was deleted or changed so that
+            // it no longer matches: take its claim over (compare-and-swap in the store).
+            takeOverFrom = failure.HolderId;
+        }
+        return FhirResponse.Error(409, "conflict", $"Concurrent conditional creates of {type} kept colliding; retry the request.");
     }
 
     /// <param name="id">The id to create under (a transaction chooses it before planning, so
@@ -37,7 +56,8 @@ internal static class CreateInteraction
                 return WriteStep.Finished(existing);
             }
         }
-        return WriteStep.Write(new CreateOperation(type, prepared.Content!, id), result =>
+        var key = request.Headers.IfNoneExist is { } ifNoneExist ? ConditionalKey.Normalize(ifNoneExist) : null;
+        return WriteStep.Write(new CreateOperation(type, prepared.Content!, id) { ConditionalKey = key }, result =>
             Responses.Written(request, 201, result.Resource!, withLocation: true));
     }
 

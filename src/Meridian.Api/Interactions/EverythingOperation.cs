@@ -1,21 +1,25 @@
+using System.Collections.Immutable;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Outcomes;
-using Meridian.Storage;
+using Meridian.Fhir.Specification;
 using Meridian.Storage.Search;
 using Meridian.Storage.Search.Expressions;
 
 namespace Meridian.Api.Interactions;
 
 /// <summary>
-/// <c>Patient/[id]/$everything</c>: the patient and every current resource in its compartment,
-/// the compartment taken from the spec's CompartmentDefinition (each member type and the
-/// reference parameters that place it there). <c>_since</c> keeps resources updated since then;
-/// <c>_type</c> restricts the member types. Answered as one searchset Bundle up to
-/// <see cref="MaxEntries"/>.
+/// <c>Patient/[id]/$everything</c>: the patient and every current resource in its compartment
+/// (the spec's CompartmentDefinition: each member type and the reference parameters that place
+/// it there), as ONE store search so it pages like any search: <c>_count</c> (default page
+/// size, clamped to the maximum) and next links carrying the store's keyset cursor — nothing is
+/// silently cut off. <c>_since</c> keeps resources updated since then; <c>_type</c> restricts
+/// the member types; <c>start</c>/<c>end</c> restrict by care date: for member types that have
+/// a <c>date</c> search parameter, resources whose date overlaps [start, end] or that have no
+/// date; types without one (Patient, …) are not date-filtered.
 /// </summary>
 internal static class EverythingOperation
 {
-    private const int MaxEntries = 10_000;
+    private static readonly HashSet<string> s_linkParameters = ["_count", "_since", "_type", "start", "end"];
 
     public static async Task<FhirResponse> HandleAsync(FhirRequest request, string id, InteractionContext ctx, CancellationToken ct)
     {
@@ -33,57 +37,93 @@ internal static class EverythingOperation
         {
             return FhirResponse.Error(500, IssueType.Exception, "The specification has no Patient compartment.");
         }
-        SearchExpression? since = null;
+        var conditions = ImmutableArray.CreateBuilder<SearchExpression>();
+        var types = request.QueryValue("_type")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        if (types?.FirstOrDefault(t => !ctx.Spec.IsResourceType(t)) is { } unknown)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, $"_type: '{unknown}' is not a resource type.");
+        }
+        conditions.Add(CompartmentMembership.AllTypes(ctx.Spec, compartment, id, types) ?? new IdExpression([]));
         if (request.QueryValue("_since") is { } sinceText)
         {
-            if (!SearchDates.TryParseInstant(sinceText, out var s))
+            if (!SearchDates.TryParseInstant(sinceText, out var since))
             {
                 return FhirResponse.Error(400, IssueType.Invalid, $"'{sinceText}' is not a valid _since value.");
             }
-            since = new LastUpdatedExpression(new DatePredicate(SearchPrefix.Ge, s, s));
+            conditions.Add(new LastUpdatedExpression(new DatePredicate(SearchPrefix.Ge, since, since)));
         }
-        var types = request.QueryValue("_type")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-
-        var entries = new List<BundleEntry> { new(BundleWriter.FullUrl(request.BaseUrl, patient), patient.Json) { SearchMode = "match" } };
-        var seen = new HashSet<(string, string)> { ("Patient", id) };
-        var target = new ReferencePredicate("Patient", id);
-        foreach (var (type, parameters) in compartment.Members.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        if (CareDates(request, ctx.Spec, compartment, out var careDates) is { } badDate)
         {
-            if (parameters.IsEmpty || (types is not null && !types.Contains(type)) || !ctx.Spec.IsResourceType(type))
-            {
-                continue;
-            }
-            var alternatives = parameters
-                .Where(p => p != "{def}" && ctx.Spec.FindSearchParameter(type, p) is not null)
-                .Select(p => (SearchExpression)new ParameterExpression(p, target)).ToList();
-            if (alternatives.Count == 0)
-            {
-                continue;
-            }
-            SearchExpression filter = alternatives.Count == 1 ? alternatives[0] : new OrExpression([.. alternatives]);
-            if (since is not null)
-            {
-                filter = new AndExpression([filter, since]);
-            }
-            var query = new SearchQuery(type, filter) { Count = ctx.Options.MaxPageSize };
-            while (entries.Count < MaxEntries)
-            {
-                var page = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
-                foreach (var r in page.Matches)
-                {
-                    if (seen.Add((r.Type, r.Id)))
-                    {
-                        entries.Add(new BundleEntry(BundleWriter.FullUrl(request.BaseUrl, r), r.Json) { SearchMode = "match" });
-                    }
-                }
-                if (page.NextCursor is null)
-                {
-                    break;
-                }
-                query = query with { Cursor = page.NextCursor };
-            }
+            return badDate;
         }
-        var self = $"{request.BaseUrl}/Patient/{id}/$everything";
-        return new FhirResponse(200, BundleWriter.Write("searchset", entries.Count, [("self", self)], entries));
+        if (careDates is not null)
+        {
+            conditions.Add(careDates);
+        }
+        int count;
+        if (request.QueryValue("_count") is not { } countText)
+        {
+            count = ctx.Options.DefaultPageSize;
+        }
+        else if (!int.TryParse(countText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count))
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, $"_count: '{countText}' is not a non-negative integer.");
+        }
+        count = Math.Clamp(count, 1, ctx.Options.MaxPageSize);
+        var cursor = request.QueryValue("_cursor");
+        var query = new SearchQuery(null, new AndExpression(conditions.ToImmutable())) { Count = count, Cursor = cursor };
+        var page = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+
+        var entries = page.Matches.Select(r => new BundleEntry(BundleWriter.FullUrl(request.BaseUrl, r), r.Json) { SearchMode = "match" }).ToList();
+        var linkParams = request.Query.Where(kv => s_linkParameters.Contains(kv.Key)).ToList();
+        var path = $"{request.BaseUrl}/Patient/{id}/$everything";
+        var links = new List<(string, string)> { ("self", Link(path, linkParams)) };
+        if (page.NextCursor is not null)
+        {
+            links.Add(("next", Link(path, [.. linkParams, new("_cursor", page.NextCursor)])));
+        }
+        long? total = cursor is null && page.NextCursor is null ? entries.Count : null;
+        return new FhirResponse(200, BundleWriter.Write("searchset", total, links, entries));
+    }
+
+    private static string Link(string path, IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var q = QueryString.Format(pairs);
+        return q.Length == 0 ? path : path + "?" + q;
+    }
+
+    /// <summary><c>start</c>/<c>end</c> as a condition (null when neither is given); an error response for a bad date.</summary>
+    private static FhirResponse? CareDates(FhirRequest request, FhirSpec spec, CompartmentDefinition compartment, out SearchExpression? condition)
+    {
+        condition = null;
+        var bounds = new List<DatePredicate>();
+        foreach (var (name, prefix) in new[] { ("start", SearchPrefix.Ge), ("end", SearchPrefix.Le) })
+        {
+            if (request.QueryValue(name) is not { } text)
+            {
+                continue;
+            }
+            if (!SearchDates.TryParseRange(text, out var low, out var high))
+            {
+                return FhirResponse.Error(400, IssueType.Invalid, $"{name}: '{text}' is not a date.");
+            }
+            bounds.Add(new DatePredicate(prefix, low, high));
+        }
+        if (bounds.Count == 0)
+        {
+            return null;
+        }
+        var dated = compartment.Members.Keys
+            .Where(t => spec.FindSearchParameter(t, "date") is { Type: SearchParamType.Date })
+            .Order(StringComparer.Ordinal).ToImmutableArray();
+        SearchExpression inRange = bounds.Count == 1
+            ? new ParameterExpression("date", bounds[0])
+            : new AndExpression([.. bounds.Select(b => (SearchExpression)new ParameterExpression("date", b))]);
+        condition = new OrExpression([
+            new NotExpression(new TypeExpression(dated)),
+            new MissingExpression("date", SearchParamType.Date, IsMissing: true),
+            inRange,
+        ]);
+        return null;
     }
 }

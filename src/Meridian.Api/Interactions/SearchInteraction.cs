@@ -2,6 +2,8 @@ using System.Text;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Outcomes;
 using Meridian.Storage.Search;
+using Meridian.Storage.Search.Expressions;
+using SearchCompartment = Meridian.Storage.Search.Parsing.SearchCompartment;
 
 namespace Meridian.Api.Interactions;
 
@@ -12,13 +14,22 @@ namespace Meridian.Api.Interactions;
 /// parameters are ignored and reported in an outcome entry, or rejected with
 /// <c>Prefer: handling=strict</c>.
 /// </summary>
+/// <summary>Where a search runs: <see cref="Type"/> (null = all types), the path its links use
+/// (relative to the base), and for compartment searches the compartment (one type) or the
+/// membership condition over all its types (<c>Patient/1/*</c>).</summary>
+internal sealed record SearchScope(string? Type, string Path, SearchCompartment? Compartment = null, SearchExpression? AllTypesFilter = null);
+
 internal static class SearchInteraction
 {
     /// <summary>Parameters that shape the answer, not the match; the parser never sees them.</summary>
     private static readonly HashSet<string> s_resultParameters = ["_summary", "_elements", "_format", "_pretty", "_cursor"];
 
-    public static async Task<FhirResponse> HandleAsync(FhirRequest request, string? type, InteractionContext ctx, CancellationToken ct)
+    public static Task<FhirResponse> HandleAsync(FhirRequest request, string? type, InteractionContext ctx, CancellationToken ct) =>
+        HandleScopedAsync(request, new SearchScope(type, type ?? ""), ctx, ct);
+
+    public static async Task<FhirResponse> HandleScopedAsync(FhirRequest request, SearchScope scope, InteractionContext ctx, CancellationToken ct)
     {
+        var type = scope.Type;
         var all = new List<KeyValuePair<string, string>>(request.Query);
         if (request.Method == "POST" && !request.Body.IsEmpty)
         {
@@ -27,12 +38,16 @@ internal static class SearchInteraction
         var filter = ElementFilter.From(Value(all, "_summary"), Value(all, "_elements"), ctx.Spec);
         var handling = PreferHeader.Strict(request.Headers.Prefer) ? SearchHandling.Strict : SearchHandling.Lenient;
         var searchParams = all.Where(kv => !s_resultParameters.Contains(kv.Key)).ToList();
-        var parsed = ctx.SearchParser.Parse(type, searchParams, handling);
+        var parsed = ctx.SearchParser.Parse(type, searchParams, handling, type is null ? null : scope.Compartment);
         if (parsed.Query is null)
         {
             return FhirResponse.Outcome(400, parsed.Issues);
         }
         var query = parsed.Query;
+        if (scope.AllTypesFilter is { } inCompartment)
+        {
+            query = query with { Filter = query.Filter is null ? inCompartment : new AndExpression([query.Filter, inCompartment]) };
+        }
         var count = Value(all, "_count") is null ? ctx.Options.DefaultPageSize : Math.Clamp(query.Count, 0, ctx.Options.MaxPageSize);
         query = query with { Count = count, Cursor = Value(all, "_cursor") };
         if (filter?.Summary == SummaryMode.Count)
@@ -40,13 +55,14 @@ internal static class SearchInteraction
             query = query with { Count = 0, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
         }
         var result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        var total = result.Total ?? DefaultTotal(Value(all, "_total"), query.Cursor, result);
 
         var selfParams = all.Where(kv => kv.Key != "_cursor").ToList();
-        var self = Link(request.BaseUrl, type, selfParams);
+        var self = Link(request.BaseUrl, scope.Path, selfParams);
         var links = new List<(string, string)> { ("self", self) };
         if (result.NextCursor is not null && count > 0)
         {
-            links.Add(("next", Link(request.BaseUrl, type, [.. selfParams, new("_cursor", result.NextCursor)])));
+            links.Add(("next", Link(request.BaseUrl, scope.Path, [.. selfParams, new("_cursor", result.NextCursor)])));
         }
         var entries = new List<BundleEntry>(result.Matches.Length + result.Included.Length + 1);
         foreach (var r in result.Matches)
@@ -61,8 +77,17 @@ internal static class SearchInteraction
         {
             entries.Add(new BundleEntry(null, Encoding.UTF8.GetBytes(OperationOutcomeWriter.ToJson(parsed.Issues, indented: false))) { SearchMode = "outcome" });
         }
-        return new FhirResponse(200, BundleWriter.Write("searchset", result.Total, links, entries));
+        return new FhirResponse(200, BundleWriter.Write("searchset", total, links, entries));
     }
+
+    /// <summary>
+    /// Without <c>_total</c> the total is given when it costs nothing: the first page holds every
+    /// match (no next page), so the count is the page's. Otherwise it is left out, as R4 allows
+    /// for paged results; <c>_total=accurate|estimate</c> asks the store to count, and
+    /// <c>_total=none</c> leaves it out even when known.
+    /// </summary>
+    private static long? DefaultTotal(string? totalParameter, string? cursor, SearchResult result) =>
+        totalParameter is null && cursor is null && result.NextCursor is null ? result.Matches.Length : null;
 
     private static string? Value(List<KeyValuePair<string, string>> pairs, string name)
     {
@@ -76,10 +101,10 @@ internal static class SearchInteraction
         return null;
     }
 
-    private static string Link(string baseUrl, string? type, IEnumerable<KeyValuePair<string, string>> pairs)
+    private static string Link(string baseUrl, string relativePath, IEnumerable<KeyValuePair<string, string>> pairs)
     {
         var q = QueryString.Format(pairs);
-        var path = type is null ? baseUrl : baseUrl + "/" + type;
+        var path = relativePath.Length == 0 ? baseUrl : baseUrl + "/" + relativePath;
         return q.Length == 0 ? path : path + "?" + q;
     }
 }

@@ -82,7 +82,7 @@ internal static class TransactionProcessor
             .OrderBy(s => Order(s.Entry.Method)).ToList();
         if (ordered.Count > 0)
         {
-            var result = await ctx.Store.TransactAsync(request.Tenant, [.. ordered.Select(s => s.Step!.Operation!)], null, ct).ConfigureAwait(false);
+            var result = await TransactAsync(request, ordered, ctx, ct).ConfigureAwait(false);
             if (result.Failure is { } f)
             {
                 var culprit = f.Index >= 0 && f.Index < ordered.Count ? ordered[f.Index] : ordered[0];
@@ -106,6 +106,34 @@ internal static class TransactionProcessor
         }
         var entriesOut = slots.Select(s => BundleInteraction.ResponseEntry(s.Response!)).ToList();
         return new FhirResponse(200, BundleWriter.Write("transaction-response", null, [], entriesOut));
+    }
+
+    /// <summary>
+    /// Runs the writes. A conditional create whose claim (<see cref="ConditionalKey"/>) another
+    /// writer holds is searched again: still no match means the holder no longer matches, so the
+    /// claim is taken over and the transaction re-run; a match means another writer created the
+    /// resource after this Bundle's search, which needs a fresh plan: 409, retry.
+    /// </summary>
+    private static async Task<TransactResult> TransactAsync(FhirRequest request, List<Slot> ordered, InteractionContext ctx, CancellationToken ct)
+    {
+        var operations = ordered.Select(s => s.Step!.Operation!).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await ctx.Store.TransactAsync(request.Tenant, operations, null, ct).ConfigureAwait(false);
+            if (result.Failure is not { Kind: StoreFailureKind.ConditionalKeyTaken } taken || attempt >= ConditionalKey.MaxAttempts
+                || taken.Index < 0 || taken.Index >= operations.Length || operations[taken.Index] is not CreateOperation create)
+            {
+                return result;
+            }
+            var criteria = ordered[taken.Index].Entry.Header("ifNoneExist") ?? "";
+            var (_, q) = QueryString.SplitUrl(criteria);
+            var match = await ConditionalMatch.FindAsync(ctx, request.Tenant, create.Type, q ?? criteria, 1, ct).ConfigureAwait(false);
+            if (match.Error is not null || !match.Matches.IsEmpty)
+            {
+                return TransactResult.Failed(taken with { Kind = StoreFailureKind.Conflict, Message = $"{create.Type} matching If-None-Exist '{criteria}' was created concurrently; retry the transaction." });
+            }
+            operations[taken.Index] = create with { TakeOverFrom = taken.HolderId };
+        }
     }
 
     private static int Order(string method) => method switch
@@ -199,13 +227,19 @@ internal static class TransactionProcessor
         var r = s.Request!;
         return s.Entry.Method switch
         {
-            "POST" => await CreateInteraction.PlanAsync(r, s.Type!, s.Id!, ctx, ct).ConfigureAwait(false),
+            "POST" => WithConditionalKey(await CreateInteraction.PlanAsync(r, s.Type!, s.Id!, ctx, ct).ConfigureAwait(false), s.Entry.Header("ifNoneExist")),
             "PUT" => UpdateInteraction.Plan(r, s.Type!, s.Id!, ctx, requireBodyId: false),
             "PATCH" => await PatchInteraction.PlanAsync(r, s.Type!, s.Id!, ctx, ct).ConfigureAwait(false),
             "DELETE" => DeleteInteraction.Plan(r, s.Type!, s.Id!),
             _ => WriteStep.Finished(FhirResponse.Error(400, IssueType.NotSupported, $"{s.Entry.Method} is not a transaction interaction.")),
         };
     }
+
+    /// <summary>The entry's If-None-Exist was searched while settling identities; the claim makes it unique across processes.</summary>
+    private static WriteStep WithConditionalKey(WriteStep step, string? ifNoneExist) =>
+        ifNoneExist is not null && step.Operation is CreateOperation create
+            ? step with { Operation = create with { ConditionalKey = ConditionalKey.Normalize(ifNoneExist) } }
+            : step;
 
     private static async Task<(string?, string?)> ResolveAsync(FhirRequest outer, string reference, InteractionContext ctx, CancellationToken ct)
     {

@@ -16,10 +16,12 @@ internal enum RouteKind
     InstanceHistory,// Patient/1/_history
     Version,        // Patient/1/_history/2
     InstanceOperation, // Patient/1/$op
+    Compartment,    // Patient/1/Observation, Patient/1/* (Target = Observation or *)
+    CompartmentSearch, // Patient/1/Observation/_search
     Invalid,
 }
 
-internal sealed record Route(RouteKind Kind, string? Type = null, string? Id = null, string? Version = null, string? Operation = null)
+internal sealed record Route(RouteKind Kind, string? Type = null, string? Id = null, string? Version = null, string? Operation = null, string? Target = null)
 {
     public static Route Parse(string path)
     {
@@ -42,7 +44,9 @@ internal sealed record Route(RouteKind Kind, string? Type = null, string? Id = n
             2 => new Route(RouteKind.Instance, s[0], s[1]),
             3 when s[2] == "_history" => new Route(RouteKind.InstanceHistory, s[0], s[1]),
             3 when s[2].StartsWith('$') => new Route(RouteKind.InstanceOperation, s[0], s[1], Operation: s[2][1..]),
+            3 when s[2].Length > 0 && !s[2].StartsWith('_') => new Route(RouteKind.Compartment, s[0], s[1], Target: s[2]),
             4 when s[2] == "_history" => new Route(RouteKind.Version, s[0], s[1], s[3]),
+            4 when s[3] == "_search" && s[2].Length > 0 && !s[2].StartsWith('_') => new Route(RouteKind.CompartmentSearch, s[0], s[1], Target: s[2]),
             _ => new Route(RouteKind.Invalid),
         };
     }

@@ -42,6 +42,7 @@ internal static partial class Router
             (RouteKind.Instance, "PUT") => UpdateInteraction.HandleAsync(request, route.Type!, route.Id!, ctx, ct),
             (RouteKind.Instance, "PATCH") => PatchInteraction.HandleAsync(request, route.Type!, route.Id!, ctx, ct),
             (RouteKind.Instance, "DELETE") => DeleteInteraction.HandleAsync(request, route.Type!, route.Id!, ctx, ct),
+            (RouteKind.Compartment, "GET") or (RouteKind.CompartmentSearch, "POST") => CompartmentSearchInteraction.HandleAsync(request, route, ctx, ct),
             (RouteKind.InstanceHistory, "GET") => HistoryInteraction.HandleAsync(request, route, ctx, ct),
             (RouteKind.Version, "GET") => VReadInteraction.HandleAsync(request, route, ctx, ct),
             (RouteKind.TypeOperation or RouteKind.InstanceOperation, _) when route.Operation == "validate" && m is "POST" or "GET"

@@ -82,13 +82,18 @@ public abstract partial class RelationalFhirStore
         activity?.SetTag("meridian.tenant", tenant);
         activity?.SetTag("meridian.type", query.ResourceType);
         var count = Math.Clamp(query.Count, 0, Options.MaxPageSize);
-        var (offset, afterKey) = ParseSearchCursor(query.Cursor);
+        var sorted = !query.Sort.IsDefaultOrEmpty;
+        var (offset, afterKey) = sorted ? (0, null) : ParseSearchCursor(query.Cursor);
         var now = Options.Clock.GetUtcNow();
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         var keys = new List<long>();
         var matches = ImmutableArray<StoredResource>.Empty;
         string? next = null;
-        if (count > 0)
+        if (count > 0 && sorted)
+        {
+            (matches, keys, next) = await SortedPageAsync(connection, tenant, query, count, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (count > 0)
         {
             var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now, afterKey), cancellationToken, keys).ConfigureAwait(false);
             if (rows.Length > count)

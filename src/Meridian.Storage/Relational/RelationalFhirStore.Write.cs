@@ -55,6 +55,10 @@ public abstract partial class RelationalFhirStore
                 return (Attempt.Done, TransactResult.Failed(failure));
             }
         }
+        if (await ClaimConditionalKeysAsync(c, tx, tenant, operations, planner.Plan.Results, ct).ConfigureAwait(false) is { } keyTaken)
+        {
+            return (Attempt.Done, TransactResult.Failed(keyTaken));
+        }
         if (planner.Plan.Unchanged.Count > 0)
         {
             await FillUnchangedAsync(c, tx, tenant, planner.Plan, ct).ConfigureAwait(false);

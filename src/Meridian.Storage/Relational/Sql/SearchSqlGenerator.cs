@@ -9,7 +9,7 @@ namespace Meridian.Storage.Relational.Sql;
 /// exists), the total, and one statement per include descriptor for the whole page (never
 /// one per resource).
 /// </summary>
-public sealed class SearchSqlGenerator
+public sealed partial class SearchSqlGenerator
 {
     /// <summary>Columns every resource-returning statement selects, in this order.</summary>
     public const string ResourceColumns = "type, id, version, last_updated, deleted, json, resource_key";

@@ -1,0 +1,180 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Meridian.Server;
+using Meridian.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Meridian.Api.Tests;
+
+/// <summary>
+/// Two Meridian server processes' worth of state (two hosts, two stores, two sets of in-process
+/// locks) on ONE database, racing conditional creates over real HTTP: the store-level claim of
+/// the normalised If-None-Exist criteria must let exactly one create win.
+/// </summary>
+public abstract class ConditionalCreateAcrossServersTests : IAsyncLifetime
+{
+    private readonly List<WebApplication> _apps = [];
+    private HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
+    private string[] _roots = [];
+
+    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
+
+    protected virtual Task DestroyAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        var roots = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var settings = await StoreSettingsAsync();
+            settings["Meridian:Port"] = "0";
+            settings["Meridian:InsecureDev"] = "true";
+            var app = await MeridianServer.BuildAsync([], settings);
+            await app.StartAsync();
+            _apps.Add(app);
+            roots.Add(MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+        }
+        _roots = [.. roots];
+        Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        foreach (var app in _apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        await DestroyAsync();
+    }
+
+    private async Task<(int Status, string? Id)> ConditionalCreateAsync(string fhirBase, string identifier, string ifNoneExist)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{fhirBase}/Patient")
+        {
+            Content = new StringContent(
+                $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:race","value":"{{{identifier}}}"}]}""",
+                Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Add("If-None-Exist", ifNoneExist);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var id = JsonNode.Parse(text)?["id"]?.GetValue<string>();
+        return ((int)response.StatusCode, (int)response.StatusCode is 200 or 201 ? id : null);
+    }
+
+    private async Task<List<string>> PatientIdsAsync(string fhirBase, string identifier)
+    {
+        var text = await Http.GetStringAsync($"{fhirBase}/Patient?identifier=urn:race|{identifier}&_count=100");
+        return [.. (JsonNode.Parse(text)!["entry"]?.AsArray() ?? []).Select(e => e!["resource"]!["id"]!.GetValue<string>())];
+    }
+
+    [Fact]
+    public async Task Racing_conditional_creates_on_two_servers_create_one_resource()
+    {
+        var tenant = Guid.NewGuid().ToString("N");
+        var bases = _roots.Select(r => $"{r}/t/{tenant}/fhir").ToArray();
+        for (var round = 0; round < 3; round++)
+        {
+            var identifier = $"r{round}";
+            // Criteria spelled differently on each server normalise to one claim.
+            var spellings = new[] { $"identifier=urn:race|{identifier}&active:missing=true", $"active:missing=true&identifier=urn%3Arace%7C{identifier}" };
+            var tasks = Enumerable.Range(0, 16).Select(i => ConditionalCreateAsync(bases[i % 2], identifier, spellings[i % 2])).ToArray();
+            var results = await Task.WhenAll(tasks);
+            Assert.All(results, r => Assert.True(r.Status is 200 or 201, $"status {r.Status}"));
+            Assert.Single(results, r => r.Status == 201);
+            var ids = results.Select(r => r.Id!).Distinct().ToList();
+            Assert.Single(ids);
+            Assert.Equal(ids, await PatientIdsAsync(bases[0], identifier));
+            Assert.Equal(ids, await PatientIdsAsync(bases[1], identifier));
+        }
+    }
+
+    [Fact]
+    public async Task Racing_transactions_with_conditional_creates_on_two_servers_create_one_resource()
+    {
+        var tenant = Guid.NewGuid().ToString("N");
+        var bases = _roots.Select(r => $"{r}/t/{tenant}/fhir").ToArray();
+        const string bundle = """
+            {"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:0b8f2a54-0d4e-4f0e-9a57-6d1f6b8e1c11",
+             "resource":{"resourceType":"Patient","identifier":[{"system":"urn:race","value":"tx"}]},
+             "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:race|tx"}}]}
+            """;
+        var tasks = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var response = await Http.PostAsync(bases[i % 2], new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
+            return (int)response.StatusCode;
+        }).ToArray();
+        var statuses = await Task.WhenAll(tasks);
+        // A transaction that lost the race after its own search answers 409 (retry), never a duplicate.
+        Assert.All(statuses, s => Assert.True(s is 200 or 409, $"status {s}"));
+        Assert.Contains(200, statuses);
+        Assert.Single(await PatientIdsAsync(bases[0], "tx"));
+    }
+
+    [Fact]
+    public async Task A_claim_whose_holder_was_deleted_or_no_longer_matches_is_taken_over()
+    {
+        var tenant = Guid.NewGuid().ToString("N");
+        var bases = _roots.Select(r => $"{r}/t/{tenant}/fhir").ToArray();
+        const string criteria = "identifier=urn:race|stale";
+        var first = await ConditionalCreateAsync(bases[0], "stale", criteria);
+        Assert.Equal(201, first.Status);
+        Assert.Equal(200, (await ConditionalCreateAsync(bases[1], "stale", criteria)).Status);
+
+        using (var delete = await Http.DeleteAsync($"{bases[0]}/Patient/{first.Id}"))
+        {
+            Assert.True(delete.IsSuccessStatusCode);
+        }
+        var second = await ConditionalCreateAsync(bases[1], "stale", criteria);
+        Assert.Equal(201, second.Status);
+        Assert.NotEqual(first.Id, second.Id);
+
+        // The holder changes so that it no longer matches: the next conditional create creates.
+        using (var put = await Http.PutAsync($"{bases[0]}/Patient/{second.Id}", new StringContent(
+            $$$"""{"resourceType":"Patient","id":"{{{second.Id}}}","identifier":[{"system":"urn:race","value":"changed"}]}""", Encoding.UTF8, "application/fhir+json")))
+        {
+            Assert.True(put.IsSuccessStatusCode);
+        }
+        var third = await ConditionalCreateAsync(bases[0], "stale", criteria);
+        Assert.Equal(201, third.Status);
+        Assert.Equal(200, (await ConditionalCreateAsync(bases[1], "stale", criteria)).Status);
+        Assert.Equal([third.Id!], await PatientIdsAsync(bases[1], "stale"));
+    }
+}
+
+public sealed class SqliteConditionalCreateAcrossServersTests : ConditionalCreateAcrossServersTests
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("meridian-cc-").FullName;
+
+    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
+        Task.FromResult(new Dictionary<string, string?> { ["Meridian:Store"] = "sqlite", ["Meridian:Data"] = _dir });
+
+    protected override Task DestroyAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresConditionalCreateAcrossServersTests : ConditionalCreateAcrossServersTests
+{
+    private PostgresTestDatabase? _database;
+
+    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
+    {
+        _database ??= await PostgresTestDatabase.CreateAsync();
+        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
+    }
+
+    protected override async Task DestroyAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
