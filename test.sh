@@ -41,6 +41,16 @@ else
   echo "test.sh: npm (Node.js 20+) not found; the FHIR client interop test will fail" >&2
 fi
 
+# python3-jwt (PyJWT) from Debian for the JOSE interop test in tests/Meridian.Identity.Tests/Interop
+# (an independent JWT implementation signs client assertions and verifies our tokens). Checked
+# with Debian's interpreter, where apt installs it; without it that test fails rather than skips.
+if ! /usr/bin/python3 -c "import jwt" >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jwt; } >&2 \
+    || echo "test.sh: could not install python3-jwt with apt-get; the JOSE interop test will fail" >&2
+fi
+
 # PostgreSQL for the storage compliance suite: a throwaway cluster on 127.0.0.1 (installed from
 # Debian if missing), removed on exit. Without it the PostgreSQL tests fail rather than skip.
 if pg_env=$("$root/scripts/pg-test-cluster.sh" start); then

@@ -66,9 +66,8 @@ public static class FhirEndpoints
         }
         var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value) with
         {
-            // Authentication (a later layer) replaces this with the token's caller; until a
-            // request is authenticated it is anonymous, unless the operator opted into dev mode.
-            Caller = options.InsecureDev ? Caller.InsecureDev : Caller.Anonymous,
+            // The bearer token's caller (BearerAuthenticationMiddleware), or the dev caller under --insecure-dev.
+            Caller = Authentication.HttpCaller.For(http, options.InsecureDev),
         };
         try
         {

@@ -1,4 +1,5 @@
 using Meridian.Api;
+using Meridian.Server.Authentication;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -46,8 +47,10 @@ public static class MeridianServer
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
+        await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
 
         var app = builder.Build();
+        app.UseMeridianAuthentication(options);
         app.MapFhir();
         return app;
     }

@@ -37,6 +37,9 @@ public sealed class MeridianServerOptions
     /// </summary>
     public bool InsecureDev { get; set; }
 
+    /// <summary>Authentication (section <c>Meridian:Identity</c>): built-in authorization server or external issuer.</summary>
+    public Identity.IdentityOptions Identity { get; set; } = new();
+
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
@@ -95,6 +98,7 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
             problems.Add("MaxBodyBytes must be at least 1024.");
         }
         problems.AddRange(options.ToApiOptions().Problems());
+        problems.AddRange(options.Identity.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -52,6 +52,10 @@ internal static class ServeCommand
                 {
                     await error.WriteLineAsync("WARNING: --insecure-dev: authentication is OFF; every request is served as an anonymous developer. Never use this with real patient data.").ConfigureAwait(false);
                 }
+                if (app.Services.GetService<Meridian.Identity.Accounts.BootstrapCredentials>() is { } first)
+                {
+                    await output.WriteLineAsync(BootstrapMessage.Format(first)).ConfigureAwait(false);
+                }
                 var where = options.Store == "postgres" ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(options.Data);
                 foreach (var address in MeridianServer.Addresses(app))
                 {

@@ -1,0 +1,79 @@
+using Meridian.Api;
+using Meridian.Identity;
+using Meridian.Identity.Tokens;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Meridian.Server.Authentication;
+
+/// <summary>
+/// Deny by default: every request needs a valid bearer token unless its endpoint is marked
+/// anonymous (<c>AllowAnonymous()</c>: the authorization server's own endpoints, JWKS,
+/// smart-configuration) or it reads the CapabilityStatement (<c>GET [base]/metadata</c>).
+/// Requests that match no endpoint need a token too, so a route added later is never open by
+/// accident. Failures answer 401 with <c>WWW-Authenticate: Bearer</c> (RFC 6750 §3) and an
+/// OperationOutcome. With <c>--insecure-dev</c> nothing is checked.
+/// </summary>
+internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBearerTokenValidator validator, IdentityOptions options)
+{
+    public const string Realm = "meridian";
+
+    public Task InvokeAsync(HttpContext http)
+    {
+        if (IsOpen(http))
+        {
+            return next(http);
+        }
+        var header = http.Request.Headers.Authorization;
+        if (header.Count == 0)
+        {
+            // No credentials: no error code (RFC 6750 §3.1), just the challenge.
+            return ChallengeAsync(http, null, "The request needs a bearer token (Authorization: Bearer ...).");
+        }
+        var value = header.Count == 1 ? header[0] ?? "" : "";
+        if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || value.Length <= 7)
+        {
+            return ChallengeAsync(http, "invalid_request", "The Authorization header must be one 'Bearer' token.");
+        }
+        var tenant = http.Request.RouteValues.TryGetValue("tenant", out var t) && t is string s ? s : IdentityUrls.DefaultTenant;
+        var result = validator.Validate(value[7..].Trim(), IdentityUrls.For(http.Request, options, tenant));
+        if (!result.IsSuccess)
+        {
+            return ChallengeAsync(http, result.Error!.Code, result.Error.Description);
+        }
+        http.Features.Set(new CallerFeature(HttpCaller.From(result.Value)));
+        return next(http);
+    }
+
+    private static bool IsOpen(HttpContext http)
+    {
+        var endpoint = http.GetEndpoint();
+        if (endpoint is null)
+        {
+            return false;
+        }
+        if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return true;
+        }
+        // The CapabilityStatement is discovery: clients read it before they have a token.
+        return (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+            && endpoint is RouteEndpoint { RoutePattern.RawText: { } pattern }
+            && pattern.EndsWith("fhir/{**path}", StringComparison.Ordinal)
+            && http.Request.RouteValues.TryGetValue("path", out var p) && p is "metadata";
+    }
+
+    private static async Task ChallengeAsync(HttpContext http, string? error, string description)
+    {
+        var challenge = $"Bearer realm=\"{Realm}\"";
+        if (error is not null)
+        {
+            challenge += $", error=\"{error}\", error_description=\"{description.Replace("\"", "'", StringComparison.Ordinal)}\"";
+        }
+        http.Response.Headers.WWWAuthenticate = challenge;
+        http.Response.Headers.CacheControl = "no-store";
+        var status = error == "invalid_request" ? 400 : 401;
+        await new FhirHttpResult(FhirResponse.Error(status, status == 401 ? "login" : "invalid", description)).ExecuteAsync(http).ConfigureAwait(false);
+    }
+}
