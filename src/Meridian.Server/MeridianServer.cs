@@ -1,4 +1,5 @@
 using Meridian.Api;
+using Meridian.Server.Limits;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -40,6 +41,7 @@ public static class MeridianServer
             throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
+        builder.AddMeridianLimits(options.Limits);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
 
         var store = StoreFactory.Create(options);
@@ -48,6 +50,7 @@ public static class MeridianServer
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
 
         var app = builder.Build();
+        app.UseMeridianLimits(options.Limits);
         app.MapFhir();
         return app;
     }

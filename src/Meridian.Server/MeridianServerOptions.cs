@@ -40,6 +40,9 @@ public sealed class MeridianServerOptions
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
+    /// <summary>Abuse limits: rate, headers, time, slow clients (<c>Meridian:Limits:…</c>).</summary>
+    public Limits.LimitsSettings Limits { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -95,6 +98,7 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
             problems.Add("MaxBodyBytes must be at least 1024.");
         }
         problems.AddRange(options.ToApiOptions().Problems());
+        problems.AddRange(options.Limits.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
