@@ -1,5 +1,6 @@
 using Meridian.Api;
 using Meridian.Server.Limits;
+using Meridian.Server.Retention;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -48,6 +49,7 @@ public static class MeridianServer
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
+        builder.AddMeridianRetention(options.Retention, store);
 
         var app = builder.Build();
         app.UseMeridianLimits(options.Limits);
