@@ -21,6 +21,11 @@ public interface IFhirStoreMaintenance
     /// version (deleted or not) was written before <paramref name="updatedBefore"/>, oldest first.</summary>
     Task<ImmutableArray<ResourceRef>> FindExpiredAsync(string tenant, string type, DateTimeOffset updatedBefore, int max, CancellationToken cancellationToken = default);
 
+    /// <summary>Resources of <paramref name="type"/> whose newest version is a delete (the delete
+    /// versions), a page at a time: their earlier versions are out of the search index, so a
+    /// patient's purge finds the deleted part of the record through this.</summary>
+    Task<DeletedPage> DeletedAsync(string tenant, string type, string? cursor, int max, CancellationToken cancellationToken = default);
+
     /// <summary>Every tenant that has at least one stored version.</summary>
     Task<ImmutableArray<string>> TenantsAsync(CancellationToken cancellationToken = default);
 }
@@ -30,6 +35,9 @@ public sealed record ResourceRef(string Type, string Id)
 {
     public override string ToString() => Type + "/" + Id;
 }
+
+/// <summary>Delete versions and the cursor of the next page (null on the last).</summary>
+public sealed record DeletedPage(ImmutableArray<StoredResource> Deletions, string? NextCursor);
 
 /// <summary>What a purge removed: resources and versions, or why nothing was removed.</summary>
 public sealed record PurgeResult(int Resources, int Versions, StoreFailure? Failure = null)

@@ -88,6 +88,30 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task Deleted_lists_deleted_heads_of_a_type_page_by_page()
+    {
+        await WriteAsync([.. Enumerable.Range(0, 5).Select(i => (WriteOperation)new CreateOperation("Observation", ObservationOf("x"), "d" + i)), new CreateOperation("Observation", ObservationOf("x"), "live")]);
+        await WriteAsync([.. Enumerable.Range(0, 5).Select(i => (WriteOperation)new DeleteOperation("Observation", "d" + i))]);
+        await WriteAsync(new UpdateOperation("Observation", "d4", ObservationOf("x", "5555-5"))); // revived: not deleted any more
+        var ids = new List<string>();
+        string? cursor = null;
+        for (var pages = 0; pages < 10; pages++)
+        {
+            var page = await Maintenance.DeletedAsync(Tenant, "Observation", cursor, 2);
+            Assert.InRange(page.Deletions.Length, 1, 2);
+            Assert.All(page.Deletions, d => Assert.True(d.IsDeleted && d.VersionId == 2));
+            ids.AddRange(page.Deletions.Select(d => d.Id));
+            cursor = page.NextCursor;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+        Assert.Equal(["d0", "d1", "d2", "d3"], ids.Order(StringComparer.Ordinal));
+        Assert.Empty((await Maintenance.DeletedAsync(Tenant, "Patient", null, 10)).Deletions);
+    }
+
+    [Fact]
     public async Task FindExpired_returns_only_resources_last_written_before_the_cutoff_and_tenants_lists_this_one()
     {
         var clock = new PinnedClock(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -44,7 +44,7 @@ internal static class ExportRecordOperation
             return Responses.NotFound("Patient", id);
         }
         var resources = new List<(string Type, string Id)> { ("Patient", id) };
-        resources.AddRange((await PatientCompartment.MembersAsync(request.Tenant, id, ctx, ct).ConfigureAwait(false)).Select(m => (m.Type, m.Id)));
+        resources.AddRange((await PatientCompartment.RecordAsync(request.Tenant, id, ctx, ct).ConfigureAwait(false)).Select(m => (m.Type, m.Id)));
         var versions = new List<StoredResource>();
         foreach (var (type, rid) in resources)
         {

@@ -31,9 +31,8 @@ internal static class PurgeOperation
             return Responses.NotFound("Patient", id);
         }
         // A deleted patient is purged too: its earlier versions and its compartment still hold data.
-        var members = await PatientCompartment.MembersAsync(request.Tenant, id, ctx, ct).ConfigureAwait(false);
-        var targets = new List<ResourceRef>(members.Count + 1) { new("Patient", id) };
-        targets.AddRange(members.Select(m => new ResourceRef(m.Type, m.Id)));
+        var targets = new List<ResourceRef> { new("Patient", id) };
+        targets.AddRange(await PatientCompartment.RecordAsync(request.Tenant, id, ctx, ct).ConfigureAwait(false));
         var result = await maintenance.PurgeAsync(request.Tenant, targets, new TransactOptions(System.Diagnostics.Activity.Current?.TraceId.ToString()), ct).ConfigureAwait(false);
         if (!result.Succeeded)
         {

@@ -148,6 +148,25 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         return list.DrainToImmutable();
     }
 
+    public async Task<DeletedPage> DeletedAsync(string tenant, string type, string? cursor, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        var count = Math.Clamp(max, 1, Options.MaxPageSize);
+        var after = cursor is null ? 0L : long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
+            : throw new ArgumentException($"'{cursor}' is not a cursor of this store", nameof(cursor));
+        var sql = new SqlBuilder(Dialect);
+        sql.Append($"SELECT {Sql.SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = ").AppendParam(tenant)
+           .Append(" AND type = ").AppendParam(type)
+           .Append($" AND is_current = {Dialect.True} AND deleted = {Dialect.True} AND resource_key > ").AppendParam(after)
+           .Append(" ORDER BY resource_key LIMIT ").AppendParam((long)count + 1);
+        var keys = new List<long>();
+        var rows = await QueryResourcesAsync(tenant, sql.Build(), cancellationToken, keys).ConfigureAwait(false);
+        return rows.Length <= count
+            ? new DeletedPage(rows, null)
+            : new DeletedPage(rows.RemoveAt(count), keys[count - 1].ToString(CultureInfo.InvariantCulture));
+    }
+
     public async Task<ImmutableArray<string>> TenantsAsync(CancellationToken cancellationToken = default)
     {
         // A loose index scan (one index probe per tenant) rather than DISTINCT over every version.

@@ -39,9 +39,9 @@ public abstract class PatientRightsTests(TestStore store) : IAsyncLifetime
     private static string ObservationJson(string patientId, string code = "8867-4") =>
         $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"{{{code}}}"}]},"subject":{"reference":"Patient/{{{patientId}}}"}}""";
 
-    /// <summary>A patient with an updated name, two observations (one updated), an encounter and
-    /// an AuditEvent about them; returns the ids.</summary>
-    private static async Task<(string Patient, string Obs1, string Obs2, string Encounter, string Audit)> RecordAsync(FhirClient api, string family)
+    /// <summary>A patient with an updated name, two observations (one updated), an encounter, a
+    /// deleted observation and an AuditEvent about them; returns the ids.</summary>
+    private static async Task<(string Patient, string Obs1, string Obs2, string Encounter, string Audit, string Deleted)> RecordAsync(FhirClient api, string family)
     {
         var patient = (await api.CreateAsync(PatientJson(family, family + "-id"))).Id;
         Assert.Equal(200, (await api.PutAsync($"Patient/{patient}", $$$"""{"resourceType":"Patient","id":"{{{patient}}}","identifier":[{"system":"urn:test","value":"{{{family}}}-id"}],"name":[{"family":"{{{family}}}","given":["Changed"]}]}""")).Code);
@@ -50,7 +50,10 @@ public abstract class PatientRightsTests(TestStore store) : IAsyncLifetime
         var obs2 = (await api.CreateAsync(ObservationJson(patient))).Id;
         var encounter = (await api.CreateAsync($$$"""{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/{{{patient}}}"}}""")).Id;
         var audit = (await api.CreateAsync($$$"""{"resourceType":"AuditEvent","type":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"110110"},"recorded":"2024-01-01T00:00:00Z","agent":[{"requestor":true,"who":{"display":"x"}}],"source":{"observer":{"display":"meridian"}},"entity":[{"what":{"reference":"Patient/{{{patient}}}"}}]}""")).Id;
-        return (patient, obs1, obs2, encounter, audit);
+        var deleted = (await api.CreateAsync(ObservationJson(patient, "9999-9"))).Id;
+        var delete = await api.DeleteAsync($"Observation/{deleted}");
+        Assert.True(delete.Code is 200 or 204, delete.ToString());
+        return (patient, obs1, obs2, encounter, audit, deleted);
     }
 
     [Fact]
@@ -62,9 +65,9 @@ public abstract class PatientRightsTests(TestStore store) : IAsyncLifetime
 
         var purge = await api.PostAsync($"Patient/{gone.Patient}/$purge", null);
         Assert.Equal(200, purge.Code);
-        Assert.Contains("4 resources (6 versions)", purge.Text, StringComparison.Ordinal);
+        Assert.Contains("5 resources (8 versions)", purge.Text, StringComparison.Ordinal);
 
-        foreach (var path in new[] { $"Patient/{gone.Patient}", $"Observation/{gone.Obs1}", $"Observation/{gone.Obs2}", $"Encounter/{gone.Encounter}", $"Patient/{gone.Patient}/_history/1" })
+        foreach (var path in new[] { $"Patient/{gone.Patient}", $"Observation/{gone.Obs1}", $"Observation/{gone.Obs2}", $"Encounter/{gone.Encounter}", $"Patient/{gone.Patient}/_history/1", $"Observation/{gone.Deleted}", $"Observation/{gone.Deleted}/_history/1" })
         {
             Assert.Equal(404, (await api.GetAsync(path)).Code);
         }
@@ -126,7 +129,7 @@ public abstract class PatientRightsTests(TestStore store) : IAsyncLifetime
             .Order(StringComparer.Ordinal).ToList();
         var expected = new[]
         {
-            $"Encounter/{mine.Encounter}/1", $"Observation/{mine.Obs1}/1", $"Observation/{mine.Obs1}/2", $"Observation/{mine.Obs2}/1",
+            $"Encounter/{mine.Encounter}/1", $"Observation/{mine.Obs1}/1", $"Observation/{mine.Obs1}/2", $"Observation/{mine.Obs2}/1", $"Observation/{mine.Deleted}/1",
             $"Patient/{mine.Patient}/1", $"Patient/{mine.Patient}/2",
         }.Order(StringComparer.Ordinal);
         Assert.Equal(expected, versions);
@@ -136,7 +139,7 @@ public abstract class PatientRightsTests(TestStore store) : IAsyncLifetime
         Assert.Equal(200, ndjson.Code);
         Assert.Equal("application/fhir+ndjson", ndjson.ContentType);
         var lines = ndjson.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(6, lines.Length);
+        Assert.Equal(7, lines.Length);
         Assert.All(lines, l => Assert.NotNull(JsonNode.Parse(l)!["resourceType"]));
 
         Assert.Equal(400, (await api.GetAsync($"Patient/{mine.Patient}/$export-record?_outputFormat=text/csv")).Code);
