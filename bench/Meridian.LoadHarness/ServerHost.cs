@@ -36,6 +36,7 @@ internal sealed class ServerHost : IAsyncDisposable
         {
             ["Meridian:Port"] = "0",
             ["Meridian:InsecureDev"] = "true",
+            ["Meridian:Limits:RateLimit:Enabled"] = "false", // the harness measures the server, not the per-client throttle
             ["Meridian:Host"] = "127.0.0.1",
             ["Meridian:MaxBodyBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -14,6 +14,9 @@ public sealed record FhirResponse(int Status, ReadOnlyMemory<byte> Body)
     public string? Location { get; init; }
     public string? ContentLocation { get; init; }
 
+    /// <summary>The media type of <see cref="Body"/> when it is not FHIR JSON (e.g. NDJSON); null means FHIR JSON.</summary>
+    public string? ContentType { get; init; }
+
     /// <summary>The issues when this response is an error (also serialised in <see cref="Body"/>).</summary>
     public ImmutableArray<Issue> Issues { get; init; } = [];
 

@@ -36,7 +36,7 @@ internal sealed class FhirHttpResult(FhirResponse response) : IResult
         }
         if (!response.Body.IsEmpty && httpContext.Request.Method != "HEAD")
         {
-            http.ContentType = FhirJson;
+            http.ContentType = response.ContentType ?? FhirJson;
             http.ContentLength = response.Body.Length;
             await http.Body.WriteAsync(response.Body, httpContext.RequestAborted).ConfigureAwait(false);
         }

@@ -1,5 +1,7 @@
 using Meridian.Api;
 using Meridian.Server.Authentication;
+using Meridian.Server.Limits;
+using Meridian.Server.Retention;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -41,6 +43,7 @@ public static class MeridianServer
             throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
+        builder.AddMeridianLimits(options.Limits);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
 
         var store = StoreFactory.Create(options);
@@ -48,9 +51,12 @@ public static class MeridianServer
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
+        builder.AddMeridianRetention(options.Retention, store);
 
         var app = builder.Build();
+        // Authentication first, so the rate limiter partitions by the verified client.
         app.UseMeridianAuthentication(options);
+        app.UseMeridianLimits(options.Limits);
         app.MapFhir();
         return app;
     }

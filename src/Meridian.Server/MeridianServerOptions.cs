@@ -43,6 +43,12 @@ public sealed class MeridianServerOptions
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
+    /// <summary>Abuse limits: rate, headers, time, slow clients (<c>Meridian:Limits:…</c>).</summary>
+    public Limits.LimitsSettings Limits { get; set; } = new();
+
+    /// <summary>Retention periods per resource type (<c>Meridian:Retention:Periods:Observation = 3650d</c>).</summary>
+    public Retention.RetentionSettings Retention { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -99,6 +105,8 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         }
         problems.AddRange(options.ToApiOptions().Problems());
         problems.AddRange(options.Identity.Problems());
+        problems.AddRange(options.Limits.Problems());
+        problems.AddRange(options.Retention.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,6 +1,8 @@
 namespace Meridian.Storage;
 
-public enum ChangeKind { Create = 1, Update = 2, Delete = 3 }
+/// <summary>What a change-feed row records. <see cref="Purge"/> replaces every earlier row of a
+/// hard-deleted resource (its version is the last one the resource had).</summary>
+public enum ChangeKind { Create = 1, Update = 2, Delete = 3, Purge = 4 }
 
 /// <summary>
 /// One row of the change feed, written in the same transaction as the version it describes.

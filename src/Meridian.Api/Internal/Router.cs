@@ -49,6 +49,10 @@ internal static partial class Router
                 => ValidateOperation.HandleAsync(request, route, ctx, ct),
             (RouteKind.InstanceOperation, "GET" or "POST") when route.Operation == "everything" && route.Type == "Patient"
                 => EverythingOperation.HandleAsync(request, route.Id!, ctx, ct),
+            (RouteKind.InstanceOperation, "POST") when route.Operation == "purge" && route.Type == "Patient"
+                => PurgeOperation.HandleAsync(request, route.Id!, ctx, ct),
+            (RouteKind.InstanceOperation, "GET") when route.Operation == "export-record" && route.Type == "Patient"
+                => ExportRecordOperation.HandleAsync(request, route.Id!, ctx, ct),
             (RouteKind.SystemOperation or RouteKind.TypeOperation or RouteKind.InstanceOperation, _)
                 => Done(FhirResponse.Error(404, IssueType.NotSupported, $"Operation ${route.Operation} is not supported here.")),
             (RouteKind.Invalid, _) => Done(FhirResponse.Error(404, IssueType.NotFound, $"'{request.Path}' is not a FHIR endpoint.")),

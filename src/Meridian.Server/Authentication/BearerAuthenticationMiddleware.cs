@@ -42,7 +42,10 @@ internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBear
         {
             return ChallengeAsync(http, result.Error!.Code, result.Error.Description);
         }
-        http.Features.Set(new CallerFeature(HttpCaller.From(result.Value)));
+        var caller = HttpCaller.From(result.Value);
+        http.Features.Set(new CallerFeature(caller));
+        // The rate limiter spends the verified client's bucket, not the IP's.
+        http.Items[Limits.ClientPartition.ClientIdItem] = caller.ClientId;
         return next(http);
     }
 
