@@ -33,7 +33,9 @@ public abstract partial class RelationalFhirStore
                 if (state == Attempt.Done && result!.Succeeded)
                 {
                     await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    StoreTelemetry.VersionsWritten.Add(result.Results.Count(r => r.Outcome != WriteOutcome.NoChange));
+                    var written = result.Results.Count(r => r.Outcome != WriteOutcome.NoChange);
+                    StoreTelemetry.VersionsWritten.Add(written);
+                    Statistics.Committed(written);
                     return result;
                 }
                 await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
