@@ -161,7 +161,8 @@ public sealed class SearchSqlGeneratorTests
     public void Include_is_one_statement_for_the_whole_page()
     {
         var sql = Inline(new SearchSqlGenerator(SqliteDialect.Instance).Include("t1", new IncludeDescriptor("Observation", "subject", "Patient"), [1L, 2L, 3L]));
-        Assert.Contains("ri.param = 'subject' AND ri.ref_type = 'Patient' AND ri.resource_key IN (1, 2, 3)", sql);
+        Assert.Contains("ri.resource_key IN (1, 2, 3) AND ri.param = 'subject' AND ri.tenant = 't1' AND ri.type = 'Observation' AND ri.ref_type = 'Patient'", sql);
+        Assert.DoesNotContain("DISTINCT t.", sql);
         var rev = Inline(new SearchSqlGenerator(SqliteDialect.Instance).RevInclude("t1", new IncludeDescriptor("Observation", "subject"), [("Patient", "a"), ("Patient", "b")]));
         Assert.Contains("((ri.ref_type = 'Patient' AND ri.ref_id = 'a') OR (ri.ref_type = 'Patient' AND ri.ref_id = 'b'))", rev);
     }
