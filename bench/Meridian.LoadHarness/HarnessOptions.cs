@@ -35,6 +35,18 @@ internal sealed record HarnessOptions
     /// </summary>
     public bool SqliteAnalyze { get; init; }
 
+    /// <summary>
+    /// How search levels above 1× are loaded: <c>http</c> (transaction Bundles, measured as
+    /// ingest) or <c>sql</c> (<see cref="DataGrowth"/>: copies of copy 0 inside the database).
+    /// </summary>
+    public string Growth { get; init; } = "http";
+
+    /// <summary>SQLite: keep the database in this directory (reused by the next run) instead of a temp dir.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>PostgreSQL: use (and keep) this database instead of a throwaway one.</summary>
+    public string? PgDatabase { get; init; }
+
     public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
 
     public static HarnessOptions Parse(string[] args)
@@ -54,6 +66,9 @@ internal sealed record HarnessOptions
                 "--bundles" => o with { Bundles = v },
                 "--scenarios" => o with { Scenarios = v },
                 "--sqlite-analyze" => o with { SqliteAnalyze = bool.Parse(v) },
+                "--growth" => o with { Growth = v },
+                "--data-dir" => o with { DataDir = v },
+                "--pg-database" => o with { PgDatabase = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

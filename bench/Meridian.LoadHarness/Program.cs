@@ -51,8 +51,24 @@ if (options.Runs("read"))
 }
 if (options.Runs("search"))
 {
+    var growth = options.Growth == "sql" ? new GrowthRunner(host, scenarios) : null;
+    if (growth is not null && loaded == 0)
+    {
+        loaded = await growth.LoadedAsync(CancellationToken.None);
+        Console.WriteLine($"  kept data: {loaded} copies");
+    }
     async Task LoadTo(int copies)
     {
+        if (growth is not null && copies > loaded)
+        {
+            if (loaded == 0)
+            {
+                await Measure(() => scenarios.IngestAsync("ingest Synthea transactions (copy 0)", 0, 1));
+                loaded = 1;
+            }
+            await growth.GrowAsync(loaded, copies, CancellationToken.None);
+            loaded = copies;
+        }
         if (copies > loaded)
         {
             await Measure(() => scenarios.IngestAsync($"ingest copies {loaded}..{copies - 1}", loaded, copies));

@@ -15,6 +15,7 @@ internal sealed class ServerHost : IAsyncDisposable
     private readonly string? _sqliteDir;
     private readonly string? _pgAdmin;
     private readonly string? _pgDatabase;
+    private bool _keep;
 
     private ServerHost(WebApplication app, string root, string? sqliteDir, string? pgAdmin, string? pgDatabase)
     {
@@ -27,6 +28,12 @@ internal sealed class ServerHost : IAsyncDisposable
 
     /// <summary>The FHIR base, e.g. http://127.0.0.1:41234/fhir.</summary>
     public string Root { get; }
+
+    /// <summary>The SQLite database file, or null on PostgreSQL.</summary>
+    public string? SqliteFile => _sqliteDir is null ? null : Path.Combine(_sqliteDir, "meridian.db");
+
+    /// <summary>A connection string to the PostgreSQL database, or null on SQLite.</summary>
+    public string? PostgresConnection => _pgDatabase is null ? null : new NpgsqlConnectionStringBuilder(_pgAdmin) { Database = _pgDatabase }.ConnectionString;
 
     public string Describe => _sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase}";
 
@@ -47,26 +54,30 @@ internal sealed class ServerHost : IAsyncDisposable
             {
                 throw new InvalidOperationException("postgres needs --postgres or MERIDIAN_TEST_PG (scripts/pg-test-cluster.sh start)");
             }
-            pgDatabase = "meridian_load_" + Guid.NewGuid().ToString("N")[..10];
+            pgDatabase = options.PgDatabase ?? "meridian_load_" + Guid.NewGuid().ToString("N")[..10];
             await using (var admin = new NpgsqlConnection(options.Postgres))
             {
                 await admin.OpenAsync().ConfigureAwait(false);
-                await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
-                await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+                await using var exists = new NpgsqlCommand($"SELECT 1 FROM pg_database WHERE datname = '{pgDatabase}'", admin);
+                if (await exists.ExecuteScalarAsync().ConfigureAwait(false) is null)
+                {
+                    await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
+                    await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
             }
             settings["Meridian:Store"] = "postgres";
             settings["Meridian:Connection"] = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = pgDatabase, MaxPoolSize = 64 }.ConnectionString;
         }
         else
         {
-            sqliteDir = Directory.CreateTempSubdirectory("meridian-load-").FullName;
+            sqliteDir = options.DataDir is { } keep ? Directory.CreateDirectory(keep).FullName : Directory.CreateTempSubdirectory("meridian-load-").FullName;
             settings["Meridian:Store"] = "sqlite";
             settings["Meridian:Data"] = sqliteDir;
         }
         var app = await MeridianServer.BuildAsync([], settings).ConfigureAwait(false);
         await app.StartAsync().ConfigureAwait(false);
         var address = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
-        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase);
+        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase) { _keep = options.DataDir is not null || options.PgDatabase is not null };
     }
 
     /// <summary>
@@ -102,6 +113,10 @@ internal sealed class ServerHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_keep)
+        {
+            return;
+        }
         if (_sqliteDir is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

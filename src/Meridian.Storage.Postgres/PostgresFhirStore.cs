@@ -239,9 +239,17 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         return command;
     }
 
+    /// <summary>
+    /// Autovacuum analyses a table once 10% of it changed, but on its own schedule (a minute's
+    /// nap, then the tables in turn); after a bulk load searches would run on stale estimates in
+    /// the meantime, so the store also refreshes them itself as data grows.
+    /// </summary>
+    protected override string AnalyzeSql => "ANALYZE";
+
     public async ValueTask DisposeAsync()
     {
         await StopWritingAsync().ConfigureAwait(false);
+        await Statistics.IdleAsync().ConfigureAwait(false);
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);

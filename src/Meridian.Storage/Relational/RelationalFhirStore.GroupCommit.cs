@@ -128,6 +128,7 @@ public abstract partial class RelationalFhirStore
         if (succeeded > 0)
         {
             StoreTelemetry.VersionsWritten.Add(rows.Versions);
+            Statistics.Committed(rows.Versions);
         }
         foreach (var p in requeue)
         {

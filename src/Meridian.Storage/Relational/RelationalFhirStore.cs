@@ -23,6 +23,26 @@ public abstract partial class RelationalFhirStore : IFhirStore
         Options = options ?? StoreOptions.Default;
         _search = new SearchSqlGenerator(dialect);
         _coalescer = new Write.CommitCoalescer(CommitBatchAsync, writers);
+        Statistics = new StatisticsMaintainer(RefreshStatisticsAsync);
+    }
+
+    /// <summary>Refreshes planner statistics as committed data grows (see <see cref="StatisticsMaintainer"/>).</summary>
+    public StatisticsMaintainer Statistics { get; }
+
+    /// <summary>The statement that refreshes planner statistics; null = the engine does it alone.</summary>
+    protected virtual string? AnalyzeSql => null;
+
+    private async Task RefreshStatisticsAsync(CancellationToken ct)
+    {
+        if (AnalyzeSql is not { } analyze)
+        {
+            return;
+        }
+        await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
+        await using var cmd = lease.Connection.CreateCommand();
+        cmd.CommandText = analyze;
+        cmd.CommandTimeout = 600;
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public SqlDialect Dialect { get; }

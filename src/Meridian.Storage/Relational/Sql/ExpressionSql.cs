@@ -1,14 +1,23 @@
+using System.Collections.Immutable;
 using Meridian.Fhir.Specification;
 using Meridian.Storage.Search.Expressions;
 
 namespace Meridian.Storage.Relational.Sql;
 
 /// <summary>
-/// Turns a <see cref="SearchExpression"/> into a condition on a resources alias. Parameter
-/// conditions are uncorrelated <c>resource_key IN (SELECT … FROM x_index …)</c> sub-queries:
-/// both engines drive them from the (tenant, type, param, value) indexes and intersect keys,
-/// which is what "Observation by patient and code" needs. Chains join through
-/// reference_index to a fresh resources alias, so they nest to any depth.
+/// Turns a <see cref="SearchExpression"/> into a condition on a resources alias, in the shape of
+/// docs/adr/XXXX-search-sql-shapes.md: a page is the first rows in resource_key order, so the
+/// condition must let the engine stream in that order and stop at the page size. Of the
+/// conjuncts of a free scope (the page's resources, or a chain's target inside an uncorrelated
+/// sub-query) at most one, the most selective by kind (<see cref="DriverRank"/>), is the
+/// <em>driver</em>: an uncorrelated <c>resource_key IN (SELECT … FROM x_index …)</c> the engine
+/// can start from. Every other condition is a correlated <em>probe</em>,
+/// <c>EXISTS (SELECT 1 FROM x_index i WHERE i.resource_key = r.resource_key AND i.param = …)</c>,
+/// answered by the (resource_key, param, value) index in a few rows, so no condition ever
+/// materialises every row of a common code or date range. Inside a bound scope (a <c>_has</c>
+/// source, a probed chain target) everything is a probe. Chains join through reference_index to
+/// a fresh resources alias, so they nest to any depth. resource_key identifies one resource of
+/// one tenant and type, so a probe needs neither tenant nor type.
 /// </summary>
 internal sealed class ExpressionSql
 {
@@ -30,21 +39,24 @@ internal sealed class ExpressionSql
     }
 
     /// <summary>Where a condition is evaluated: the alias of a resources row, its type if known, the tenant parameter.</summary>
-    internal sealed record Scope(string Alias, string? Type, string TenantParam);
+    internal sealed record Scope(string Alias, string? Type, string TenantParam, bool Bound = false);
+
+    /// <summary>A conjunct that never drives: evaluated per row.</summary>
+    private const int NoDriver = int.MaxValue;
 
     public void Write(SqlBuilder sql, SearchExpression expression, Scope scope, SearchSqlContext context, ref int aliasCounter)
     {
         switch (expression)
         {
             case AndExpression and:
-                Join(sql, and.Operands, " AND ", scope, context, ref aliasCounter);
+                WriteConjunction(sql, and.Operands, scope, context, ref aliasCounter);
                 break;
             case OrExpression or:
-                Join(sql, or.Operands, " OR ", scope, context, ref aliasCounter);
+                Join(sql, or.Operands, " OR ", scope with { Bound = true }, context, ref aliasCounter);
                 break;
             case NotExpression not:
                 sql.Append("NOT (");
-                Write(sql, not.Operand, scope, context, ref aliasCounter);
+                Write(sql, not.Operand, scope with { Bound = true }, context, ref aliasCounter);
                 sql.Append(")");
                 break;
             case IdExpression id:
@@ -56,14 +68,20 @@ internal sealed class ExpressionSql
             case LastUpdatedExpression lu:
                 DateSql.WriteRange(sql, $"{scope.Alias}.last_updated", $"{scope.Alias}.last_updated", lu.Predicate, context);
                 break;
+            case ParameterExpression pe when !scope.Bound && DriverRank(pe) != NoDriver:
+                WriteDriver(sql, pe, scope, context);
+                break;
             case ParameterExpression pe:
-                WriteParameter(sql, pe, scope, context);
+                WriteProbe(sql, pe, scope, context);
                 break;
             case MissingExpression missing:
                 WriteMissing(sql, missing, scope);
                 break;
+            case ChainedExpression chain when !scope.Bound:
+                WriteChainDriver(sql, chain, scope, context, ref aliasCounter);
+                break;
             case ChainedExpression chain:
-                WriteChain(sql, chain, scope, context, ref aliasCounter);
+                WriteChainProbe(sql, chain, scope, context, ref aliasCounter);
                 break;
             case ReverseChainedExpression has:
                 WriteReverseChain(sql, has, scope, context, ref aliasCounter);
@@ -101,12 +119,77 @@ internal sealed class ExpressionSql
         _ => throw new NotSupportedException($"search predicate {predicate.GetType().Name}"),
     };
 
-    private void WriteParameter(SqlBuilder sql, ParameterExpression pe, Scope scope, SearchSqlContext context)
+    /// <summary>
+    /// AND in a free scope: the lowest-ranked conjunct drives, the others probe. With an
+    /// <c>_id</c> conjunct the resources index itself is the driver.
+    /// </summary>
+    private void WriteConjunction(SqlBuilder sql, ImmutableArray<SearchExpression> operands, Scope scope, SearchSqlContext context, ref int aliasCounter)
+    {
+        if (operands.IsDefaultOrEmpty)
+        {
+            sql.Append("1 = 1");
+            return;
+        }
+        var driver = -1;
+        if (!scope.Bound && !operands.Any(o => o is IdExpression))
+        {
+            var best = NoDriver;
+            for (var i = 0; i < operands.Length; i++)
+            {
+                var rank = DriverRank(operands[i]);
+                if (rank < best)
+                {
+                    best = rank;
+                    driver = i;
+                }
+            }
+        }
+        sql.Append("(");
+        for (var i = 0; i < operands.Length; i++)
+        {
+            sql.Append(i > 0 ? " AND " : "");
+            Write(sql, operands[i], i == driver ? scope : scope with { Bound = true }, context, ref aliasCounter);
+        }
+        sql.Append(")");
+    }
+
+    /// <summary>
+    /// How well a condition drives a page, lowest best: an index seek that yields few rows (a
+    /// reference to one resource, an exact token, a name prefix) beats a chain, which beats a
+    /// range (dates, numbers and quantities match a share of all rows that grows with the data).
+    /// <see cref="NoDriver"/> for what no index answers as a set (<c>:not</c>, <c>:missing</c>,
+    /// <c>:contains</c>, OR, <c>_has</c>): those stay per-row checks.
+    /// </summary>
+    internal static int DriverRank(SearchExpression expression) => expression switch
+    {
+        ParameterExpression { Predicate: ReferencePredicate r } => r.Url is null && string.IsNullOrEmpty(r.Id) ? NoDriver : 1,
+        ParameterExpression { Predicate: TokenPredicate { Match: TokenMatch.Code, Code: not null } t } => t.System is null ? 3 : 2,
+        ParameterExpression { Predicate: TokenPredicate { Match: TokenMatch.OfType } } => 2,
+        ParameterExpression { Predicate: TokenPredicate { Match: TokenMatch.Text } } => 3,
+        ParameterExpression { Predicate: StringPredicate { Match: not StringMatch.Contains } } => 2,
+        ParameterExpression { Predicate: UriPredicate { Match: not UriMatch.Above } } => 3,
+        ParameterExpression { Predicate: CompositePredicate } => 4,
+        ParameterExpression { Predicate: DatePredicate or NumberPredicate or QuantityPredicate or NearPredicate } => 6,
+        ChainedExpression => 5,
+        _ => NoDriver,
+    };
+
+    /// <summary>An uncorrelated set of keys the engine can start from.</summary>
+    private void WriteDriver(SqlBuilder sql, ParameterExpression pe, Scope scope, SearchSqlContext context)
     {
         var columns = ColumnsFor(pe.Predicate);
         sql.Append($"{scope.Alias}.resource_key IN (SELECT i.resource_key FROM {columns.Table} i WHERE ");
         IndexRowScope(sql, "i", pe.Code, scope);
         sql.Append(" AND (");
+        GeneratorFor(pe.Predicate).Write(sql, "i", columns, pe.Predicate, context);
+        sql.Append("))");
+    }
+
+    /// <summary>A per-row check through the (resource_key, param, value) index.</summary>
+    private void WriteProbe(SqlBuilder sql, ParameterExpression pe, Scope scope, SearchSqlContext context)
+    {
+        var columns = ColumnsFor(pe.Predicate);
+        sql.Append($"EXISTS (SELECT 1 FROM {columns.Table} i WHERE i.resource_key = {scope.Alias}.resource_key AND i.param = ").AppendParam(pe.Code).Append(" AND (");
         GeneratorFor(pe.Predicate).Write(sql, "i", columns, pe.Predicate, context);
         sql.Append("))");
     }
@@ -124,12 +207,12 @@ internal sealed class ExpressionSql
     private static void WriteMissing(SqlBuilder sql, MissingExpression missing, Scope scope)
     {
         var table = IndexTables.ForType(missing.Type) ?? throw new NotSupportedException($"no index for {missing.Type}");
-        sql.Append($"{scope.Alias}.resource_key {(missing.IsMissing ? "NOT IN" : "IN")} (SELECT i.resource_key FROM {table.Name} i WHERE ");
-        IndexRowScope(sql, "i", missing.Code, scope);
-        sql.Append(")");
+        sql.Append(missing.IsMissing ? "NOT " : "")
+           .Append($"EXISTS (SELECT 1 FROM {table.Name} i WHERE i.resource_key = {scope.Alias}.resource_key AND i.param = ").AppendParam(missing.Code).Append(")");
     }
 
-    private void WriteChain(SqlBuilder sql, ChainedExpression chain, Scope scope, SearchSqlContext context, ref int aliasCounter)
+    /// <summary>A chain as a driver: the keys of resources whose reference points at a matching target.</summary>
+    private void WriteChainDriver(SqlBuilder sql, ChainedExpression chain, Scope scope, SearchSqlContext context, ref int aliasCounter)
     {
         var n = ++aliasCounter;
         var ri = "ri" + n;
@@ -146,6 +229,29 @@ internal sealed class ExpressionSql
         sql.Append("))");
     }
 
+    /// <summary>A chain as a per-row check: this row's references, their targets, the target conditions probed.</summary>
+    private void WriteChainProbe(SqlBuilder sql, ChainedExpression chain, Scope scope, SearchSqlContext context, ref int aliasCounter)
+    {
+        var n = ++aliasCounter;
+        var ri = "ri" + n;
+        var t = "t" + n;
+        sql.Append($"EXISTS (SELECT 1 FROM reference_index {ri} JOIN resources {t} ON {t}.tenant = {ri}.tenant AND {t}.type = {ri}.ref_type AND {t}.id = {ri}.ref_id AND ")
+           .Append(Current(t)).Append($" WHERE {ri}.resource_key = {scope.Alias}.resource_key AND {ri}.param = ").AppendParam(chain.ReferenceCode);
+        if (chain.TargetType is not null)
+        {
+            sql.Append($" AND {ri}.ref_type = ").AppendParam(chain.TargetType);
+        }
+        sql.Append(" AND (");
+        Write(sql, chain.Target, new Scope(t, chain.TargetType, scope.TenantParam, Bound: true), context, ref aliasCounter);
+        sql.Append("))");
+    }
+
+    /// <summary>
+    /// <c>_has</c>: a semi-join over the reverse reference index. For each candidate the engine
+    /// seeks (tenant, ref_type, ref_id, param, type) to the resources that point at it and probes
+    /// their conditions by key, stopping at the first match; it never builds the set of every
+    /// source that matches (which grows with the data).
+    /// </summary>
     private void WriteReverseChain(SqlBuilder sql, ReverseChainedExpression has, Scope scope, SearchSqlContext context, ref int aliasCounter)
     {
         var n = ++aliasCounter;
@@ -153,16 +259,25 @@ internal sealed class ExpressionSql
         var s = "s" + n;
         sql.Append($"EXISTS (SELECT 1 FROM reference_index {ri} JOIN resources {s} ON {s}.resource_key = {ri}.resource_key AND ")
            .Append(Current(s))
-           .Append($" WHERE {ri}.tenant = {scope.TenantParam} AND {ri}.ref_type = {scope.Alias}.type AND {ri}.ref_id = {scope.Alias}.id AND {ri}.type = ")
-           .AppendParam(has.SourceType).Append($" AND {ri}.param = ").AppendParam(has.ReferenceCode).Append(" AND (");
-        Write(sql, has.Source, new Scope(s, has.SourceType, scope.TenantParam), context, ref aliasCounter);
+           .Append($" WHERE {ri}.tenant = {scope.TenantParam} AND {ri}.ref_type = ");
+        if (scope.Type is not null)
+        {
+            sql.AppendParam(scope.Type);
+        }
+        else
+        {
+            sql.Append($"{scope.Alias}.type");
+        }
+        sql.Append($" AND {ri}.ref_id = {scope.Alias}.id AND {ri}.param = ").AppendParam(has.ReferenceCode)
+           .Append($" AND {ri}.type = ").AppendParam(has.SourceType).Append(" AND (");
+        Write(sql, has.Source, new Scope(s, has.SourceType, scope.TenantParam, Bound: true), context, ref aliasCounter);
         sql.Append("))");
     }
 
     /// <summary>The current, not deleted version of a resources alias.</summary>
     internal string Current(string alias) => $"{alias}.is_current = {_dialect.True} AND {alias}.deleted = {_dialect.False}";
 
-    private void Join(SqlBuilder sql, System.Collections.Immutable.ImmutableArray<SearchExpression> operands, string op, Scope scope, SearchSqlContext context, ref int aliasCounter)
+    private void Join(SqlBuilder sql, ImmutableArray<SearchExpression> operands, string op, Scope scope, SearchSqlContext context, ref int aliasCounter)
     {
         if (operands.IsDefaultOrEmpty)
         {
@@ -181,7 +296,7 @@ internal sealed class ExpressionSql
         sql.Append(")");
     }
 
-    private static void InList(SqlBuilder sql, string column, System.Collections.Immutable.ImmutableArray<string> values)
+    private static void InList(SqlBuilder sql, string column, ImmutableArray<string> values)
     {
         if (values.IsDefaultOrEmpty)
         {

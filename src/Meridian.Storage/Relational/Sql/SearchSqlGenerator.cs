@@ -75,34 +75,40 @@ public sealed partial class SearchSqlGenerator
         return sql.Build();
     }
 
-    /// <summary>Targets of <paramref name="include"/> for the resources with the given keys.</summary>
+    /// <summary>
+    /// Targets of <paramref name="include"/> for the resources with the given keys: the distinct
+    /// (type, id) pairs their references name (small strings; never DISTINCT over the JSON), then
+    /// each target by the resources index.
+    /// </summary>
     public SqlStatement Include(string tenant, IncludeDescriptor include, IReadOnlyCollection<long> sourceKeys)
     {
         ArgumentNullException.ThrowIfNull(include);
         var sql = new SqlBuilder(_dialect);
         var tenantParam = sql.Param(tenant);
-        sql.Append($"SELECT DISTINCT {Prefixed("t")} FROM reference_index ri JOIN resources t ON t.tenant = ri.tenant AND t.type = ri.ref_type AND t.id = ri.ref_id AND ")
-           .Append(_expressions.Current("t"))
-           .Append($" WHERE ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType)
-           .Append(" AND ri.param = ").AppendParam(include.ReferenceCode);
+        sql.Append($"SELECT {Prefixed("t")} FROM (SELECT DISTINCT ri.ref_type, ri.ref_id FROM reference_index ri WHERE ")
+           .Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]))
+           .Append(" AND ri.param = ").AppendParam(include.ReferenceCode)
+           .Append($" AND ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType);
         if (include.TargetType is not null)
         {
             sql.Append(" AND ri.ref_type = ").AppendParam(include.TargetType);
         }
-        sql.Append(" AND ").Append(_dialect.InKeys(sql, "ri.resource_key", [.. sourceKeys]));
+        sql.Append($") d JOIN resources t ON t.tenant = {tenantParam} AND t.type = d.ref_type AND t.id = d.ref_id AND ")
+           .Append(_expressions.Current("t"));
         return sql.Build();
     }
 
-    /// <summary>Resources of <c>include.SourceType</c> whose reference parameter points at one of <paramref name="targets"/>.</summary>
+    /// <summary>Resources of <c>include.SourceType</c> whose reference parameter points at one of
+    /// <paramref name="targets"/>: their keys from the reverse reference index, then each by key.</summary>
     public SqlStatement RevInclude(string tenant, IncludeDescriptor include, IReadOnlyCollection<(string Type, string Id)> targets)
     {
         ArgumentNullException.ThrowIfNull(include);
         ArgumentNullException.ThrowIfNull(targets);
         var sql = new SqlBuilder(_dialect);
         var tenantParam = sql.Param(tenant);
-        sql.Append($"SELECT DISTINCT {Prefixed("s")} FROM reference_index ri JOIN resources s ON s.resource_key = ri.resource_key AND ")
+        sql.Append($"SELECT {Prefixed("s")} FROM resources s WHERE ")
            .Append(_expressions.Current("s"))
-           .Append($" WHERE ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType)
+           .Append($" AND s.resource_key IN (SELECT ri.resource_key FROM reference_index ri WHERE ri.tenant = {tenantParam} AND ri.type = ").AppendParam(include.SourceType)
            .Append(" AND ri.param = ").AppendParam(include.ReferenceCode)
            .Append(" AND (");
         var first = true;
@@ -115,7 +121,7 @@ public sealed partial class SearchSqlGenerator
             sql.Append(first ? "" : " OR ").Append("(ri.ref_type = ").AppendParam(type).Append(" AND ri.ref_id = ").AppendParam(id).Append(")");
             first = false;
         }
-        sql.Append(first ? "1 = 0)" : ")");
+        sql.Append(first ? "1 = 0))" : "))");
         return sql.Build();
     }
 

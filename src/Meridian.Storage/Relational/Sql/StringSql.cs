@@ -19,6 +19,12 @@ internal sealed class StringSql : IPredicateSql
         switch (p.Match)
         {
             case StringMatch.Exact:
+                // The stored norm is Normalize(value), so an exact value implies its norm: the
+                // extra equality lets the norm index seek.
+                if (c.Norm is not null && c.Norm != c.Value)
+                {
+                    sql.Append($"{alias}.{c.Norm} = ").AppendParam(StringNormalizer.Normalize(p.Value)).Append(" AND ");
+                }
                 sql.Append($"{alias}.{c.Value} = ").AppendParam(p.Value);
                 break;
             case StringMatch.Contains:

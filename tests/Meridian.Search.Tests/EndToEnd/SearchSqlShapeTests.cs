@@ -1,0 +1,77 @@
+using Meridian.Storage.Relational;
+using Meridian.Storage.Relational.Sql;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Meridian.Search.Tests.Support.Q;
+
+namespace Meridian.Search.Tests.EndToEnd;
+
+/// <summary>
+/// The page statement's shape (docs/adr/XXXX-search-sql-shapes.md): one driver, per-row probes
+/// for the rest, and a plan that streams in resource_key order (SQLite's EXPLAIN QUERY PLAN on
+/// the migrated schema shows no sort), so a page stops after its rows instead of evaluating
+/// every match.
+/// </summary>
+public class SearchSqlShapeTests(DateRangeFixture fixture) : IClassFixture<DateRangeFixture>
+{
+    private static readonly SearchSqlGenerator s_sqlite = new(SqliteDialect.Instance);
+    private static readonly DateTimeOffset s_now = new(2020, 2, 20, 0, 0, 0, TimeSpan.Zero);
+
+    private static SqlStatement Page(string type, string query) => s_sqlite.Page(DateRangeFixture.Tenant, Query(type, query), 0, 50, s_now);
+
+    private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
+    [Theory]
+    [InlineData("Observation", "code=http://loinc.org|8302-2&date=ge2020-02-01&date=lt2020-03-01", 1, 2)]
+    [InlineData("Observation", "patient=Patient/p1&code=http://loinc.org|8302-2", 1, 1)]
+    [InlineData("Observation", "date=ge2020-02-01&patient=p1", 1, 1)]
+    [InlineData("Patient", "_has:Observation:patient:code=http://loinc.org|8302-2", 0, 2)]
+    [InlineData("Observation", "subject:Patient._id=p1&code=8302-2", 1, 1)]
+    [InlineData("Observation", "_id=overlap&code=8302-2", 0, 1)]
+    public void One_condition_drives_and_the_others_probe(string type, string query, int drivers, int probes)
+    {
+        var text = Page(type, query).Text;
+        Assert.Equal(drivers, Count(text, "resource_key IN (SELECT"));
+        Assert.Equal(probes, Count(text, "EXISTS (SELECT 1"));
+    }
+
+    [Fact]
+    public void Reference_drives_before_code_and_code_before_date()
+    {
+        var text = Page("Observation", "date=ge2020-02-01&code=http://loinc.org|8302-2&patient=p1").Text;
+        var driver = text[text.IndexOf("resource_key IN (SELECT", StringComparison.Ordinal)..];
+        Assert.StartsWith("resource_key IN (SELECT i.resource_key FROM reference_index", driver, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Observation", "code=http://loinc.org|8302-2&date=ge2020-02-01&date=lt2020-03-01")]
+    [InlineData("Observation", "patient=p1&code=http://loinc.org|8302-2")]
+    [InlineData("Patient", "_has:Observation:patient:code=http://loinc.org|8302-2")]
+    [InlineData("Observation", "date=ge2020-02-01")]
+    public async Task The_page_plan_streams_in_key_order_without_a_sort(string type, string query)
+    {
+        var statement = Page(type, query);
+        var plan = await ExplainAsync(statement);
+        Assert.DoesNotContain("TEMP B-TREE FOR ORDER BY", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN r", plan, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExplainAsync(SqlStatement statement)
+    {
+        await using var connection = new SqliteConnection("Data Source=" + fixture.DatabasePath + ";Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + statement.Text;
+        for (var i = 0; i < statement.Values.Count; i++)
+        {
+            cmd.Parameters.AddWithValue("@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), statement.Values[i] ?? DBNull.Value);
+        }
+        var lines = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(3));
+        }
+        return string.Join("\n", lines);
+    }
+}
