@@ -199,7 +199,7 @@ public abstract partial class RelationalFhirStore
         }
         foreach (var row in plan.Rows)
         {
-            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash]);
+            versionRows.Add([tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), await ProtectJsonAsync(c, tx, tenant, row, ct).ConfigureAwait(false), row.Hash]);
             changeRows.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent && !row.Deleted)
             {
