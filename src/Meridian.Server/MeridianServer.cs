@@ -40,14 +40,18 @@ public static class MeridianServer
             throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        Protection.ServerTls.Configure(builder, options);
 
-        var store = StoreFactory.Create(options);
-        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
 
         var app = builder.Build();
+        foreach (var warning in storageWarnings)
+        {
+            app.Logger.LogWarning("{Warning}", warning);
+        }
+        Protection.ServerTls.Use(app, options);
         app.MapFhir();
         return app;
     }

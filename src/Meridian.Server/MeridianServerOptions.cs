@@ -37,6 +37,12 @@ public sealed class MeridianServerOptions
     /// </summary>
     public bool InsecureDev { get; set; }
 
+    /// <summary>TLS for Kestrel and HSTS (docs/encryption.md).</summary>
+    public Protection.TlsSettings Tls { get; set; } = new();
+
+    /// <summary>Encryption at rest: master key source and default (docs/encryption.md).</summary>
+    public Protection.EncryptionSettings Encryption { get; set; } = new();
+
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
@@ -95,6 +101,8 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
             problems.Add("MaxBodyBytes must be at least 1024.");
         }
         problems.AddRange(options.ToApiOptions().Problems());
+        problems.AddRange(options.Tls.Problems());
+        problems.AddRange(options.Encryption.Problems(options));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
