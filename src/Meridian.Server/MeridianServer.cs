@@ -44,16 +44,20 @@ public static class MeridianServer
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
         builder.AddMeridianLimits(options.Limits);
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        Protection.ServerTls.Configure(builder, options);
 
-        var store = StoreFactory.Create(options);
-        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
 
         var app = builder.Build();
+        foreach (var warning in storageWarnings)
+        {
+            app.Logger.LogWarning("{Warning}", warning);
+        }
+        Protection.ServerTls.Use(app, options);
         // Authentication first, so the rate limiter partitions by the verified client.
         app.UseMeridianAuthentication(options);
         app.UseMeridianLimits(options.Limits);

@@ -40,6 +40,12 @@ public sealed class MeridianServerOptions
     /// <summary>Authentication (section <c>Meridian:Identity</c>): built-in authorization server or external issuer.</summary>
     public Identity.IdentityOptions Identity { get; set; } = new();
 
+    /// <summary>TLS for Kestrel and HSTS (docs/encryption.md).</summary>
+    public Protection.TlsSettings Tls { get; set; } = new();
+
+    /// <summary>Encryption at rest: master key source and default (docs/encryption.md).</summary>
+    public Protection.EncryptionSettings Encryption { get; set; } = new();
+
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
@@ -107,6 +113,8 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         problems.AddRange(options.Identity.Problems());
         problems.AddRange(options.Limits.Problems());
         problems.AddRange(options.Retention.Problems());
+        problems.AddRange(options.Tls.Problems());
+        problems.AddRange(options.Encryption.Problems(options));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

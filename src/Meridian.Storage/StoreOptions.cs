@@ -17,5 +17,9 @@ public sealed record StoreOptions
     /// <summary>Upper bound on search and history page sizes.</summary>
     public int MaxPageSize { get; init; } = 1000;
 
+    /// <summary>Encrypts resource JSON at rest (<see cref="Protection.EnvelopeProtector"/>); null
+    /// stores plaintext. See docs/encryption.md.</summary>
+    public Protection.IPayloadProtector? Protector { get; init; }
+
     public static StoreOptions Default { get; } = new();
 }

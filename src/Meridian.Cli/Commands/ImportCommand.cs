@@ -110,6 +110,11 @@ internal static class ImportCommand
                 await error.WriteLineAsync("meridian import: interrupted; run the same command again to resume after the last commit.").ConfigureAwait(false);
                 return 3;
             }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                await error.WriteLineAsync("meridian import: " + string.Join(" ", ex.Failures)).ConfigureAwait(false);
+                return 2;
+            }
             catch (HttpRequestException ex)
             {
                 await error.WriteLineAsync($"meridian import: the server is unreachable ({ex.Message}); run the same command again to resume.").ConfigureAwait(false);
@@ -141,22 +146,21 @@ internal static class ImportCommand
 
     private static async Task<(IAsyncDisposable Store, string Identity)> OpenStoreAsync(string kind, string data, string? connection, CancellationToken ct)
     {
-        IFhirStore store;
         string identity;
         if (kind == "postgres")
         {
-            store = PostgresFhirStore.Create(connection!);
             identity = InProcessTarget.PostgresIdentity(connection!);
         }
         else
         {
             Directory.CreateDirectory(data);
             var path = Path.Combine(Path.GetFullPath(data), "meridian.db");
-            store = new SqliteFhirStore(path);
             identity = "sqlite:" + path;
         }
-        await store.MigrateAsync(ct).ConfigureAwait(false);
-        return ((IAsyncDisposable)store, identity);
+        // Opened as the server opens it: same encryption at rest (master key from
+        // MERIDIAN_MASTER_KEY or the data directory's key file) and the same key check.
+        var opened = await Meridian.Server.Protection.MeridianStoreOpener.OpenAsync(new Meridian.Server.MeridianServerOptions { Store = kind, Data = data, Connection = connection }, ct).ConfigureAwait(false);
+        return ((IAsyncDisposable)opened.Store, identity);
     }
 
     private static string Describe(ImportSummary s, string reportPath)

@@ -23,7 +23,10 @@ internal static class ServeCommand
         var store = new Option<string?>("--store") { Description = "sqlite (default) or postgres" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string" };
         var insecureDev = new Option<bool>("--insecure-dev") { Description = "Development only: serve without authentication (prints a warning)" };
-        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection, insecureDev };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "TLS certificate: PEM (with --tls-key) or .pfx/.p12; password via MERIDIAN_TLS__PASSWORD or Meridian:Tls:PasswordFile" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
+        var masterKeyFile = new Option<string?>("--master-key-file") { Description = "Master key for encryption at rest (base64 of 32 bytes); or MERIDIAN_MASTER_KEY" };
+        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection, insecureDev, tlsCert, tlsKey, masterKeyFile };
         command.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -39,6 +42,9 @@ internal static class ServeCommand
             Set("Data", parse.GetValue(data));
             Set("Store", parse.GetValue(store));
             Set("Connection", parse.GetValue(connection));
+            Set("Tls:Certificate", parse.GetValue(tlsCert));
+            Set("Tls:Key", parse.GetValue(tlsKey));
+            Set("Encryption:MasterKeyFile", parse.GetValue(masterKeyFile));
             if (parse.GetValue(insecureDev))
             {
                 Set("InsecureDev", "true");

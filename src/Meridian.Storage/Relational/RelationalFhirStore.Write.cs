@@ -165,7 +165,7 @@ public abstract partial class RelationalFhirStore
         var versionRows = new List<object?[]>(plan.Rows.Count);
         foreach (var row in plan.Rows)
         {
-            versionRows.Add(VersionRowValues(tenant, row, nowTicks));
+            versionRows.Add(await VersionRowValuesAsync(c, tx, tenant, row, nowTicks, ct).ConfigureAwait(false));
             deferred.Changes.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent)
             {
@@ -190,8 +190,8 @@ public abstract partial class RelationalFhirStore
 
     /// <summary>The one place a version's JSON is bound for insert (an encryption seam wraps
     /// <see cref="VersionRow.Json"/> here).</summary>
-    private object?[] VersionRowValues(string tenant, VersionRow row, long nowTicks) =>
-        [tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), row.Json, row.Hash];
+    private async ValueTask<object?[]> VersionRowValuesAsync(DbConnection c, DbTransaction tx, string tenant, VersionRow row, long nowTicks, CancellationToken ct) =>
+        [tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), await ProtectJsonAsync(c, tx, tenant, row, ct).ConfigureAwait(false), row.Hash];
 
     private async Task<int> DemoteAsync(DbConnection c, DbTransaction tx, string tenant, List<long> keys, CancellationToken ct)
     {

@@ -155,7 +155,8 @@ public abstract partial class RelationalFhirStore : IFhirStore
                 reader.GetFieldValue<byte[]>(5)));
             keys?.Add(reader.GetInt64(6));
         }
-        return list.DrainToImmutable();
+        await reader.CloseAsync().ConfigureAwait(false);
+        return await UnprotectJsonAsync(connection, tx, tenant, list.DrainToImmutable(), ct).ConfigureAwait(false);
     }
 
     internal static DbCommand CreateCommand(DbConnection connection, DbTransaction? tx, SqlStatement statement)
