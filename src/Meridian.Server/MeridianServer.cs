@@ -42,10 +42,11 @@ public static class MeridianServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // enforced by the endpoint, with an OperationOutcome
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
 
-        var store = StoreFactory.Create(options);
+        var store = StoreFactory.Create(options, AuditWiring.StoreOptions(TimeProvider.System));
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
-        builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
+        var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
+        builder.Services.AddSingleton(new FhirApi(audited, searchParser: null, options.ToApiOptions()));
 
         var app = builder.Build();
         app.MapFhir();

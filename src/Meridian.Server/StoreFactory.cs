@@ -7,10 +7,10 @@ namespace Meridian.Server;
 /// <summary>Opens the store the options name (after they were validated).</summary>
 internal static class StoreFactory
 {
-    public static IFhirStore Create(MeridianServerOptions options) => options.Store switch
+    public static IFhirStore Create(MeridianServerOptions options, StoreOptions? storeOptions = null) => options.Store switch
     {
-        "postgres" => PostgresFhirStore.Create(options.Connection!),
-        _ => new SqliteFhirStore(SqlitePath(options.Data)),
+        "postgres" => PostgresFhirStore.Create(options.Connection!, storeOptions),
+        _ => new SqliteFhirStore(SqlitePath(options.Data), storeOptions),
     };
 
     private static string SqlitePath(string data)

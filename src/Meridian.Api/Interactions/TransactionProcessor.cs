@@ -82,7 +82,7 @@ internal static class TransactionProcessor
             .OrderBy(s => Order(s.Entry.Method)).ToList();
         if (ordered.Count > 0)
         {
-            var result = await ctx.Store.TransactAsync(request.Tenant, [.. ordered.Select(s => s.Step!.Operation!)], null, ct).ConfigureAwait(false);
+            var result = await ctx.Store.TransactAsync(request.Tenant, [.. ordered.Select(s => s.Step!.Operation!)], request.WriteOptions, ct).ConfigureAwait(false);
             if (result.Failure is { } f)
             {
                 var culprit = f.Index >= 0 && f.Index < ordered.Count ? ordered[f.Index] : ordered[0];

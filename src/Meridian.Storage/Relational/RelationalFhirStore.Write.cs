@@ -222,6 +222,7 @@ public abstract partial class RelationalFhirStore
         }
         await BeforeChangeFeedAsync(c, tx, ct).ConfigureAwait(false);
         await InsertRowsAsync(c, tx, s_changes, changeRows, ct).ConfigureAwait(false);
+        await AppendChainAsync(c, tx, tenant, plan.Rows, nowTicks, ct).ConfigureAwait(false);
         return true;
     }
 
