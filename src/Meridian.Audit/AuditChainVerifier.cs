@@ -65,7 +65,7 @@ public static class AuditChainVerifier
         {
             var u = unchained[0];
             return new ChainReport(tenant, expected - 1, Hex(previous), new ChainBreak(expected, ChainBreakKind.Inserted,
-                $"{u.Type}/{u.Id}/_history/{u.VersionId} (last updated {u.LastUpdated:O}) is not in the chain: it was inserted behind the server's back"));
+                $"{u.Type}/{u.Id}/_history/{u.VersionId} (last updated {u.LastUpdated:O}) is not in the chain: it was inserted behind the server's back (or its chain link, the last, was deleted)"));
         }
         return new ChainReport(tenant, expected - 1, Hex(previous), null);
     }

@@ -95,7 +95,8 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
                 reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
                 new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
                 reader.GetFieldValue<byte[]>(5), reader.GetFieldValue<byte[]>(6), reader.GetFieldValue<byte[]>(7),
-                reader.IsDBNull(8) ? null : reader.GetFieldValue<byte[]>(8)));
+                // Typed null: a null byte[] would convert to an empty, non-null memory.
+                reader.IsDBNull(8) ? (ReadOnlyMemory<byte>?)null : reader.GetFieldValue<byte[]>(8)));
         }
         return list.DrainToImmutable();
     }
