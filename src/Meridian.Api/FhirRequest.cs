@@ -19,6 +19,10 @@ public sealed record FhirRequest(string Method, string Path)
     /// <summary>Who is calling (set by the authenticating host or pipeline).</summary>
     public Caller Caller { get; init; } = Caller.Anonymous;
 
+    /// <summary>Passed to every store transaction this request runs (batch entries inherit it):
+    /// how the audit layer gets its facts into the same database transaction as the data.</summary>
+    public Meridian.Storage.TransactOptions? WriteOptions { get; init; }
+
     /// <summary>The first value of query parameter <paramref name="name"/>, or null.</summary>
     public string? QueryValue(string name)
     {

@@ -14,6 +14,7 @@ public static class MeridianCli
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(ImportCommand.Create(output, error));
         root.Subcommands.Add(KeysCommand.Create(output, error));
+        root.Subcommands.Add(AuditCommand.Create(output, error));
         var config = new InvocationConfiguration { Output = output, Error = error };
         return await root.Parse(args).InvokeAsync(config).ConfigureAwait(false);
     }

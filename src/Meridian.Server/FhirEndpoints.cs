@@ -38,7 +38,10 @@ public static class FhirEndpoints
     private static Task<IResult> HandleTenantAsync(HttpContext http, string tenant, string? path, FhirApi api, IOptions<MeridianServerOptions> options, CancellationToken ct) =>
         IsTenantName(tenant)
             ? HandleAsync(http, tenant, $"/t/{tenant}/fhir", path, api, options.Value, ct)
-            : Task.FromResult<IResult>(new FhirHttpResult(FhirResponse.Error(404, "not-found", $"'{tenant}' is not a tenant name.")));
+            : RefusedAsync(http, FhirApi.DefaultTenant, $"/t/{tenant}/fhir", FhirResponse.Error(404, "not-found", $"'{tenant}' is not a tenant name."));
+
+    private static async Task<IResult> RefusedAsync(HttpContext http, string tenant, string basePath, FhirResponse refusal) =>
+        new FhirHttpResult(await RefusedRequestAudit.AuditAsync(http, tenant, basePath, refusal).ConfigureAwait(false));
 
     /// <summary>Tenant names are URL- and log-safe: letters, digits, '-' and '_', at most 64.</summary>
     internal static bool IsTenantName(string tenant)
@@ -62,16 +65,17 @@ public static class FhirEndpoints
         var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
         if (body is null)
         {
-            return new FhirHttpResult(FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes."));
+            return await RefusedAsync(http, tenant, basePath, FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes.")).ConfigureAwait(false);
         }
         var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value) with
         {
             // The bearer token's caller (BearerAuthenticationMiddleware), or the dev caller under --insecure-dev.
             Caller = Authentication.HttpCaller.For(http, options.InsecureDev),
         };
+        var interceptors = http.RequestServices.GetServices<IFhirInterceptor>().ToList();
         try
         {
-            return new FhirHttpResult(await api.HandleAsync(request, ct).ConfigureAwait(false));
+            return new FhirHttpResult(await FhirInterceptors.RunAsync(interceptors, request, api.HandleAsync, ct).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -46,9 +46,10 @@ public static class MeridianServer
         builder.AddMeridianLimits(options.Limits);
         Protection.ServerTls.Configure(builder, options);
 
-        var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, cancellationToken).ConfigureAwait(false); // migrated, key checked
+        var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
-        builder.Services.AddSingleton(new FhirApi(store, searchParser: null, options.ToApiOptions()));
+        var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
+        builder.Services.AddSingleton(new FhirApi(audited, searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
 

@@ -140,6 +140,15 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     protected override Task BeforeChangeFeedAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
         AdvisoryLockAsync(connection, tx, ChangeFeedLock, ct);
 
+    /// <summary>One lock per tenant (a 64-bit hash of its name): appends of different tenants'
+    /// chains never wait for each other; a hash collision only serialises two tenants.</summary>
+    protected override async Task LockChainAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = "meridian.audit_chain/" + tenant, NpgsqlDbType = NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     private static async Task AdvisoryLockAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);

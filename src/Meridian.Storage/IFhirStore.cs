@@ -33,4 +33,9 @@ public interface IFhirStore
 }
 
 /// <summary>Per-transaction metadata recorded with the change rows.</summary>
-public sealed record TransactOptions(string? TraceId = null);
+public sealed record TransactOptions(string? TraceId = null)
+{
+    /// <summary>Facts about the request behind this transaction for <see cref="ITransactionContributor"/>s
+    /// (Meridian.Audit passes who/what/where so the AuditEvent commits with the data). Opaque to the store.</summary>
+    public object? Audit { get; init; }
+}

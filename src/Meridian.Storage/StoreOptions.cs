@@ -10,6 +10,11 @@ public sealed record StoreOptions
 
     public ImmutableArray<ITransactionContributor> Contributors { get; init; } = [];
 
+    /// <summary>Resource types whose every version is appended, in the transaction that writes
+    /// it, to its tenant's tamper-evident hash chain (table <c>audit_chain</c>, see
+    /// <see cref="AuditChain"/>). Meridian.Audit sets <c>AuditEvent</c>.</summary>
+    public ImmutableArray<string> ChainedTypes { get; init; } = [];
+
     /// <summary>How often a transaction that lost a race with a concurrent writer is re-run
     /// (PostgreSQL unique/serialisation/deadlock errors) before <see cref="StoreFailureKind.Conflict"/>.</summary>
     public int MaxConflictRetries { get; init; } = 32;

@@ -62,7 +62,8 @@ public abstract partial class FhirServerTests
         var type = await Api.GetAsync("Patient/_history");
         Assert.Equal(2, type.Json!["entry"]!.AsArray().Count);
         var system = await Api.GetAsync("_history");
-        var methods = system.Json!["entry"]!.AsArray().Select(e => e!["request"]!["method"]!.GetValue<string>()).ToList();
+        // The tenant's history also holds the AuditEvents of these writes.
+        var methods = system.Json!["entry"]!.AsArray().Where(e => !e!["request"]!["url"]!.GetValue<string>().StartsWith("AuditEvent", StringComparison.Ordinal)).Select(e => e!["request"]!["method"]!.GetValue<string>()).ToList();
         Assert.Equal(["DELETE", "POST", "POST"], methods);
     }
 

@@ -30,7 +30,7 @@ internal static class ConditionalDeleteInteraction
             return DeleteInteraction.Respond(request, new WriteResult(0, WriteOutcome.NoChange, type, "?", null));
         }
         var ops = match.Matches.Select(m => (WriteOperation)new DeleteOperation(type, m.Id)).ToList();
-        var result = await ctx.Store.TransactAsync(request.Tenant, ops, null, ct).ConfigureAwait(false);
+        var result = await ctx.Store.TransactAsync(request.Tenant, ops, request.WriteOptions, ct).ConfigureAwait(false);
         return result.Failure is { } f ? Responses.StoreFailure(f) : DeleteInteraction.Respond(request, result.Results[0]);
     }
 }

@@ -27,7 +27,7 @@ internal static class PatchInteraction
             {
                 return step.Done;
             }
-            var result = await ctx.Store.TransactAsync(request.Tenant, [step.Operation!], null, ct).ConfigureAwait(false);
+            var result = await ctx.Store.TransactAsync(request.Tenant, [step.Operation!], request.WriteOptions, ct).ConfigureAwait(false);
             if (result.Failure is { } f)
             {
                 if (f.Kind == StoreFailureKind.PreconditionFailed && request.Headers.IfMatch is null && attempt < Attempts)

@@ -119,7 +119,7 @@ internal static class TransactionProcessor
         var operations = ordered.Select(s => s.Step!.Operation!).ToArray();
         for (var attempt = 1; ; attempt++)
         {
-            var result = await ctx.Store.TransactAsync(request.Tenant, operations, null, ct).ConfigureAwait(false);
+            var result = await ctx.Store.TransactAsync(request.Tenant, operations, request.WriteOptions, ct).ConfigureAwait(false);
             if (result.Failure is not { Kind: StoreFailureKind.ConditionalKeyTaken } taken || attempt >= ConditionalKey.MaxAttempts
                 || taken.Index < 0 || taken.Index >= operations.Length || operations[taken.Index] is not CreateOperation create)
             {

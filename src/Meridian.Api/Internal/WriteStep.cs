@@ -20,7 +20,7 @@ internal sealed record WriteStep(WriteOperation? Operation, Func<WriteResult, Fh
         {
             return Done;
         }
-        var result = await ctx.Store.TransactAsync(request.Tenant, [Operation!], null, ct).ConfigureAwait(false);
+        var result = await ctx.Store.TransactAsync(request.Tenant, [Operation!], request.WriteOptions, ct).ConfigureAwait(false);
         return result.Failure is { } failure ? Responses.StoreFailure(failure) : Respond!(result.Results[0]);
     }
 }

@@ -23,7 +23,8 @@ public static class MeridianStoreOpener
             throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables())).Build();
-        var opened = await ServerEncryption.OpenStoreAsync(options, configuration, cancellationToken).ConfigureAwait(false);
+        // Same store options as the server: writes made by tools are audited and chained too.
+        var opened = await ServerEncryption.OpenStoreAsync(options, configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false);
         return new OpenedStore(opened.Store, opened.Warnings, opened.MasterKeyId);
     }
 

@@ -18,7 +18,7 @@ internal static class ServerEncryption
 
     public sealed record Opened(IFhirStore Store, IReadOnlyList<string> Warnings, string? MasterKeyId);
 
-    public static async Task<Opened> OpenStoreAsync(MeridianServerOptions options, IConfiguration configuration, CancellationToken ct)
+    public static async Task<Opened> OpenStoreAsync(MeridianServerOptions options, IConfiguration configuration, StoreOptions? storeOptions, CancellationToken ct)
     {
         var settings = options.Encryption;
         var explicitKey = ResolveConfiguredKey(settings, configuration);
@@ -84,11 +84,11 @@ internal static class ServerEncryption
             {
                 warnings.Add("encryption at rest is OFF (--insecure-dev): resource JSON is stored in plaintext. Never use this with real patient data.");
             }
-            return new Opened(StoreFactory.Create(options), warnings, null);
+            return new Opened(StoreFactory.Create(options, storeOptions), warnings, null);
         }
 
         var protector = new EnvelopeProtector(master, TimeSpan.FromSeconds(settings.KeyRefreshSeconds));
-        var store = StoreFactory.Create(options, new StoreOptions { Protector = protector });
+        var store = StoreFactory.Create(options, (storeOptions ?? StoreOptions.Default) with { Protector = protector });
         var problems = await protector.VerifyAsync((IDataKeyStore)store, ct).ConfigureAwait(false);
         if (problems.Count > 0)
         {

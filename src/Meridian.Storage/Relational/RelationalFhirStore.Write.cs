@@ -185,6 +185,7 @@ public abstract partial class RelationalFhirStore
         }
         deferred.Versions += plan.Rows.Count;
         await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
+        await AppendChainAsync(c, tx, tenant, plan.Rows, nowTicks, ct).ConfigureAwait(false);
         return true;
     }
 
