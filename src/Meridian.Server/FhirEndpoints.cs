@@ -57,6 +57,13 @@ public static class FhirEndpoints
         return true;
     }
 
+    /// <summary>A clinician's break-the-glass reason (header <c>X-Meridian-Break-Glass</c>), for authorization and audit.</summary>
+    internal static Caller WithBreakGlass(Caller caller, HttpRequest http)
+    {
+        var reason = http.Headers[Meridian.Api.Authorization.BreakGlass.Header].ToString().Trim();
+        return reason.Length == 0 ? caller : caller with { BreakGlassReason = reason.Length > 1024 ? reason[..1024] : reason };
+    }
+
     private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
     {
         var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
@@ -68,7 +75,7 @@ public static class FhirEndpoints
         {
             // Authentication (a later layer) replaces this with the token's caller; until a
             // request is authenticated it is anonymous, unless the operator opted into dev mode.
-            Caller = options.InsecureDev ? Caller.InsecureDev : Caller.Anonymous,
+            Caller = WithBreakGlass(options.InsecureDev ? Caller.InsecureDev : Caller.Anonymous, http.Request),
         };
         try
         {

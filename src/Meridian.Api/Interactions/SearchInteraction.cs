@@ -32,7 +32,11 @@ internal static class SearchInteraction
         {
             return FhirResponse.Outcome(400, parsed.Issues);
         }
-        var query = parsed.Query;
+        var (query, refusal) = Authorization.SearchAccess.Authorize(ctx.Access, ctx.SearchParser, parsed.Query);
+        if (query is null)
+        {
+            return refusal!;
+        }
         var count = Value(all, "_count") is null ? ctx.Options.DefaultPageSize : Math.Clamp(query.Count, 0, ctx.Options.MaxPageSize);
         query = query with { Count = count, Cursor = Value(all, "_cursor") };
         if (filter?.Summary == SummaryMode.Count)

@@ -42,6 +42,7 @@ internal sealed class BundleRequestEntry(int index, string? fullUrl, string meth
         return new FhirRequest(Method, path)
         {
             Tenant = outer.Tenant,
+            Caller = outer.Caller,
             BaseUrl = outer.BaseUrl,
             Query = QueryString.Parse(criteria),
             Body = Body(),
