@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Meridian.Api.Authorization;
 using Meridian.Api.Internal;
 using Meridian.Fhir.Validation;
 using Meridian.Storage;
@@ -18,12 +19,14 @@ public sealed class FhirApi
 
     private readonly InteractionContext _ctx;
     private readonly Lazy<byte[]> _capabilities;
+    private readonly Authorizer _authorizer;
 
     public FhirApi(IFhirStore store, ISearchQueryParser? searchParser = null, FhirApiOptions? options = null, FhirValidator? validator = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         options ??= FhirApiOptions.Default;
         _ctx = new InteractionContext(store, searchParser ?? SpecSearchQueryParser.For(options), validator ?? FhirValidator.R4, options);
+        _authorizer = new Authorizer(options.Authorization, _ctx.Spec, _ctx.SearchParser);
         _capabilities = new Lazy<byte[]>(() => Interactions.CapabilitiesInteraction.Build(_ctx), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -44,8 +47,13 @@ public sealed class FhirApi
         using var activity = ActivitySource.StartActivity("fhir " + request.Method);
         activity?.SetTag("fhir.tenant", request.Tenant);
         activity?.SetTag("fhir.path", request.Path);
+        // Authorization sits here, under every transport: the policy travels with the request's
+        // context into the router, each batch/transaction entry and the store (docs/authorization.md).
+        var access = AccessPolicy.Create(request.Caller, _authorizer, new AccessTracker());
         var response = ContentNegotiation.Check(request)
-            ?? await Router.DispatchAsync(request, _ctx, _capabilities, cancellationToken).ConfigureAwait(false);
+            ?? Admission.Check(request, access)
+            ?? await Router.DispatchAsync(request, _ctx.ForAccess(access), _capabilities, cancellationToken).ConfigureAwait(false);
+        response = response with { Authorization = Admission.Decide(request, response, access) };
         activity?.SetTag("http.response.status_code", response.Status);
         var tags = new TagList { { "method", request.Method }, { "status", response.Status } };
         s_requests.Add(1, tags);

@@ -15,6 +15,9 @@ public sealed record FhirApiOptions
     /// <summary>Most resources a conditional delete removes at once (more matches: 412).</summary>
     public int MaxConditionalDeletes { get; init; } = 1;
 
+    /// <summary>Roles, break-the-glass and auditor settings (docs/authorization.md).</summary>
+    public Authorization.AuthorizationOptions Authorization { get; init; } = Meridian.Api.Authorization.AuthorizationOptions.Default;
+
     public static FhirApiOptions Default { get; } = new();
 
     /// <summary>Every problem with these settings (empty when valid).</summary>

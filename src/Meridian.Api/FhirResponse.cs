@@ -20,6 +20,9 @@ public sealed record FhirResponse(int Status, ReadOnlyMemory<byte> Body)
     /// <summary>The issues when this response is an error (also serialised in <see cref="Body"/>).</summary>
     public ImmutableArray<Issue> Issues { get; init; } = [];
 
+    /// <summary>How the request was authorized (set by <see cref="FhirApi"/> on every response; audit records it).</summary>
+    public Authorization.AuthorizationDecision? Authorization { get; init; }
+
     public bool IsSuccess => Status is >= 200 and < 300;
 
     public static FhirResponse Outcome(int status, IReadOnlyCollection<Issue> issues) =>

@@ -60,6 +60,13 @@ public static class FhirEndpoints
         return true;
     }
 
+    /// <summary>A clinician's break-the-glass reason (header <c>X-Meridian-Break-Glass</c>), for authorization and audit.</summary>
+    internal static Caller WithBreakGlass(Caller caller, HttpRequest http)
+    {
+        var reason = http.Headers[Meridian.Api.Authorization.BreakGlass.Header].ToString().Trim();
+        return reason.Length == 0 ? caller : caller with { BreakGlassReason = reason.Length > 1024 ? reason[..1024] : reason };
+    }
+
     private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
     {
         var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
@@ -69,8 +76,9 @@ public static class FhirEndpoints
         }
         var request = HttpTranslation.ToFhirRequest(http.Request, tenant, basePath, path ?? "", body.Value) with
         {
-            // The bearer token's caller (BearerAuthenticationMiddleware), or the dev caller under --insecure-dev.
-            Caller = Authentication.HttpCaller.For(http, options.InsecureDev),
+            // The bearer token's caller (BearerAuthenticationMiddleware), or the dev caller under
+            // --insecure-dev; a clinician may add a break-the-glass reason.
+            Caller = WithBreakGlass(Authentication.HttpCaller.For(http, options.InsecureDev), http.Request),
         };
         var interceptors = http.RequestServices.GetServices<IFhirInterceptor>().ToList();
         try

@@ -30,6 +30,10 @@ internal sealed class FhirHttpResult(FhirResponse response) : IResult
         {
             http.Headers.ContentLocation = response.ContentLocation;
         }
+        if (response.Authorization?.Outcome == Meridian.Api.Authorization.AuthorizationOutcome.BreakGlass)
+        {
+            http.Headers[Meridian.Api.Authorization.BreakGlass.Header] = Meridian.Api.Authorization.BreakGlass.Granted;
+        }
         if (response.Status == 405)
         {
             http.Headers.Allow = "GET, POST, PUT, PATCH, DELETE";

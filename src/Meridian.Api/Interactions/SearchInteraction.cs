@@ -43,10 +43,15 @@ internal static class SearchInteraction
         {
             return FhirResponse.Outcome(400, parsed.Issues);
         }
-        var query = parsed.Query;
+        var requested = parsed.Query;
         if (scope.AllTypesFilter is { } inCompartment)
         {
-            query = query with { Filter = query.Filter is null ? inCompartment : new AndExpression([query.Filter, inCompartment]) };
+            requested = requested with { Filter = requested.Filter is null ? inCompartment : new AndExpression([requested.Filter, inCompartment]) };
+        }
+        var (query, refusal) = Authorization.SearchAccess.Authorize(ctx.Access, ctx.SearchParser, requested);
+        if (query is null)
+        {
+            return refusal!;
         }
         var count = Value(all, "_count") is null ? ctx.Options.DefaultPageSize : Math.Clamp(query.Count, 0, ctx.Options.MaxPageSize);
         query = query with { Count = count, Cursor = Value(all, "_cursor") };

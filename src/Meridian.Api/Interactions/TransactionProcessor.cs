@@ -27,6 +27,7 @@ internal static class TransactionProcessor
 
     public static async Task<FhirResponse> RunAsync(FhirRequest request, List<BundleRequestEntry> entries, InteractionContext ctx, Lazy<byte[]> capabilities, CancellationToken ct)
     {
+        await Authorization.AccessGate.CheckEntriesAsync(request, entries, ctx, ct).ConfigureAwait(false);
         var slots = entries.Select(e => new Slot(e)).ToList();
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
 

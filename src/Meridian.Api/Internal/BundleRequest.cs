@@ -43,6 +43,7 @@ internal sealed class BundleRequestEntry(int index, string? fullUrl, string meth
         {
             Tenant = outer.Tenant,
             WriteOptions = outer.WriteOptions,
+            Caller = outer.Caller,
             BaseUrl = outer.BaseUrl,
             Query = QueryString.Parse(criteria),
             Body = Body(),

@@ -1,3 +1,4 @@
+using Meridian.Api.Authorization;
 using Meridian.Fhir.Specification;
 using Meridian.Fhir.Validation;
 using Meridian.Storage;
@@ -13,6 +14,19 @@ internal sealed record InteractionContext(
     FhirApiOptions Options)
 {
     public FhirSpec Spec => Validator.Spec;
+
+    /// <summary>The store without the caller's access applied (authorization's own checks use it).</summary>
+    public IFhirStore UnfilteredStore { get; init; } = Store;
+
+    /// <summary>The caller's access in this request (null only outside a request).</summary>
+    public AccessPolicy? Access { get; init; }
+
+    /// <summary>This context for one request under <paramref name="access"/>: the store is seen through it.</summary>
+    public InteractionContext ForAccess(AccessPolicy access) => this with
+    {
+        Access = access,
+        Store = access.IsUnrestricted ? UnfilteredStore : new AuthorizingStore(UnfilteredStore, access, SearchParser),
+    };
 
     /// <summary>Makes search-then-write of conditional interactions atomic within this process.</summary>
     public ConditionalLocks Locks { get; } = new();

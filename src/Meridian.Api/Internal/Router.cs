@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Meridian.Api.Authorization;
 using Meridian.Api.Interactions;
 using Meridian.Fhir.Outcomes;
 
@@ -23,6 +24,11 @@ internal static partial class Router
         {
             return Done(FhirResponse.Error(400, IssueType.Invalid, $"'{route.Id}' is not a valid FHIR id."));
         }
+        return AccessGate.RunAsync(request, route, ctx, c => Dispatch(request, route, c, capabilities, ct), ct);
+    }
+
+    private static Task<FhirResponse> Dispatch(FhirRequest request, Route route, InteractionContext ctx, Lazy<byte[]> capabilities, CancellationToken ct)
+    {
         var m = request.Method;
         return (route.Kind, m) switch
         {

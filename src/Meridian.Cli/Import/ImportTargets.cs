@@ -33,6 +33,8 @@ public sealed class InProcessTarget(FhirApi api, string identity, Func<Cancellat
     {
         var request = new FhirRequest("POST", "")
         {
+            // The importer is a trusted pipeline: system scopes, integration role (docs/authorization.md).
+            Caller = Caller.System("meridian-import"),
             Body = bundle,
             Headers = new FhirRequestHeaders { ContentType = "application/fhir+json", Prefer = "return=minimal" },
         };

@@ -52,7 +52,7 @@ public abstract class SyntheaImportTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(facts.EncountersFrom, await store.CountAsync("Encounter", ("date", "ge" + facts.EncounterDate)));
 
         // urn:uuid references were rewritten to the stored ids
-        var observation = await store.Api.HandleAsync(new FhirRequest("GET", "Observation/" + facts.ObservationId));
+        var observation = await store.Api.HandleAsync(new FhirRequest("GET", "Observation/" + facts.ObservationId) { Caller = Caller.System("import-tests") });
         Assert.Equal(200, observation.Status);
         using var json = JsonDocument.Parse(observation.Body);
         Assert.Equal("Patient/" + facts.PatientId, json.RootElement.GetProperty("subject").GetProperty("reference").GetString());

@@ -66,6 +66,7 @@ public sealed class ImportStore : IAsyncDisposable
     {
         var request = new FhirRequest("GET", type)
         {
+            Caller = Caller.System("import-tests"),
             Query = [.. query.Select(q => new KeyValuePair<string, string>(q.Name, q.Value)), new KeyValuePair<string, string>("_summary", "count")],
         };
         var response = await Api.HandleAsync(request);
