@@ -77,6 +77,11 @@ internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBear
         http.Response.Headers.WWWAuthenticate = challenge;
         http.Response.Headers.CacheControl = "no-store";
         var status = error == "invalid_request" ? 400 : 401;
-        await new FhirHttpResult(FhirResponse.Error(status, status == 401 ? "login" : "invalid", description)).ExecuteAsync(http).ConfigureAwait(false);
+        var refusal = FhirResponse.Error(status, status == 401 ? "login" : "invalid", description);
+        // A refused request is an interaction too: it goes on the audit trail (of the tenant it
+        // addressed, when that is a well-formed tenant name) before the client hears about it.
+        var tenant = http.Request.RouteValues.TryGetValue("tenant", out var t) && t is string s && FhirEndpoints.IsTenantName(s) ? s : null;
+        var audited = await RefusedRequestAudit.AuditAsync(http, tenant ?? FhirApi.DefaultTenant, tenant is null ? "/fhir" : $"/t/{tenant}/fhir", refusal).ConfigureAwait(false);
+        await new FhirHttpResult(audited).ExecuteAsync(http).ConfigureAwait(false);
     }
 }
