@@ -22,25 +22,36 @@ public class SearchSqlShapeTests(DateRangeFixture fixture) : IClassFixture<DateR
     private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 
     [Theory]
-    [InlineData("Observation", "code=http://loinc.org|8302-2&date=ge2020-02-01&date=lt2020-03-01", 1, 2)]
-    [InlineData("Observation", "patient=Patient/p1&code=http://loinc.org|8302-2", 1, 1)]
-    [InlineData("Observation", "date=ge2020-02-01&patient=p1", 1, 1)]
-    [InlineData("Patient", "_has:Observation:patient:code=http://loinc.org|8302-2", 0, 2)]
-    [InlineData("Observation", "subject:Patient._id=p1&code=8302-2", 1, 1)]
-    [InlineData("Observation", "_id=overlap&code=8302-2", 0, 1)]
-    public void One_condition_drives_and_the_others_probe(string type, string query, int drivers, int probes)
+    // Key-driven pages: the driver's index rows (alias i), probes on i.resource_key, grouped per key.
+    [InlineData("Observation", "code=http://loinc.org|8302-2&date=ge2020-02-01&date=lt2020-03-01", "FROM token_index i", 2)]
+    [InlineData("Observation", "patient=Patient/p1&code=http://loinc.org|8302-2", "FROM reference_index i", 1)]
+    [InlineData("Observation", "date=ge2020-02-01&code=http://loinc.org|8302-2&patient=p1", "FROM reference_index i", 2)]
+    [InlineData("Observation", "subject:Patient._id=p1&code=8302-2", "FROM token_index i", 1)]
+    // The resources row decides (_has needs its id, _id its key): the resources form, no driver.
+    [InlineData("Patient", "_has:Observation:patient:code=http://loinc.org|8302-2", null, 2)]
+    [InlineData("Observation", "_id=overlap&code=8302-2", null, 1)]
+    public void One_condition_drives_and_the_others_probe(string type, string query, string? driver, int probes)
     {
         var text = Page(type, query).Text;
-        Assert.Equal(drivers, Count(text, "resource_key IN (SELECT"));
+        if (driver is null)
+        {
+            Assert.DoesNotContain("GROUP BY i.resource_key", text, StringComparison.Ordinal);
+            Assert.Equal(0, Count(text, "resource_key IN (SELECT"));
+        }
+        else
+        {
+            Assert.Contains($"SELECT i.resource_key {driver} WHERE", text, StringComparison.Ordinal);
+            Assert.Contains("GROUP BY i.resource_key ORDER BY i.resource_key LIMIT", text, StringComparison.Ordinal);
+        }
         Assert.Equal(probes, Count(text, "EXISTS (SELECT 1"));
     }
 
     [Fact]
-    public void Reference_drives_before_code_and_code_before_date()
+    public void A_chain_drives_through_an_uncorrelated_sub_query_when_the_resources_row_is_needed()
     {
-        var text = Page("Observation", "date=ge2020-02-01&code=http://loinc.org|8302-2&patient=p1").Text;
-        var driver = text[text.IndexOf("resource_key IN (SELECT", StringComparison.Ordinal)..];
-        Assert.StartsWith("resource_key IN (SELECT i.resource_key FROM reference_index", driver, StringComparison.Ordinal);
+        var text = Page("Observation", "subject:Patient.name=peter&_lastUpdated=gt2000").Text;
+        Assert.Contains("r.resource_key IN (SELECT ri1.resource_key FROM reference_index ri1", text, StringComparison.Ordinal);
+        Assert.Contains("t1.resource_key IN (SELECT i.resource_key FROM string_index i", text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -40,7 +40,7 @@ public sealed class SearchSqlGeneratorTests
     public void Token_system_and_code_filter_the_token_table()
     {
         var sql = Inline(Sqlite("Observation", new ParameterExpression("code", new TokenPredicate("http://loinc.org", "29463-7"))));
-        Assert.Contains("r.resource_key IN (SELECT i.resource_key FROM token_index i WHERE i.tenant = 't1' AND i.type = 'Observation' AND i.param = 'code' AND (i.code = '29463-7' AND i.system = 'http://loinc.org'))", sql);
+        Assert.Contains("SELECT i.resource_key FROM token_index i WHERE i.tenant = 't1' AND i.type = 'Observation' AND i.param = 'code' AND (i.code = '29463-7' AND i.system = 'http://loinc.org')", sql);
         Assert.Contains("r.is_current = 1 AND r.deleted = 0", sql);
     }
 
@@ -50,7 +50,7 @@ public sealed class SearchSqlGeneratorTests
         var noSystem = Inline(Sqlite("Patient", new ParameterExpression("gender", new TokenPredicate("", "male"))));
         Assert.Contains("i.code = 'male' AND i.system IS NULL", noSystem);
         var not = Inline(Sqlite("Patient", new NotExpression(new ParameterExpression("gender", new TokenPredicate(null, "male")))));
-        Assert.Contains("NOT (EXISTS (SELECT 1 FROM token_index i WHERE i.resource_key = r.resource_key AND i.param = 'gender'", not);
+        Assert.Contains("NOT (EXISTS (SELECT 1 FROM token_index p WHERE p.resource_key = r.resource_key AND p.param = 'gender'", not);
         var text = Inline(Sqlite("Observation", new ParameterExpression("code", new TokenPredicate(null, "Body Wéight") { Match = TokenMatch.Text })));
         Assert.Contains("i.text_norm >= 'body weight' AND i.text_norm < 'body weight", text);
     }
@@ -63,7 +63,7 @@ public sealed class SearchSqlGeneratorTests
         Assert.Contains("chal", prefix.Values);
         Assert.Contains("chal" + char.ConvertFromUtf32(0x10FFFF), prefix.Values);
         var contains = Sqlite("Patient", new ParameterExpression("family", new StringPredicate("50%_x", StringMatch.Contains)));
-        Assert.Contains("i.norm LIKE @", contains.Text);
+        Assert.Contains("p.norm LIKE @", contains.Text);
         Assert.Contains("ESCAPE '\\'", contains.Text);
         Assert.Contains("%50\\%\\_x%", contains.Values);
         var exact = Inline(Sqlite("Patient", new ParameterExpression("family", new StringPredicate("Chalmers", StringMatch.Exact))));
@@ -119,7 +119,7 @@ public sealed class SearchSqlGeneratorTests
     public void Uri_below_and_above()
     {
         var above = Inline(Sqlite("ValueSet", new ParameterExpression("url", new UriPredicate("http://a/b/c", UriMatch.Above))));
-        Assert.Contains("i.uri <= 'http://a/b/c' AND substr('http://a/b/c', 1, length(i.uri)) = i.uri", above);
+        Assert.Contains("p.uri <= 'http://a/b/c' AND substr('http://a/b/c', 1, length(p.uri)) = p.uri", above);
         var below = Inline(Sqlite("ValueSet", new ParameterExpression("url", new UriPredicate("http://a/", UriMatch.Below))));
         Assert.Contains("i.uri >= 'http://a/' AND i.uri < 'http://a/", below);
     }
@@ -136,7 +136,7 @@ public sealed class SearchSqlGeneratorTests
         var has = Inline(Sqlite("Patient", new ReverseChainedExpression("Observation", "subject", new ParameterExpression("code", new TokenPredicate(null, "1234")))));
         Assert.Contains("EXISTS (SELECT 1 FROM reference_index ri1 JOIN resources s1 ON s1.resource_key = ri1.resource_key", has);
         Assert.Contains("ri1.ref_type = 'Patient' AND ri1.ref_id = r.id AND ri1.param = 'subject' AND ri1.type = 'Observation'", has);
-        Assert.Contains("EXISTS (SELECT 1 FROM token_index i WHERE i.resource_key = s1.resource_key AND i.param = 'code'", has);
+        Assert.Contains("EXISTS (SELECT 1 FROM token_index p WHERE p.resource_key = s1.resource_key AND p.param = 'code'", has);
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class SearchSqlGeneratorTests
             new MissingExpression("birthdate", SearchParamType.Date, true),
             new OrExpression([new IdExpression(["a", "b"]), new LastUpdatedExpression(new DatePredicate(SearchPrefix.Gt, s_now, s_now))]),
         ])));
-        Assert.Contains("(NOT EXISTS (SELECT 1 FROM date_index i WHERE i.resource_key = r.resource_key AND i.param = 'birthdate') AND (r.id IN ('a', 'b') OR r.last_updated > ", sql);
+        Assert.Contains("(NOT EXISTS (SELECT 1 FROM date_index p WHERE p.resource_key = r.resource_key AND p.param = 'birthdate') AND (r.id IN ('a', 'b') OR r.last_updated > ", sql);
     }
 
     [Fact]

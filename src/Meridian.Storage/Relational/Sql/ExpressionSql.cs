@@ -174,6 +174,70 @@ internal sealed class ExpressionSql
         _ => NoDriver,
     };
 
+    /// <summary>
+    /// For the key-driven page: the operand that drives (a parameter with a driver rank), when
+    /// every other operand is a check on the resource_key alone (parameters, <c>:missing</c>,
+    /// chains, and AND/OR/NOT of those); -1 when the page needs the resources row to decide
+    /// (<c>_id</c>, <c>_type</c>, <c>_lastUpdated</c>, <c>_has</c>) or nothing can drive.
+    /// </summary>
+    internal static int KeyDriver(SearchExpression filter, out ImmutableArray<SearchExpression> operands)
+    {
+        operands = filter is AndExpression and ? and.Operands : [filter];
+        if (operands.IsDefaultOrEmpty)
+        {
+            return -1;
+        }
+        var driver = -1;
+        var best = NoDriver;
+        for (var i = 0; i < operands.Length; i++)
+        {
+            if (!KeyOnly(operands[i]))
+            {
+                return -1;
+            }
+            var rank = operands[i] is ParameterExpression ? DriverRank(operands[i]) : NoDriver;
+            if (rank < best)
+            {
+                best = rank;
+                driver = i;
+            }
+        }
+        return driver;
+    }
+
+    private static bool KeyOnly(SearchExpression e) => e switch
+    {
+        ParameterExpression or MissingExpression or ChainedExpression => true,
+        AndExpression a => a.Operands.All(KeyOnly),
+        OrExpression o => o.Operands.All(KeyOnly),
+        NotExpression n => KeyOnly(n.Operand),
+        _ => false,
+    };
+
+    /// <summary>
+    /// <c>SELECT i.resource_key FROM x_index i WHERE &lt;driver on d&gt; AND &lt;probes on d.resource_key&gt;</c>
+    /// (the caller adds grouping, order and limit). <paramref name="scope"/>'s alias is the driver row.
+    /// </summary>
+    internal void WriteKeyDriven(SqlBuilder sql, ImmutableArray<SearchExpression> operands, int driver, Scope scope, SearchSqlContext context)
+    {
+        var pe = (ParameterExpression)operands[driver];
+        var columns = ColumnsFor(pe.Predicate);
+        sql.Append($"SELECT {scope.Alias}.resource_key FROM {columns.Table} {scope.Alias} WHERE ");
+        IndexRowScope(sql, scope.Alias, pe.Code, scope);
+        sql.Append(" AND (");
+        GeneratorFor(pe.Predicate).Write(sql, scope.Alias, columns, pe.Predicate, context);
+        sql.Append(")");
+        var aliases = 0;
+        for (var i = 0; i < operands.Length; i++)
+        {
+            if (i != driver)
+            {
+                sql.Append(" AND ");
+                Write(sql, operands[i], scope with { Bound = true }, context, ref aliases);
+            }
+        }
+    }
+
     /// <summary>An uncorrelated set of keys the engine can start from.</summary>
     private void WriteDriver(SqlBuilder sql, ParameterExpression pe, Scope scope, SearchSqlContext context)
     {
@@ -189,8 +253,9 @@ internal sealed class ExpressionSql
     private void WriteProbe(SqlBuilder sql, ParameterExpression pe, Scope scope, SearchSqlContext context)
     {
         var columns = ColumnsFor(pe.Predicate);
-        sql.Append($"EXISTS (SELECT 1 FROM {columns.Table} i WHERE i.resource_key = {scope.Alias}.resource_key AND i.param = ").AppendParam(pe.Code).Append(" AND (");
-        GeneratorFor(pe.Predicate).Write(sql, "i", columns, pe.Predicate, context);
+        // Alias p: the key-driven page names its driver row i, which a probe correlates with.
+        sql.Append($"EXISTS (SELECT 1 FROM {columns.Table} p WHERE p.resource_key = {scope.Alias}.resource_key AND p.param = ").AppendParam(pe.Code).Append(" AND (");
+        GeneratorFor(pe.Predicate).Write(sql, "p", columns, pe.Predicate, context);
         sql.Append("))");
     }
 
@@ -208,7 +273,7 @@ internal sealed class ExpressionSql
     {
         var table = IndexTables.ForType(missing.Type) ?? throw new NotSupportedException($"no index for {missing.Type}");
         sql.Append(missing.IsMissing ? "NOT " : "")
-           .Append($"EXISTS (SELECT 1 FROM {table.Name} i WHERE i.resource_key = {scope.Alias}.resource_key AND i.param = ").AppendParam(missing.Code).Append(")");
+           .Append($"EXISTS (SELECT 1 FROM {table.Name} p WHERE p.resource_key = {scope.Alias}.resource_key AND p.param = ").AppendParam(missing.Code).Append(")");
     }
 
     /// <summary>A chain as a driver: the keys of resources whose reference points at a matching target.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Meridian.Storage.Search;
+using Meridian.Storage.Search.Expressions;
 using Meridian.Storage.Search.Rewriters;
 
 namespace Meridian.Storage.Relational.Sql;
@@ -31,6 +32,14 @@ public sealed partial class SearchSqlGenerator
     public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Sort.IsDefaultOrEmpty && query.ResourceType is not null && query.Filter is not null)
+        {
+            var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+            if (ExpressionSql.KeyDriver(filter, out var operands) is var driver and >= 0)
+            {
+                return KeyPage(tenant, query.ResourceType, operands, driver, limit, afterKey is null ? offset : 0, now, afterKey);
+            }
+        }
         var sql = new SqlBuilder(_dialect);
         sql.Append("SELECT ").Append(Prefixed("r")).Append(" FROM resources r WHERE ");
         Where(sql, tenant, query, now);
@@ -63,6 +72,32 @@ public sealed partial class SearchSqlGenerator
         // The surrogate key makes the order total, so offset pages neither repeat nor skip.
         sql.Append("r.resource_key");
         sql.Append(_dialect.Page(sql.Param((long)limit + 1), sql.Param((long)offset)));
+        return sql.Build();
+    }
+
+    /// <summary>
+    /// The key-driven page (docs/adr/XXXX-search-sql-shapes.md): the driver's index rows in
+    /// resource_key order, each checked by probes on its key alone, grouped per key (a resource
+    /// may have several matching rows), cut at the page size, and only then joined to resources.
+    /// Non-matching candidates cost index probes only, never a resources row, and the engine
+    /// stops after the page. Used when every other condition is a probe on the key.
+    /// </summary>
+    private SqlStatement KeyPage(string tenant, string type, ImmutableArray<SearchExpression> operands, int driver, int limit, int offset, DateTimeOffset now, long? afterKey)
+    {
+        var sql = new SqlBuilder(_dialect);
+        var tenantParam = sql.Param(tenant);
+        var typeParam = sql.Param(type);
+        sql.Append($"SELECT {Prefixed("r")} FROM (");
+        _expressions.WriteKeyDriven(sql, operands, driver, new ExpressionSql.Scope("i", type, tenantParam), new SearchSqlContext(now));
+        if (afterKey is { } after)
+        {
+            sql.Append(" AND i.resource_key > ").AppendParam(after);
+        }
+        sql.Append(" GROUP BY i.resource_key ORDER BY i.resource_key")
+           .Append(_dialect.Page(sql.Param((long)limit + 1), sql.Param((long)offset)))
+           .Append($") k JOIN resources r ON r.resource_key = k.resource_key AND r.tenant = {tenantParam} AND r.type = {typeParam} AND ")
+           .Append(_expressions.Current("r"))
+           .Append(" ORDER BY r.resource_key");
         return sql.Build();
     }
 
