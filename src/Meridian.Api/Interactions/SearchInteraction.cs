@@ -38,6 +38,12 @@ internal static class SearchInteraction
         var filter = ElementFilter.From(Value(all, "_summary"), Value(all, "_elements"), ctx.Spec);
         var handling = PreferHeader.Strict(request.Headers.Prefer) ? SearchHandling.Strict : SearchHandling.Lenient;
         var searchParams = all.Where(kv => !s_resultParameters.Contains(kv.Key)).ToList();
+        var (expandedParams, terminologyError) = await Internal.Terminology.TokenModifierExpander.ExpandAsync(type, searchParams, ctx, request.Tenant, ct).ConfigureAwait(false);
+        if (terminologyError is not null)
+        {
+            return terminologyError;
+        }
+        searchParams = expandedParams;
         var parsed = ctx.SearchParser.Parse(type, searchParams, handling, type is null ? null : scope.Compartment);
         if (parsed.Query is null)
         {

@@ -22,6 +22,10 @@ public sealed class ExpandedValueSet
     public bool IsEnumerable { get; }
     public IEnumerable<string> Systems => _bySystem.Keys;
 
+    /// <summary>The codes of <paramref name="system"/> in the expansion (empty for other systems).</summary>
+    public IReadOnlyCollection<string> CodesOf(string system) =>
+        _bySystem.TryGetValue(system, out var codes) ? codes : [];
+
     /// <summary>Is <paramref name="code"/> (from <paramref name="system"/>, or any system when null) in the set?</summary>
     public bool Contains(string? system, string code) => system is null
         ? _allCodes.Contains(code)
