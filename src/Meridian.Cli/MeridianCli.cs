@@ -15,6 +15,8 @@ public static class MeridianCli
         root.Subcommands.Add(ImportCommand.Create(output, error));
         root.Subcommands.Add(KeysCommand.Create(output, error));
         root.Subcommands.Add(AuditCommand.Create(output, error));
+        root.Subcommands.Add(UsersCommand.Create(output, error));
+        root.Subcommands.Add(ClientsCommand.Create(output, error));
         var config = new InvocationConfiguration { Output = output, Error = error };
         return await root.Parse(args).InvokeAsync(config).ConfigureAwait(false);
     }
