@@ -17,6 +17,7 @@ public sealed record AuditedInteraction(string Code, string Action, string? Type
         return (method, s.Length) switch
         {
             (_, 0) when method == "POST" => new("transaction", "E"), // refined to batch from the body
+            (_, 0) when method == "OPTIONS" => new("capabilities", "R"),
             (_, 0) => new("search-system", "E"),
             (_, 1) when s[0] == "metadata" => new("capabilities", "R"),
             (_, 1) when s[0] == "_history" => new("history-system", "R"),
