@@ -35,6 +35,10 @@ internal sealed record HarnessOptions
     /// </summary>
     public bool SqliteAnalyze { get; init; }
 
+    /// <summary>Encryption at rest (issue 4): <c>on</c> (a throwaway master key, both stores) or
+    /// <c>off</c> (plaintext), to measure its overhead.</summary>
+    public string Encryption { get; init; } = "on";
+
     public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
 
     public static HarnessOptions Parse(string[] args)
@@ -54,6 +58,7 @@ internal sealed record HarnessOptions
                 "--bundles" => o with { Bundles = v },
                 "--scenarios" => o with { Scenarios = v },
                 "--sqlite-analyze" => o with { SqliteAnalyze = bool.Parse(v) },
+                "--encryption" => o with { Encryption = v is "on" or "off" ? v : throw new ArgumentException("--encryption must be on or off") },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
