@@ -47,6 +47,10 @@ internal sealed record HarnessOptions
     /// <summary>PostgreSQL: use (and keep) this database instead of a throwaway one.</summary>
     public string? PgDatabase { get; init; }
 
+    /// <summary>Encryption at rest (issue 4): <c>on</c> (a throwaway master key, both stores) or
+    /// <c>off</c> (plaintext), to measure its overhead.</summary>
+    public string Encryption { get; init; } = "on";
+
     public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
 
     public static HarnessOptions Parse(string[] args)
@@ -69,6 +73,7 @@ internal sealed record HarnessOptions
                 "--growth" => o with { Growth = v },
                 "--data-dir" => o with { DataDir = v },
                 "--pg-database" => o with { PgDatabase = v },
+                "--encryption" => o with { Encryption = v is "on" or "off" ? v : throw new ArgumentException("--encryption must be on or off") },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -16,9 +16,11 @@ internal sealed class ServerHost : IAsyncDisposable
     private readonly string? _pgAdmin;
     private readonly string? _pgDatabase;
     private bool _keep;
+    private readonly string _encryption;
 
-    private ServerHost(WebApplication app, string root, string? sqliteDir, string? pgAdmin, string? pgDatabase)
+    private ServerHost(WebApplication app, string root, string? sqliteDir, string? pgAdmin, string? pgDatabase, string encryption)
     {
+        _encryption = encryption;
         _app = app;
         Root = root;
         _sqliteDir = sqliteDir;
@@ -35,7 +37,7 @@ internal sealed class ServerHost : IAsyncDisposable
     /// <summary>A connection string to the PostgreSQL database, or null on SQLite.</summary>
     public string? PostgresConnection => _pgDatabase is null ? null : new NpgsqlConnectionStringBuilder(_pgAdmin) { Database = _pgDatabase }.ConnectionString;
 
-    public string Describe => _sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase}";
+    public string Describe => (_sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase}") + $", encryption at rest {_encryption}";
 
     public static async Task<ServerHost> StartAsync(HarnessOptions options)
     {
@@ -74,10 +76,18 @@ internal sealed class ServerHost : IAsyncDisposable
             settings["Meridian:Store"] = "sqlite";
             settings["Meridian:Data"] = sqliteDir;
         }
+        if (options.Encryption == "off")
+        {
+            settings["Meridian:Encryption:Mode"] = "off";
+        }
+        else
+        {
+            settings["Meridian:MASTER_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
         var app = await MeridianServer.BuildAsync([], settings).ConfigureAwait(false);
         await app.StartAsync().ConfigureAwait(false);
         var address = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
-        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase) { _keep = options.DataDir is not null || options.PgDatabase is not null };
+        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase, options.Encryption) { _keep = options.DataDir is not null || options.PgDatabase is not null };
     }
 
     /// <summary>

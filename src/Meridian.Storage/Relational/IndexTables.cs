@@ -82,13 +82,16 @@ public static class IndexTables
             case StringValue s:
                 return (1, [tenant, key, type, code, s.Value, s.Normalized]);
             case ReferenceValue r:
-                return (2, [tenant, key, type, code, (int)r.Kind, r.ResourceType, r.Id, r.Version, r.Url, r.BaseUrl, r.Reference]);
+                // base_url and the literal reference text are not searched: not stored (issue 4,
+                // "index tables hold only what search needs"; docs/encryption.md).
+                return (2, [tenant, key, type, code, (int)r.Kind, r.ResourceType, r.Id, r.Version, r.Url, null, null]);
             case DateRangeValue dt:
                 return (3, [tenant, key, type, code, dt.Low.UtcTicks, dt.High.UtcTicks]);
             case NumberValue n:
                 return (4, [tenant, key, type, code, d.Decimal(n.Value), d.Decimal(n.Low), d.Decimal(n.High)]);
             case QuantityValue q:
-                return (5, [tenant, key, type, code, q.System, q.Code, q.Unit, q.Comparator, Dec(d, q.Value), Dec(d, q.Low ?? q.Value), Dec(d, q.High ?? q.Value),
+                // The comparator is already in low/high (an open bound) and is never searched: not stored.
+                return (5, [tenant, key, type, code, q.System, q.Code, q.Unit, null, Dec(d, q.Value), Dec(d, q.Low ?? q.Value), Dec(d, q.High ?? q.Value),
                     q.CanonicalUnit, Dec(d, q.CanonicalLow ?? q.CanonicalValue), Dec(d, q.CanonicalHigh ?? q.CanonicalValue)]);
             case UriValue u:
                 return (6, [tenant, key, type, code, u.Uri, u.Version]);
