@@ -2,8 +2,9 @@ using System.Collections.Immutable;
 
 namespace Meridian.Storage;
 
-/// <summary>What a write did to its resource.</summary>
-public enum WriteOutcome { Created, Updated, Deleted, NoChange }
+/// <summary>What a write did to its resource. <see cref="Purged"/> appears only in the
+/// <see cref="TransactionContext"/> a purge shows its contributors (every version removed).</summary>
+public enum WriteOutcome { Created, Updated, Deleted, NoChange, Purged }
 
 /// <summary>The result of one operation: the new version (metadata and stamped JSON), or for
 /// <see cref="WriteOutcome.NoChange"/> the current state if any.</summary>

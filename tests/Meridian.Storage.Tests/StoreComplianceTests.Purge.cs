@@ -54,6 +54,59 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task Contributors_see_the_purge_and_their_rows_commit_with_it_or_not_at_all()
+    {
+        await WriteAsync(new CreateOperation("Patient", Examples.Patient("Audited"), "pa"), new CreateOperation("Patient", Examples.Patient("Blocked"), "pb"));
+        var auditing = new PurgeContributor(results => [new CreateOperation("AuditEvent", Examples.Content(
+            """{"resourceType":"AuditEvent","type":{"code":"purge"},"recorded":"2024-01-01T00:00:00Z","agent":[{"requestor":true,"who":{"display":""" + "\"" + string.Join(",", results.Select(r => r.Type + "/" + r.Id)) + "\"" + """}}],"source":{"observer":{"display":"test"}}}"""), "audit-of-purge")]);
+        var store = Fixture.OpenAnother(StoreOptions.Default with { Contributors = [auditing] });
+        var failing = Fixture.OpenAnother(StoreOptions.Default with { Contributors = [new PurgeContributor(_ => [new UpdateOperation("AuditEvent", "not valid!", Examples.Patient("x"))])] });
+        try
+        {
+            var ok = await ((IFhirStoreMaintenance)store).PurgeAsync(Tenant, [new ResourceRef("Patient", "pa")]);
+            Assert.True(ok.Succeeded);
+            var seen = Assert.Single(auditing.Seen);
+            Assert.Equal(WriteOutcome.Purged, seen.Outcome);
+            Assert.Equal("pa", seen.Id);
+            Assert.Null(await Store.ReadAsync(Tenant, "Patient", "pa"));
+            var audit = await Store.ReadAsync(Tenant, "AuditEvent", "audit-of-purge");
+            Assert.NotNull(audit);
+            Assert.Contains("Patient/pa", System.Text.Encoding.UTF8.GetString(audit.Json.Span), StringComparison.Ordinal);
+
+            var refused = await ((IFhirStoreMaintenance)failing).PurgeAsync(Tenant, [new ResourceRef("Patient", "pb")]);
+            Assert.False(refused.Succeeded);
+            Assert.Equal(StoreFailureKind.Invalid, refused.Failure!.Kind);
+            Assert.NotNull(await Store.ReadAsync(Tenant, "Patient", "pb"));
+            Assert.Single((await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", "pb"))).Entries);
+        }
+        finally
+        {
+            foreach (var s in new[] { store, failing })
+            {
+                if (s is IAsyncDisposable d)
+                {
+                    await d.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    private sealed class PurgeContributor(Func<IReadOnlyList<WriteResult>, WriteOperation[]> contribute) : ITransactionContributor
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<WriteResult> Seen { get; } = new();
+
+        public ValueTask<System.Collections.Immutable.ImmutableArray<WriteOperation>> ContributeAsync(TransactionContext context, CancellationToken cancellationToken)
+        {
+            var purged = context.Results.Where(r => r.Outcome == WriteOutcome.Purged).ToList();
+            foreach (var r in purged)
+            {
+                Seen.Enqueue(r);
+            }
+            return ValueTask.FromResult(purged.Count == 0 ? [] : System.Collections.Immutable.ImmutableArray.Create(contribute(purged)));
+        }
+    }
+
+    [Fact]
     public async Task Purged_id_can_be_created_again_from_version_1()
     {
         await WriteAsync(new CreateOperation("Patient", Examples.Patient("A"), "again"));

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using Meridian.Storage.Relational.Write;
 
 namespace Meridian.Storage.Relational;
 
@@ -36,8 +37,19 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
             try
             {
                 var result = await PurgeInTransactionAsync(lease.Connection, tx, tenant, targets, options, cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
+                if (result is not null)
+                {
+                    if (result.Succeeded)
+                    {
+                        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    return result;
+                }
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (DbException ex) when (IsTransientConflict(ex))
             {
@@ -52,11 +64,15 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         }
     }
 
-    private async Task<PurgeResult> PurgeInTransactionAsync(DbConnection c, DbTransaction tx, string tenant, List<ResourceRef> targets, TransactOptions options, CancellationToken ct)
+    /// <summary>The purge, then what the transaction contributors add (the audit record of the
+    /// purge commits atomically with it). Null: a contributed write lost a race, re-run.</summary>
+    private async Task<PurgeResult?> PurgeInTransactionAsync(DbConnection c, DbTransaction tx, string tenant, List<ResourceRef> targets, TransactOptions options, CancellationToken ct)
     {
-        var nowTicks = Now().UtcTicks;
+        var now = Now();
+        var nowTicks = now.UtcTicks;
         var resourcesRemoved = 0;
         var versionsRemoved = 0;
+        var purged = new List<ResourceRef>();
         for (var start = 0; start < targets.Count; start += PurgeChunk)
         {
             var slice = targets.GetRange(start, Math.Min(PurgeChunk, targets.Count - start));
@@ -114,8 +130,51 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
 
             resourcesRemoved += found.Count;
             versionsRemoved += found.Values.Sum(v => v.Versions);
+            purged.AddRange(names);
+        }
+        if (purged.Count > 0 && !Options.Contributors.IsDefaultOrEmpty)
+        {
+            var results = purged.Select((n, i) => new WriteResult(i, WriteOutcome.Purged, n.Type, n.Id, null)).ToImmutableArray();
+            var context = new TransactionContext(tenant, options, results);
+            var extra = new List<WriteOperation>();
+            foreach (var contributor in Options.Contributors)
+            {
+                extra.AddRange(await contributor.ContributeAsync(context, ct).ConfigureAwait(false));
+            }
+            if (extra.Count > 0)
+            {
+                var failure = await WriteContributedAsync(c, tx, tenant, extra, now, options, ct).ConfigureAwait(false);
+                if (failure is { Kind: StoreFailureKind.Conflict })
+                {
+                    return null;
+                }
+                if (failure is not null)
+                {
+                    return new PurgeResult(0, 0, failure);
+                }
+            }
         }
         return new PurgeResult(resourcesRemoved, versionsRemoved);
+    }
+
+    /// <summary>Plans and flushes contributed operations (never shown to contributors again).
+    /// A <see cref="StoreFailureKind.Conflict"/> means a concurrent writer won: re-run.</summary>
+    private async Task<StoreFailure?> WriteContributedAsync(DbConnection c, DbTransaction tx, string tenant, List<WriteOperation> ops, DateTimeOffset now, TransactOptions options, CancellationToken ct)
+    {
+        var heads = new Dictionary<(string, string), Head>();
+        await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(ops), heads, ct).ConfigureAwait(false);
+        var keys = new Queue<long>(await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(ops, heads), ct).ConfigureAwait(false));
+        var planner = new WritePlanner(tenant, now, heads, keys.Dequeue);
+        for (var i = 0; i < ops.Count; i++)
+        {
+            if (planner.Add(i, ops[i]) is { } failure)
+            {
+                return failure;
+            }
+        }
+        return await FlushAsync(c, tx, tenant, planner.Plan, now, options, ct).ConfigureAwait(false)
+            ? null
+            : new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
     }
 
     private static string TypeIdList(SqlBuilder sql, IReadOnlyList<ResourceRef> names)
