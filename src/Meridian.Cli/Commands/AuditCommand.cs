@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Data.Common;
 using Meridian.Audit;
+using Meridian.Server.Protection;
+using Meridian.Server;
 using Meridian.Storage;
-using Meridian.Storage.Postgres;
-using Meridian.Storage.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace Meridian.Cli.Commands;
 
@@ -21,7 +22,8 @@ internal static class AuditCommand
         var store = new Option<string?>("--store") { Description = "sqlite (default) or postgres" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string" };
         var tenant = new Option<string?>("--tenant") { Description = "Verify only this tenant (default: every tenant with audit records)" };
-        var verify = new Command("verify", "Recompute the audit hash chains and report the first break of each.") { data, store, connection, tenant };
+        var masterKey = new Option<string?>("--master-key-file") { Description = "Master key of an encrypted store (default: MERIDIAN_MASTER_KEY, or the SQLite data directory's master.key)" };
+        var verify = new Command("verify", "Recompute the audit hash chains and report the first break of each.") { data, store, connection, tenant, masterKey };
         verify.SetAction(async (parse, ct) =>
         {
             var kind = parse.GetValue(store) ?? (parse.GetValue(connection) is null ? "sqlite" : "postgres");
@@ -42,7 +44,25 @@ internal static class AuditCommand
                 await error.WriteLineAsync("meridian audit verify: " + problem).ConfigureAwait(false);
                 return 2;
             }
-            var opened = kind == "postgres" ? (IAsyncDisposable)PostgresFhirStore.Create(parse.GetValue(connection)!) : new SqliteFhirStore(path);
+            // Opened as the server opens it: the records are hashed as plaintext, so an encrypted
+            // store needs its master key to be verified.
+            OpenedStore openedStore;
+            try
+            {
+                openedStore = await MeridianStoreOpener.OpenAsync(new MeridianServerOptions
+                {
+                    Store = kind,
+                    Data = parse.GetValue(data) ?? "data",
+                    Connection = parse.GetValue(connection),
+                    Encryption = { MasterKeyFile = parse.GetValue(masterKey) },
+                }, ct).ConfigureAwait(false);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await error.WriteLineAsync("meridian audit verify: " + string.Join(" ", ex.Failures)).ConfigureAwait(false);
+                return 2;
+            }
+            var opened = (IAsyncDisposable)openedStore.Store;
             await using (opened.ConfigureAwait(false))
             {
                 try

@@ -98,7 +98,41 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
                 // Typed null: a null byte[] would convert to an empty, non-null memory.
                 reader.IsDBNull(8) ? (ReadOnlyMemory<byte>?)null : reader.GetFieldValue<byte[]>(8)));
         }
-        return list.DrainToImmutable();
+        await reader.DisposeAsync().ConfigureAwait(false);
+        return await OpenChainJsonAsync(connection, tenant, list.DrainToImmutable(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The chain hashes each record's plaintext, so with encryption at rest the sealed JSON is
+    /// opened first (same connection, reader closed). A payload that fails authentication keeps
+    /// its stored bytes: its hash then mismatches and the verifier reports the record changed.
+    /// </summary>
+    private async Task<ImmutableArray<ChainLink>> OpenChainJsonAsync(DbConnection connection, string tenant, ImmutableArray<ChainLink> links, CancellationToken ct)
+    {
+        if (Options.Protector is not { } protector || links.IsEmpty)
+        {
+            return links;
+        }
+        var keys = new ConnectionKeyTable(this, connection);
+        var open = ImmutableArray.CreateBuilder<ChainLink>(links.Length);
+        foreach (var link in links)
+        {
+            if (link.Json is not { } sealedJson)
+            {
+                open.Add(link);
+                continue;
+            }
+            try
+            {
+                var plaintext = await protector.UnprotectAsync(new Protection.PayloadAddress(tenant, link.Type, link.Id, link.VersionId), sealedJson, keys, ct).ConfigureAwait(false);
+                open.Add(link with { Json = plaintext });
+            }
+            catch (Protection.PayloadProtectionException)
+            {
+                open.Add(link);
+            }
+        }
+        return open.MoveToImmutable();
     }
 
     public async Task<ImmutableArray<UnchainedVersion>> ReadUnchainedAsync(string tenant, IReadOnlyList<string> types, int max, CancellationToken cancellationToken = default)
