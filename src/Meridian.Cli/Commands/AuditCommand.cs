@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Data.Common;
 using Meridian.Audit;
-using Meridian.Server.Protection;
 using Meridian.Server;
+using Meridian.Server.Protection;
 using Meridian.Storage;
 using Microsoft.Extensions.Options;
 
