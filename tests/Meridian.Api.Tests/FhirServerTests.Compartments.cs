@@ -67,6 +67,41 @@ public abstract partial class FhirServerTests
         Assert.Equal(400, (await Api.GetAsync("Patient?_total=maybe", ("Prefer", "handling=strict"))).Code);
     }
 
+    [Fact]
+    public async Task Elements_select_root_names_per_type_and_keep_mandatory_elements()
+    {
+        var p = (await Api.CreateAsync(Patient("Elem"))).Id;
+        await Api.CreateAsync(Observation($"Patient/{p}"));
+
+        // Type-qualified names apply to that type only; mandatory elements (Observation.status,
+        // Observation.code) are kept; the result is tagged SUBSETTED.
+        var reply = await Api.GetAsync($"Observation?subject=Patient/{p}&_include=Observation:subject&_elements=Observation.subject,Patient.gender");
+        Assert.Equal(200, reply.Code);
+        var entries = reply.Json!["entry"]!.AsArray().Select(e => e!["resource"]!.AsObject()).ToList();
+        var obs = entries.Single(r => r["resourceType"]!.GetValue<string>() == "Observation");
+        Assert.NotNull(obs["subject"]);
+        Assert.NotNull(obs["status"]);
+        Assert.NotNull(obs["code"]);
+        Assert.Null(obs["valueQuantity"]);
+        Assert.Null(obs["gender"]);
+        Assert.Contains(obs["meta"]!["tag"]!.AsArray(), t => t!["code"]!.GetValue<string>() == "SUBSETTED");
+        var patient = entries.Single(r => r["resourceType"]!.GetValue<string>() == "Patient");
+        Assert.NotNull(patient["gender"]);
+        Assert.Null(patient["name"]);
+
+        // A plain name applies to every type; a type named by nobody comes back whole.
+        var whole = await Api.GetAsync($"Patient/{p}?_elements=Observation.status");
+        Assert.NotNull(whole.Json!["name"]);
+        Assert.Null(whole.Json!["meta"]!["tag"]);
+        var plain = await Api.GetAsync($"Patient/{p}?_elements=birthDate");
+        Assert.NotNull(plain.Json!["birthDate"]);
+        Assert.Null(plain.Json!["name"]);
+
+        // Deeper paths are not R4 _elements.
+        Assert.Equal(400, (await Api.GetAsync($"Patient/{p}?_elements=name.family")).Code);
+        Assert.Equal(400, (await Api.GetAsync("Patient?_elements=Patient.name.family")).Code);
+    }
+
     private static string SelfLink(JsonObject bundle) =>
         bundle["link"]!.AsArray().First(l => l!["relation"]!.GetValue<string>() == "self")!["url"]!.GetValue<string>();
 }

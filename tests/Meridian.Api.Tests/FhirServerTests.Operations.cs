@@ -21,6 +21,10 @@ public abstract partial class FhirServerTests
         Assert.Contains("birthdate", parameters);
         Assert.Contains("identifier", parameters);
         Assert.Contains(patient["operation"]!.AsArray(), o => o!["name"]!.GetValue<string>() == "everything");
+        var compartments = rest["compartment"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.Equal(5, compartments.Count);
+        Assert.Contains("http://hl7.org/fhir/CompartmentDefinition/patient", compartments);
+        Assert.Contains("http://hl7.org/fhir/CompartmentDefinition/relatedPerson", compartments);
         var system = rest["interaction"]!.AsArray().Select(i => i!["code"]!.GetValue<string>()).ToList();
         Assert.Contains("transaction", system);
         Assert.Contains("batch", system);

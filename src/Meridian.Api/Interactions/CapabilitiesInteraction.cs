@@ -16,6 +16,8 @@ internal static class CapabilitiesInteraction
     private static readonly string[] s_typeInteractions =
         ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
 
+    private static readonly string[] s_compartments = ["Patient", "Encounter", "RelatedPerson", "Practitioner", "Device"];
+
     public static byte[] Build(InteractionContext ctx)
     {
         var spec = ctx.Spec;
@@ -69,6 +71,9 @@ internal static class CapabilitiesInteraction
             w.WriteStartArray("operation");
             Operation(w, "validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
             w.WriteEndArray();
+            // Compartment searches (GET [base]/Patient/1/Observation, …/*) for every compartment the spec defines.
+            Strings(w, "compartment", s_compartments.Where(c => spec.FindCompartment(c) is not null)
+                .Select(c => "http://hl7.org/fhir/CompartmentDefinition/" + char.ToLowerInvariant(c[0]) + c[1..]));
             w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();

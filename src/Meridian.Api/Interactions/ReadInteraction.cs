@@ -1,4 +1,5 @@
 using Meridian.Api.Internal;
+using Meridian.Fhir.Outcomes;
 
 namespace Meridian.Api.Interactions;
 
@@ -20,6 +21,10 @@ internal static class ReadInteraction
         if (NotModified(request.Headers, r))
         {
             return FhirResponse.Empty(304) with { ETag = Responses.ETag(r.VersionId), LastModified = r.LastUpdated };
+        }
+        if (ElementFilter.Problem(request.QueryValue("_elements"), ctx.Spec) is { } badElements)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, badElements);
         }
         var response = Responses.Resource(200, r);
         return ElementFilter.FromRequest(request, ctx.Spec) is { } filter

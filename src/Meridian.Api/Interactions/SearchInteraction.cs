@@ -35,6 +35,10 @@ internal static class SearchInteraction
         {
             all.AddRange(QueryString.Parse(Encoding.UTF8.GetString(request.Body.Span)));
         }
+        if (ElementFilter.Problem(Value(all, "_elements"), ctx.Spec) is { } badElements)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, badElements);
+        }
         var filter = ElementFilter.From(Value(all, "_summary"), Value(all, "_elements"), ctx.Spec);
         var handling = PreferHeader.Strict(request.Headers.Prefer) ? SearchHandling.Strict : SearchHandling.Lenient;
         var searchParams = all.Where(kv => !s_resultParameters.Contains(kv.Key)).ToList();

@@ -22,6 +22,10 @@ internal static class VReadInteraction
         {
             return Responses.Gone(r);
         }
+        if (ElementFilter.Problem(request.QueryValue("_elements"), ctx.Spec) is { } badElements)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, badElements);
+        }
         var response = Responses.Resource(200, r);
         return ElementFilter.FromRequest(request, ctx.Spec) is { } filter
             ? response with { Body = filter.Apply(r.Json) }

@@ -4,8 +4,9 @@ namespace Meridian.Api.Internal;
 /// Serialises conditional writes with the same criteria inside one process, so the search and
 /// the write of a conditional create/update act as one step: N clients racing to create the
 /// same patient create it once. Striped (a fixed array of semaphores chosen by hash), so memory
-/// stays bounded. Criteria spelled differently, or servers sharing one PostgreSQL database, are
-/// not covered; that needs a uniqueness guarantee in the store.
+/// stays bounded. This only reduces contention: uniqueness across spellings of the criteria and
+/// across server processes sharing a database comes from the store-level claim
+/// (<see cref="ConditionalKey"/>, table <c>conditional_keys</c>).
 /// </summary>
 internal sealed class ConditionalLocks
 {

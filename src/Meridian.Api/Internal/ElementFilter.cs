@@ -8,18 +8,38 @@ namespace Meridian.Api.Internal;
 internal enum SummaryMode { None, True, Text, Data, Count }
 
 /// <summary>
-/// Applies <c>_summary</c> and <c>_elements</c> to a resource's JSON. <c>_elements</c> selects
-/// top-level elements (the granularity it is defined at); <c>_summary=true</c> keeps summary and
-/// mandatory elements at every level, driven by the spec's element definitions. A subsetted
-/// resource is marked with the SUBSETTED meta tag, as the spec requires.
+/// Applies <c>_summary</c> and <c>_elements</c> to a resource's JSON. <c>_elements</c> names
+/// root-level elements, as R4 defines it ("a comma separated list of base element names");
+/// a name may be qualified by a resource type (<c>Patient.name</c>), which then applies to
+/// resources of that type only (so one search with includes can select per type). Deeper paths
+/// are not defined by the spec and are refused (<see cref="Problem"/>). Mandatory elements
+/// (min &gt; 0) and modifier elements are always kept: a reader must not miss them.
+/// <c>_summary=true</c> keeps summary and mandatory elements at every level, driven by the
+/// spec's element definitions. A subsetted resource is marked with the SUBSETTED meta tag, as
+/// the spec requires; a resource that no <c>_elements</c> name applies to (only other types
+/// were named) is returned whole.
 /// </summary>
-internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elements, FhirSpec spec)
+internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elements, FrozenDictionary<string, FrozenSet<string>>? typedElements, FhirSpec spec)
 {
     public SummaryMode Summary { get; } = summary;
 
     /// <summary>The filter the request asks for, or null to return resources whole.</summary>
     public static ElementFilter? FromRequest(FhirRequest request, FhirSpec spec) =>
         From(request.QueryValue("_summary"), request.QueryValue("_elements"), spec);
+
+    /// <summary>Why <paramref name="elementsText"/> is not a valid <c>_elements</c> value, or null.</summary>
+    public static string? Problem(string? elementsText, FhirSpec spec)
+    {
+        foreach (var item in Items(elementsText))
+        {
+            var parts = item.Split('.');
+            if (parts.Any(p => p.Length == 0) || parts.Length > 2 || (parts.Length == 2 && !spec.IsResourceType(parts[0])))
+            {
+                return $"_elements: '{item}' is not a root element name (R4 allows 'name' or 'Type.name', not deeper paths).";
+            }
+        }
+        return null;
+    }
 
     public static ElementFilter? From(string? summaryText, string? elementsText, FhirSpec spec)
     {
@@ -32,14 +52,34 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
             _ => SummaryMode.None,
         };
         FrozenSet<string>? elements = null;
-        if (!string.IsNullOrWhiteSpace(elementsText))
+        FrozenDictionary<string, FrozenSet<string>>? typed = null;
+        var items = Items(elementsText).ToList();
+        if (items.Count > 0)
         {
-            // "Patient.name" and "name" both mean the top-level element name.
-            elements = elementsText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(e => e.Contains('.', StringComparison.Ordinal) ? e[(e.IndexOf('.', StringComparison.Ordinal) + 1)..] : e)
-                .ToFrozenSet(StringComparer.Ordinal);
+            elements = items.Where(e => !e.Contains('.', StringComparison.Ordinal)).ToFrozenSet(StringComparer.Ordinal);
+            typed = items.Where(e => e.Contains('.', StringComparison.Ordinal))
+                .Select(e => (Type: e[..e.IndexOf('.', StringComparison.Ordinal)], Name: e[(e.IndexOf('.', StringComparison.Ordinal) + 1)..]))
+                .GroupBy(e => e.Type, StringComparer.Ordinal)
+                .ToFrozenDictionary(g => g.Key, g => g.Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
         }
-        return summary == SummaryMode.None && elements is null ? null : new ElementFilter(summary, elements, spec);
+        return summary == SummaryMode.None && elements is null ? null : new ElementFilter(summary, elements, typed, spec);
+    }
+
+    private static IEnumerable<string> Items(string? elementsText) =>
+        string.IsNullOrWhiteSpace(elementsText) ? [] : elementsText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The <c>_elements</c> names that apply to <paramref name="resourceType"/> (null: none given; empty: none apply).</summary>
+    private FrozenSet<string>? ElementsFor(string resourceType)
+    {
+        if (elements is null)
+        {
+            return null;
+        }
+        if (typedElements is null || !typedElements.TryGetValue(resourceType, out var forType) || forType.Count == 0)
+        {
+            return elements;
+        }
+        return elements.Count == 0 ? forType : elements.Union(forType).ToFrozenSet(StringComparer.Ordinal);
     }
 
     public ReadOnlyMemory<byte> Apply(ReadOnlyMemory<byte> json)
@@ -52,6 +92,11 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
         var root = doc.RootElement;
         var typeName = root.TryGetProperty("resourceType", out var rt) ? rt.GetString() ?? "" : "";
         var type = spec.FindType(typeName);
+        var selected = ElementsFor(typeName);
+        if (selected is { Count: 0 } && Summary == SummaryMode.None)
+        {
+            return json; // _elements named only other types: this resource is not subsetted
+        }
         var buffer = new ArrayBufferWriter<byte>(json.Length);
         using (var w = new Utf8JsonWriter(buffer, Meridian.Fhir.Serialization.FhirJsonWriter.Options))
         {
@@ -62,9 +107,9 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
                 {
                     WriteMeta(w, p.Value);
                 }
-                else if (Keep(type, p.Name))
+                else if (Keep(type, p.Name, selected is { Count: > 0 } ? selected : null))
                 {
-                    if (Summary == SummaryMode.True && elements is null && ChildType(type, p.Name) is { } childType)
+                    if (Summary == SummaryMode.True && selected is not { Count: > 0 } && ChildType(type, p.Name) is { } childType)
                     {
                         w.WritePropertyName(p.Name);
                         WriteSummary(w, p.Value, childType);
@@ -84,7 +129,7 @@ internal sealed class ElementFilter(SummaryMode summary, FrozenSet<string>? elem
         return buffer.WrittenMemory;
     }
 
-    private bool Keep(StructureType? type, string jsonName)
+    private bool Keep(StructureType? type, string jsonName, FrozenSet<string>? elements)
     {
         if (jsonName is "resourceType" or "id")
         {
