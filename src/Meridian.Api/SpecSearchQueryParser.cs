@@ -27,6 +27,10 @@ public sealed class SpecSearchQueryParser(SearchQueryParser parser) : ISearchQue
 
     public SearchParseResult Parse(string? resourceType, IReadOnlyList<KeyValuePair<string, string>> parameters, SearchHandling handling, SearchCompartment? compartment = null)
     {
+        if (Internal.SearchInputGuard.Check(parameters) is { } refused)
+        {
+            return new SearchParseResult(null, [refused]);
+        }
         var result = parser.Parse(resourceType, parameters, handling == SearchHandling.Strict ? StoreHandling.Strict : StoreHandling.Lenient, compartment);
         return result.HasErrors
             ? new SearchParseResult(null, result.Issues)

@@ -41,7 +41,15 @@ internal static class HistoryInteraction
                 return Responses.NotFound(route.Type!, route.Id);
             }
         }
-        var page = await ctx.Store.HistoryAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        HistoryPage page;
+        try
+        {
+            page = await ctx.Store.HistoryAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (query.Cursor is not null)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor this server issued.");
+        }
         var path = route.Id is not null ? $"{route.Type}/{route.Id}/_history" : route.Type is not null ? $"{route.Type}/_history" : "_history";
         var selfParams = request.Query.Where(kv => kv.Key != "_cursor").ToList();
         var self = Url(request.BaseUrl, path, selfParams);

@@ -69,7 +69,16 @@ internal static class SearchInteraction
         {
             query = query with { Count = 0, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
         }
-        var result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        SearchResult result;
+        try
+        {
+            result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (query.Cursor is not null)
+        {
+            // Cursors are opaque values the store issued; anything else is the client's error.
+            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor this server issued.");
+        }
         var total = result.Total ?? DefaultTotal(Value(all, "_total"), query.Cursor, result);
 
         var selfParams = all.Where(kv => kv.Key != "_cursor").ToList();
