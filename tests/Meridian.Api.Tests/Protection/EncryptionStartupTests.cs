@@ -85,6 +85,31 @@ public sealed class EncryptionStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tampered_row_is_answered_with_an_operation_outcome_not_with_wrong_data()
+    {
+        await using var server = await RunningServer.StartAsync(new() { ["Meridian:Data"] = _dir });
+        var a = await CreatePatientAsync(server, "alpha-note");
+        var b = await CreatePatientAsync(server, "beta-note");
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "meridian.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            // Row swap by someone with database access: b's row now carries a's ciphertext.
+            cmd.CommandText = "UPDATE resources SET json = (SELECT json FROM resources WHERE id = $a) WHERE id = $b";
+            cmd.Parameters.AddWithValue("$a", a.Split('/')[^3]);
+            cmd.Parameters.AddWithValue("$b", b.Split('/')[^3]);
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+        using var http = new HttpClient();
+        using var reply = await http.GetAsync(b);
+        Assert.Equal(HttpStatusCode.InternalServerError, reply.StatusCode);
+        var body = await reply.Content.ReadAsStringAsync();
+        Assert.Contains("OperationOutcome", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("alpha-note", body, StringComparison.Ordinal);
+        Assert.Contains("alpha-note", await ReadAsync(a), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plaintext_needs_insecure_dev()
     {
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningServer.StartAsync(new()
