@@ -30,17 +30,24 @@ public sealed class RetentionSettings
     public bool Enabled => Periods.Count > 0;
 
     public RetentionPolicy ToPolicy() => new(
-        Periods.ToDictionary(kv => kv.Key, kv => Durations.Parse(kv.Value), StringComparer.Ordinal),
+        Periods.ToDictionary(kv => TypeName(kv.Key)!, kv => Durations.Parse(kv.Value), StringComparer.Ordinal),
         BatchSize, MaxBatchesPerRun);
+
+    /// <summary>The resource type a key names, matched without case: environment variables
+    /// (<c>MERIDIAN_RETENTION__PERIODS__OBSERVATION</c>) arrive upper-cased.</summary>
+    private static string? TypeName(string key) =>
+        FhirSpec.R4.IsResourceType(key) ? key
+        : FhirSpec.R4.ResourceTypes.FirstOrDefault(t => string.Equals(t, key, StringComparison.OrdinalIgnoreCase) && FhirSpec.R4.IsResourceType(t));
 
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
-        foreach (var (type, period) in Periods)
+        foreach (var (key, period) in Periods)
         {
-            if (!FhirSpec.R4.IsResourceType(type))
+            var type = TypeName(key) ?? key;
+            if (TypeName(key) is null)
             {
-                problems.Add($"Retention:Periods:{type} names no FHIR R4 resource type.");
+                problems.Add($"Retention:Periods:{key} names no FHIR R4 resource type.");
             }
             if (type == "AuditEvent" && !AllowAuditEvents)
             {

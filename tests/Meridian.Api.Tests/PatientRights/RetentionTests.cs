@@ -177,5 +177,16 @@ public sealed class RetentionSettingsTests
         var settings = new RetentionSettings { Periods = { ["AuditEvent"] = "3650d" }, AllowAuditEvents = true };
         Assert.Empty(settings.Problems());
         Assert.Equal(TimeSpan.FromDays(3650), settings.ToPolicy().Periods["AuditEvent"]);
+        Assert.NotEmpty(new RetentionSettings { Periods = { ["AUDITEVENT"] = "3650d" } }.Problems());
+    }
+
+    [Fact]
+    public void Type_names_from_environment_variables_match_without_case()
+    {
+        var settings = new RetentionSettings { Periods = { ["OBSERVATION"] = "12h", ["medicationrequest"] = "1d" } };
+        Assert.Empty(settings.Problems());
+        var periods = settings.ToPolicy().Periods;
+        Assert.Equal(TimeSpan.FromHours(12), periods["Observation"]);
+        Assert.Equal(TimeSpan.FromDays(1), periods["MedicationRequest"]);
     }
 }
