@@ -172,9 +172,14 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
                 return failure;
             }
         }
-        return await FlushAsync(c, tx, tenant, planner.Plan, now, options, ct).ConfigureAwait(false)
-            ? null
-            : new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
+        // Not part of a group commit: the rows a flush defers to the batch are inserted right away.
+        var deferred = new BatchRows();
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, ct).ConfigureAwait(false))
+        {
+            return new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
+        }
+        await InsertDeferredAsync(c, tx, deferred, ct).ConfigureAwait(false);
+        return null;
     }
 
     private static string TypeIdList(SqlBuilder sql, IReadOnlyList<ResourceRef> names)
