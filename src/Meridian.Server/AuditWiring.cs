@@ -29,6 +29,7 @@ public static class AuditWiring
         services.AddSingleton(sp => new AuditAppender(sp.GetRequiredService<IFhirStore>()));
         services.AddSingleton(sp => new FhirAuditInterceptor(sp.GetRequiredService<AuditAppender>(), clock));
         services.AddSingleton<IFhirInterceptor>(sp => sp.GetRequiredService<FhirAuditInterceptor>());
+        services.AddSingleton<Retention.IRetentionObserver>(sp => new Retention.RetentionAuditObserver(sp.GetRequiredService<AuditAppender>(), clock));
         return new AuditingStore(store);
     }
 }
