@@ -50,7 +50,7 @@ public abstract partial class RelationalFhirStore
                 using var requestSpan = StoreTelemetry.Source.StartActivity("store.commit.request");
                 try
                 {
-                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, ct).ConfigureAwait(false);
+                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, deferVersions: !NeedsSavepoint(p.Operations), ct).ConfigureAwait(false);
                     if (state == Attempt.Done && result!.Succeeded)
                     {
                         if (savepoint)
@@ -157,7 +157,8 @@ public abstract partial class RelationalFhirStore
     /// writes after a lost race and recovers a PostgreSQL transaction after a failed statement.
     /// A request of only server-assigned-id creates (no contributors) reads and locks nothing and
     /// inserts fresh keys and ids, so none of that can happen to it: it skips the two extra
-    /// statements (round trips on PostgreSQL). Should it fail anyway, the whole batch fails and
+    /// statements (round trips on PostgreSQL), and its version rows are inserted with the batch's
+    /// deferred rows (no statement of its own at all). Should it fail anyway, the whole batch fails and
     /// nobody is acknowledged.
     /// </summary>
     private bool NeedsSavepoint(IReadOnlyList<WriteOperation> operations)
@@ -193,6 +194,10 @@ public abstract partial class RelationalFhirStore
     {
         var perTable = rows.IndexRowsPerTable();
         var index = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
+        if (rows.VersionRows.Count > 0)
+        {
+            index.Add((s_resources, rows.VersionRows));
+        }
         for (var t = 0; t < perTable.Length; t++)
         {
             if (perTable[t].Count > 0)
@@ -204,7 +209,7 @@ public abstract partial class RelationalFhirStore
     }
 
     /// <summary>
-    /// Inserts a group commit's index rows (per table) and then its change rows, after the
+    /// Inserts a group commit's deferred version rows and index rows (per table) and then its change rows, after the
     /// change-feed ordering hook: the last statements before the commit. Providers may override
     /// this to send it all in fewer round trips, keeping that order.
     /// </summary>

@@ -41,7 +41,7 @@ public abstract partial class RelationalFhirStore
     /// <see cref="ObjectDisposedException"/>. Providers call this first when disposed.</summary>
     protected Task StopWritingAsync() => _coalescer.StopAsync();
 
-    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, CancellationToken ct)
+    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
     {
         var now = Now();
         var heads = new Dictionary<(string, string), Head>();
@@ -88,7 +88,7 @@ public abstract partial class RelationalFhirStore
                 }
             }
         }
-        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, ct).ConfigureAwait(false))
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions, ct).ConfigureAwait(false))
         {
             return (Attempt.Retry, null);
         }
@@ -147,7 +147,7 @@ public abstract partial class RelationalFhirStore
     /// <paramref name="deferred"/>, inserted once per group commit. Returns false when a
     /// concurrent writer demoted a head first (re-run).
     /// </summary>
-    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, BatchRows deferred, CancellationToken ct)
+    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
     {
         if (plan.Superseded.Count > 0)
         {
@@ -184,6 +184,11 @@ public abstract partial class RelationalFhirStore
             }
         }
         deferred.Versions += plan.Rows.Count;
+        if (deferVersions)
+        {
+            deferred.VersionRows.AddRange(versionRows);
+            return true;
+        }
         await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
         await AppendChainAsync(c, tx, tenant, plan.Rows, nowTicks, ct).ConfigureAwait(false);
         return true;

@@ -16,6 +16,10 @@ internal sealed class BatchRows
 
     public List<object?[]> Changes { get; } = [];
 
+    /// <summary>Version rows of requests that cannot fail once planned (server-assigned-id
+    /// creates: fresh id, fresh key), inserted with the batch instead of one statement each.</summary>
+    public List<object?[]> VersionRows { get; } = [];
+
     public int Versions { get; set; }
 
     public void SetIndex(long key, List<(int Table, object?[] Row)> rows) => _index[key] = rows;
@@ -27,6 +31,7 @@ internal sealed class BatchRows
             batch._index[key] = rows;
         }
         batch.Changes.AddRange(Changes);
+        batch.VersionRows.AddRange(VersionRows);
         batch.Versions += Versions;
     }
 
