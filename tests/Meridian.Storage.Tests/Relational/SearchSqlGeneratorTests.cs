@@ -82,8 +82,11 @@ public sealed class SearchSqlGeneratorTests
         var low = new DateTimeOffset(2016, 3, 28, 0, 0, 0, TimeSpan.Zero);
         var high = low.AddDays(1).AddTicks(-1);
         var sql = Inline(Sqlite("Observation", new ParameterExpression("date", new DatePredicate(prefix, low, high))));
+        // eq drives the page (alias i); the one-sided prefixes are probes (alias p).
+        var alias = prefix == SearchPrefix.Eq ? "i" : "p";
+        expected = expected.Replace("i.", alias + ".", StringComparison.Ordinal);
         Assert.Contains(expected.Replace("{L}", low.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("{H}", high.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)), sql);
-        Assert.Contains("FROM date_index i", sql);
+        Assert.Contains("FROM date_index " + alias, sql);
     }
 
     [Fact]

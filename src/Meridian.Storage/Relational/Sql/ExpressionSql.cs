@@ -169,7 +169,12 @@ internal sealed class ExpressionSql
         ParameterExpression { Predicate: StringPredicate { Match: not StringMatch.Contains } } => 2,
         ParameterExpression { Predicate: UriPredicate { Match: not UriMatch.Above } } => 3,
         ParameterExpression { Predicate: CompositePredicate } => 4,
-        ParameterExpression { Predicate: DatePredicate or NumberPredicate or QuantityPredicate or NearPredicate } => 6,
+        // A date drives only as eq, whose seek is bounded on both ends (RangeSql); ge, lt, sa…
+        // match everything on one side of a day, a share that grows with the data: those probe
+        // while the page walks the type in key order and stops after the page.
+        ParameterExpression { Predicate: DatePredicate { Prefix: SearchPrefix.Eq } } => 6,
+        ParameterExpression { Predicate: DatePredicate } => NoDriver,
+        ParameterExpression { Predicate: NumberPredicate or QuantityPredicate or NearPredicate } => 6,
         ChainedExpression => 5,
         _ => NoDriver,
     };
