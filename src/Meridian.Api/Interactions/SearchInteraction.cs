@@ -64,7 +64,16 @@ internal static class SearchInteraction
         {
             query = query with { Count = 0, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
         }
-        var result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        SearchResult result;
+        try
+        {
+            result = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (query.Cursor is not null)
+        {
+            // The store rejects a cursor it did not issue for this kind of query (edited, or from another search).
+            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor of this search; follow the Bundle's next link.");
+        }
         var total = result.Total ?? DefaultTotal(Value(all, "_total"), query.Cursor, result);
 
         var selfParams = all.Where(kv => kv.Key != "_cursor").ToList();
