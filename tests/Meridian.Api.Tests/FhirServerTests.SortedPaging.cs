@@ -59,6 +59,8 @@ public abstract partial class FhirServerTests
             Assert.Contains(id, seen);
         }
         Assert.DoesNotContain(deleted.Single(), seen);
+        // A cursor that is not one of ours is the client's error, not the server's.
+        Assert.Equal(400, (await Api.GetAsync($"Patient?family=Keyset&_sort={sort}&_cursor=garbage")).Code);
     }
 
     [Fact]

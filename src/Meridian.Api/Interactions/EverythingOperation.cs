@@ -72,7 +72,15 @@ internal static class EverythingOperation
         count = Math.Clamp(count, 1, ctx.Options.MaxPageSize);
         var cursor = request.QueryValue("_cursor");
         var query = new SearchQuery(null, new AndExpression(conditions.ToImmutable())) { Count = count, Cursor = cursor };
-        var page = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        SearchResult page;
+        try
+        {
+            page = await ctx.Store.SearchAsync(request.Tenant, query, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (cursor is not null)
+        {
+            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor of this operation; follow the Bundle's next link.");
+        }
 
         var entries = page.Matches.Select(r => new BundleEntry(BundleWriter.FullUrl(request.BaseUrl, r), r.Json) { SearchMode = "match" }).ToList();
         var linkParams = request.Query.Where(kv => s_linkParameters.Contains(kv.Key)).ToList();

@@ -76,8 +76,8 @@ internal static class SearchInteraction
         }
         catch (ArgumentException) when (query.Cursor is not null)
         {
-            // Cursors are opaque values the store issued; anything else is the client's error.
-            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor this server issued.");
+            // The store rejects a cursor it did not issue for this kind of query (edited, or from another search).
+            return FhirResponse.Error(400, IssueType.Invalid, "_cursor is not a paging cursor of this search; follow the Bundle's next link.");
         }
         var total = result.Total ?? DefaultTotal(Value(all, "_total"), query.Cursor, result);
 
