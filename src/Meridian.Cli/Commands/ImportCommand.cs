@@ -92,6 +92,11 @@ internal static class ImportCommand
                 if (baseUrl is not null)
                 {
                     using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+                    // A server with authentication needs a bearer token (docs/authentication.md); from the environment, never a flag (ps shows flags).
+                    if (Environment.GetEnvironmentVariable("MERIDIAN_TOKEN") is { Length: > 0 } token)
+                    {
+                        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                    }
                     summary = await RunAsync(new HttpTarget(http, baseUrl), files, options, output, ct).ConfigureAwait(false);
                 }
                 else

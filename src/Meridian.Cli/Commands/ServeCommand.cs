@@ -60,7 +60,7 @@ internal static class ServeCommand
                 }
                 if (app.Services.GetService<Meridian.Identity.Accounts.BootstrapCredentials>() is { } first)
                 {
-                    await output.WriteLineAsync(BootstrapMessage.Format(first)).ConfigureAwait(false);
+                    await output.WriteLineAsync(BootstrapMessage.Format(first, MeridianServer.Addresses(app).FirstOrDefault() ?? "http://127.0.0.1:8080")).ConfigureAwait(false);
                 }
                 var where = options.Store == "postgres" ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(options.Data);
                 foreach (var address in MeridianServer.Addresses(app))

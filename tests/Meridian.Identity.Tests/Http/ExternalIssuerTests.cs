@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Builder;
 namespace Meridian.Identity.Tests.Http;
 
 /// <summary>External identity provider mode: tokens of a configured issuer, checked against its JWKS from a local file.</summary>
-public sealed class ExternalIssuerTests : IAsyncLifetime
+public sealed class ExternalIssuerTests : IAsyncLifetime, IDisposable
 {
     private const string Issuer = "https://idp.example.test/realms/meridian";
     private const string Audience = "meridian-fhir";
@@ -86,9 +86,10 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
         Assert.Equal("default", principal.Tenant);
     }
 
+    public void Dispose() => _http.Dispose();
+
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();
