@@ -169,7 +169,10 @@ public abstract partial class RelationalFhirStore
         }
         foreach (var op in operations)
         {
-            if (op is not CreateOperation { Id: null })
+            // Only a plain server-id create can fail nothing of its own: a conditional-create
+            // claim can be taken, and a chained (audit) type must be appended to its hash chain
+            // in this request's statements.
+            if (op is not CreateOperation { Id: null, ConditionalKey: null } || (!Options.ChainedTypes.IsDefaultOrEmpty && Options.ChainedTypes.Contains(op.Type)))
             {
                 return true;
             }

@@ -174,7 +174,7 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         }
         // Not part of a group commit: the rows a flush defers to the batch are inserted right away.
         var deferred = new BatchRows();
-        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, ct).ConfigureAwait(false))
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions: false, ct).ConfigureAwait(false))
         {
             return new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
         }
