@@ -81,8 +81,8 @@ public sealed class ExternalIssuerTests : IAsyncLifetime, IDisposable
         var principal = validator.Validate(Token(_idpKey), new IdentityUrls("http://x", IdentityUrls.DefaultTenant)).Value;
         Assert.Equal("u-1", principal.UserId);
         Assert.Equal("portal", principal.ClientId);
-        Assert.Equal(["nurse"], principal.Roles);
-        Assert.Equal(["user/*.rs"], principal.Scopes);
+        Assert.Equal("nurse", Assert.Single(principal.Roles));
+        Assert.Equal("user/*.rs", Assert.Single(principal.Scopes));
         Assert.Equal("default", principal.Tenant);
     }
 
