@@ -1,4 +1,4 @@
--- Search indexes for the SQL shapes of docs/adr/XXXX-search-sql-shapes.md.
+-- Search indexes for the SQL shapes of docs/adr/0011-search-sql-shapes.md.
 -- A page is the first matches in resource_key order: one condition drives, every other one is a
 -- per-row probe "does resource_key K have a row for param P with this value?". The probe indexes
 -- lead with (resource_key, param) and carry the compared values, so a probe reads one or two index

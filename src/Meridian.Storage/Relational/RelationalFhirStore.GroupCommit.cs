@@ -8,7 +8,7 @@ public abstract partial class RelationalFhirStore
     private const string Savepoint = "request";
 
     /// <summary>
-    /// One group commit (docs/adr/XXXX-group-commit.md). Every request runs in order inside its
+    /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
     /// own savepoint of ONE database transaction, so it sees the writes of the requests before
     /// it exactly as if they had committed alone; a request that fails rolls back to its
     /// savepoint and gets its own failure, the others are unaffected. The deferred index and

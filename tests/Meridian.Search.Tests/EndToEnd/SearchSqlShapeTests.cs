@@ -7,7 +7,7 @@ using static Meridian.Search.Tests.Support.Q;
 namespace Meridian.Search.Tests.EndToEnd;
 
 /// <summary>
-/// The page statement's shape (docs/adr/XXXX-search-sql-shapes.md): one driver, per-row probes
+/// The page statement's shape (docs/adr/0011-search-sql-shapes.md): one driver, per-row probes
 /// for the rest, and a plan that streams in resource_key order (SQLite's EXPLAIN QUERY PLAN on
 /// the migrated schema shows no sort), so a page stops after its rows instead of evaluating
 /// every match.

@@ -6,7 +6,7 @@ namespace Meridian.Storage.Relational.Sql;
 
 /// <summary>
 /// Turns a <see cref="SearchExpression"/> into a condition on a resources alias, in the shape of
-/// docs/adr/XXXX-search-sql-shapes.md: a page is the first rows in resource_key order, so the
+/// docs/adr/0011-search-sql-shapes.md: a page is the first rows in resource_key order, so the
 /// condition must let the engine stream in that order and stop at the page size. Of the
 /// conjuncts of a free scope (the page's resources, or a chain's target inside an uncorrelated
 /// sub-query) at most one, the most selective by kind (<see cref="DriverRank"/>), is the

@@ -76,7 +76,7 @@ public sealed partial class SearchSqlGenerator
     }
 
     /// <summary>
-    /// The key-driven page (docs/adr/XXXX-search-sql-shapes.md): the driver's index rows in
+    /// The key-driven page (docs/adr/0011-search-sql-shapes.md): the driver's index rows in
     /// resource_key order, each checked by probes on its key alone, grouped per key (a resource
     /// may have several matching rows), cut at the page size, and only then joined to resources.
     /// Non-matching candidates cost index probes only, never a resources row, and the engine

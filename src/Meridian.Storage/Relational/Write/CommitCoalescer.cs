@@ -19,7 +19,7 @@ internal sealed class PendingTransaction(string tenant, IReadOnlyList<WriteOpera
 }
 
 /// <summary>
-/// Group commit (docs/adr/XXXX-group-commit.md): concurrent TransactAsync calls queue here; one
+/// Group commit (docs/adr/0010-group-commit.md): concurrent TransactAsync calls queue here; one
 /// writer loop takes everything queued (up to <see cref="MaxOperations"/> operations), runs the
 /// batch in one database transaction and commits once, so one fsync serves the whole batch.
 /// While a batch commits, the next one gathers: the batch size adapts to the load by itself
