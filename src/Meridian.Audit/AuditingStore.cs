@@ -10,7 +10,7 @@ namespace Meridian.Audit;
 /// interceptor then knows exactly whether the request's AuditEvent is already durable (it
 /// committed with the data) or must still be appended, whatever path the interaction took.
 /// </summary>
-public sealed class AuditingStore(IFhirStore inner) : IFhirStore
+public sealed class AuditingStore(IFhirStore inner) : IFhirStore, IFhirStoreDecorator
 {
     public IFhirStore Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
 

@@ -12,22 +12,21 @@ namespace Meridian.Api.Tests;
 /// locks) on ONE database, racing conditional creates over real HTTP: the store-level claim of
 /// the normalised If-None-Exist criteria must let exactly one create win.
 /// </summary>
-public abstract class ConditionalCreateAcrossServersTests : IAsyncLifetime
+public abstract class ConditionalCreateAcrossServersTests(TestServerStore store) : IAsyncLifetime
 {
     private readonly List<WebApplication> _apps = [];
     private HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
     private string[] _roots = [];
 
-    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
-
-    protected virtual Task DestroyAsync() => Task.CompletedTask;
+    /// <summary>Where the server keeps its data: a throwaway SQLite directory or PostgreSQL database.</summary>
+    protected TestServerStore Store { get; } = store;
 
     public async Task InitializeAsync()
     {
         var roots = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            var settings = await StoreSettingsAsync();
+            var settings = await Store.SettingsAsync();
             settings["Meridian:Port"] = "0";
             settings["Meridian:InsecureDev"] = "true";
             var app = await MeridianServer.BuildAsync([], settings);
@@ -47,7 +46,7 @@ public abstract class ConditionalCreateAcrossServersTests : IAsyncLifetime
             await app.StopAsync();
             await app.DisposeAsync();
         }
-        await DestroyAsync();
+        await Store.DisposeAsync();
     }
 
     private async Task<(int Status, string? Id)> ConditionalCreateAsync(string fhirBase, string identifier, string ifNoneExist)
@@ -145,36 +144,8 @@ public abstract class ConditionalCreateAcrossServersTests : IAsyncLifetime
     }
 }
 
-public sealed class SqliteConditionalCreateAcrossServersTests : ConditionalCreateAcrossServersTests
-{
-    private readonly string _dir = Directory.CreateTempSubdirectory("meridian-cc-").FullName;
+public sealed class SqliteConditionalCreateAcrossServersTests() : ConditionalCreateAcrossServersTests(TestServerStore.Sqlite("meridian-cc-"));
 
-    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult(new Dictionary<string, string?> { ["Meridian:Store"] = "sqlite", ["Meridian:Data"] = _dir });
-
-    protected override Task DestroyAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
-}
-
-public sealed class PostgresConditionalCreateAcrossServersTests : ConditionalCreateAcrossServersTests
-{
-    private PostgresTestDatabase? _database;
-
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
-    {
-        _database ??= await PostgresTestDatabase.CreateAsync();
-        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
-    }
-
-    protected override async Task DestroyAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-}
+/// <summary>A fresh database on the server named by MERIDIAN_TEST_PG (test.sh starts one with
+/// scripts/pg-test-cluster.sh). Missing configuration fails the tests rather than skipping them.</summary>
+public sealed class PostgresConditionalCreateAcrossServersTests() : ConditionalCreateAcrossServersTests(TestServerStore.Postgres());

@@ -14,7 +14,7 @@ namespace Meridian.Api.Authorization;
 /// grant, the new content must stay in the patient compartment and an updated or deleted resource
 /// must be one the caller may change. Reads pass through: the gate checks them per instance.
 /// </summary>
-internal sealed class AuthorizingStore(IFhirStore inner, AccessPolicy policy, ISearchQueryParser parser) : IFhirStore
+internal sealed class AuthorizingStore(IFhirStore inner, AccessPolicy policy, ISearchQueryParser parser) : IFhirStore, IFhirStoreDecorator
 {
     public IFhirStore Inner => inner;
 
@@ -94,15 +94,41 @@ internal sealed class AuthorizingStore(IFhirStore inner, AccessPolicy policy, IS
             }
             return filter is null ? query : query with { Filter = GrantFilter.Combine(query.Filter, filter) };
         }
-        // Across all types: only types searchable without conditions (a condition needs a type
-        // to be expressed); a patient-context caller searches its compartment types one by one.
+        // Across all types ($everything, system search, compartment `*`): the types searchable
+        // without conditions in one type test, and each conditionally granted type (a patient
+        // context's compartment types) with its own condition, since a condition needs a type.
         var all = policy.Spec.ResourceTypes;
-        var allowed = all.Where(t => policy.GrantFor(t, ScopePermissions.Search) is { IsFull: true }).ToImmutableArray();
-        if (allowed.IsEmpty)
+        var full = new List<string>();
+        var conditional = ImmutableArray.CreateBuilder<SearchExpression>();
+        foreach (var each in all)
+        {
+            if (policy.GrantFor(each, ScopePermissions.Search) is not { } eachGrant || !GrantFilter.TryBuild(policy, parser, eachGrant, each, out var eachFilter))
+            {
+                continue;
+            }
+            if (eachFilter is null)
+            {
+                full.Add(each);
+            }
+            else
+            {
+                conditional.Add(new AndExpression([new TypeExpression([each]), eachFilter]));
+            }
+        }
+        if (full.Count == all.Length)
+        {
+            return query;
+        }
+        if (full.Count > 0)
+        {
+            conditional.Insert(0, new TypeExpression([.. full]));
+        }
+        if (conditional.Count == 0)
         {
             return null;
         }
-        return allowed.Length == all.Length ? query : query with { Filter = GrantFilter.Combine(query.Filter, new TypeExpression(allowed)) };
+        var restriction = conditional.Count == 1 ? conditional[0] : new OrExpression(conditional.ToImmutable());
+        return query with { Filter = GrantFilter.Combine(query.Filter, restriction) };
     }
 
     public async Task<HistoryPage> HistoryAsync(string tenant, HistoryQuery query, CancellationToken cancellationToken = default)

@@ -73,7 +73,7 @@ internal static class PatientCompartment
     public static async Task<List<ResourceRef>> RecordAsync(string tenant, string patientId, InteractionContext ctx, CancellationToken ct)
     {
         var record = (await MembersAsync(tenant, patientId, ctx, ct).ConfigureAwait(false)).Select(m => new ResourceRef(m.Type, m.Id)).ToList();
-        if (ctx.Store is IFhirStoreMaintenance maintenance && ctx.Spec.FindCompartment("Patient") is { } compartment)
+        if (ctx.Store.Find<IFhirStoreMaintenance>() is { } maintenance && ctx.Spec.FindCompartment("Patient") is { } compartment)
         {
             foreach (var (type, parameters) in compartment.Members.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {

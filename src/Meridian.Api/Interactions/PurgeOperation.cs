@@ -21,7 +21,9 @@ internal static class PurgeOperation
         {
             return FhirResponse.Error(403, "forbidden", "$purge is restricted to the admin role.");
         }
-        if (ctx.Store is not IFhirStoreMaintenance maintenance)
+        // The hard delete goes to the store itself, past the per-request wrappers: only admins
+        // get here, and the interceptor audits the operation.
+        if (ctx.Store.Find<IFhirStoreMaintenance>() is not { } maintenance)
         {
             return FhirResponse.Error(501, IssueType.NotSupported, "This store cannot hard-delete resources.");
         }

@@ -23,6 +23,14 @@ internal static class CompartmentMembership
             {
                 continue;
             }
+            // The audit trail about a patient is in the spec's Patient compartment, but it is a
+            // record of access, not part of the patient's record: every read would grow
+            // $everything and `*`. It is included only when asked for by name (_type=AuditEvent,
+            // Patient/[id]/AuditEvent); authorization still limits it to auditors.
+            if (onlyTypes is null && type == "AuditEvent")
+            {
+                continue;
+            }
             var codes = parameters
                 .Where(p => p != "{def}" && spec.FindSearchParameter(type, p) is { Type: SearchParamType.Reference })
                 .Order(StringComparer.Ordinal).ToImmutableArray();

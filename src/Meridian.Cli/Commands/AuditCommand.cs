@@ -55,6 +55,9 @@ internal static class AuditCommand
                     Data = parse.GetValue(data) ?? "data",
                     Connection = parse.GetValue(connection),
                     Encryption = { MasterKeyFile = parse.GetValue(masterKey) },
+                    // A read-only check: the server's refusal to *write* plaintext to PostgreSQL
+                    // without a master key does not apply. An encrypted store still needs its key.
+                    InsecureDev = true,
                 }, ct).ConfigureAwait(false);
             }
             catch (OptionsValidationException ex)

@@ -41,7 +41,7 @@ public static class RetentionRegistration
         {
             return builder;
         }
-        if (store is not IFhirStoreMaintenance maintenance)
+        if (store.Find<IFhirStoreMaintenance>() is not { } maintenance)
         {
             throw new InvalidOperationException("Retention is configured but the store cannot hard-delete resources.");
         }

@@ -22,12 +22,13 @@ public abstract partial class RelationalFhirStore
         var rows = ImmutableArray.CreateBuilder<StoredResource>();
         var keys = new List<long>();
         object?[]? lastValues = null;
+        string? next = null;
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
             if (rows.Count == count)
             {
-                var cursor = new SortCursor(lastValues!, keys[^1]);
-                return (rows.DrainToImmutable(), keys, EncodeSortCursor(cursor));
+                next = EncodeSortCursor(new SortCursor(lastValues!, keys[^1]));
+                break;
             }
             rows.Add(new StoredResource(
                 tenant, reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
@@ -41,7 +42,9 @@ public abstract partial class RelationalFhirStore
                 lastValues[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
             }
         }
-        return (rows.DrainToImmutable(), keys, null);
+        // Sealed JSON (encryption at rest) is opened once the reader is closed, on the same connection.
+        await reader.DisposeAsync().ConfigureAwait(false);
+        return (await UnprotectJsonAsync(connection, null, tenant, rows.DrainToImmutable(), ct).ConfigureAwait(false), keys, next);
     }
 
     internal static string EncodeSortCursor(SortCursor cursor)

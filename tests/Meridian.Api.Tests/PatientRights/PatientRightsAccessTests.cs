@@ -12,7 +12,7 @@ public sealed class PatientRightsAccessTests : IAsyncLifetime
     private Meridian.Storage.IFhirStore? _store;
     private FhirApi? _api;
 
-    private static readonly Caller s_admin = new() { ClientId = "ops", UserId = "root", Roles = ["admin"] };
+    private static readonly Caller s_admin = new() { ClientId = "ops", UserId = "root", Roles = ["admin"], Scopes = ["user/*.cruds"] };
     private static readonly Caller s_clinician = new() { ClientId = "ehr", UserId = "dr", Roles = ["clinician"], Scopes = ["user/*.cruds"] };
 
     public async Task InitializeAsync()
@@ -32,6 +32,9 @@ public sealed class PatientRightsAccessTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
+    /// <summary>A patient's own app: patient context and patient scopes, as a SMART launch gives.</summary>
+    private static Caller Patient(string id, string scope) => new() { ClientId = "patient-app", UserId = "u-" + id, FhirUser = "Patient/" + id, PatientContext = id, Scopes = [scope] };
+
     private async Task<string> CreatePatientAsync()
     {
         var create = await _api!.HandleAsync(new FhirRequest("POST", "Patient") { Caller = s_admin, Body = Encoding.UTF8.GetBytes("""{"resourceType":"Patient","gender":"other"}""") });
@@ -43,7 +46,9 @@ public sealed class PatientRightsAccessTests : IAsyncLifetime
     public async Task Only_admins_may_purge()
     {
         var id = await CreatePatientAsync();
-        foreach (var caller in new[] { Caller.Anonymous, s_clinician, Caller.System("hl7-feed"), new Caller { PatientContext = id, Scopes = ["patient/*.cruds"] } })
+        // No identity at all is refused before any operation runs (401).
+        Assert.Equal(401, (await _api!.HandleAsync(new FhirRequest("POST", $"Patient/{id}/$purge") { Caller = Caller.Anonymous })).Status);
+        foreach (var caller in new[] { s_clinician, Caller.System("hl7-feed"), Patient(id, "patient/*.cruds") })
         {
             var denied = await _api!.HandleAsync(new FhirRequest("POST", $"Patient/{id}/$purge") { Caller = caller });
             Assert.Equal(403, denied.Status);
@@ -70,9 +75,9 @@ public sealed class PatientRightsAccessTests : IAsyncLifetime
         var id = await CreatePatientAsync();
         var other = await CreatePatientAsync();
         Assert.Equal(200, (await _api!.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = s_admin })).Status);
-        Assert.Equal(200, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = new Caller { PatientContext = id } })).Status);
-        Assert.Equal(403, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = new Caller { PatientContext = other } })).Status);
+        Assert.Equal(200, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = Patient(id, "patient/*.rs") })).Status);
+        Assert.Equal(403, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = Patient(other, "patient/*.rs") })).Status);
         Assert.Equal(403, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = s_clinician })).Status);
-        Assert.Equal(403, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = Caller.Anonymous })).Status);
+        Assert.Equal(401, (await _api.HandleAsync(new FhirRequest("GET", $"Patient/{id}/$export-record") { Caller = Caller.Anonymous })).Status);
     }
 }

@@ -55,6 +55,8 @@ public sealed class ConfiguredServer : IAsyncDisposable
             database = await PostgresTestDatabase.CreateAsync();
             all["Meridian:Store"] = "postgres";
             all["Meridian:Connection"] = database.ConnectionString;
+            // As in production, PostgreSQL stores encrypted: a throwaway master key (tests may override it).
+            all["Meridian:MASTER_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
         foreach (var (k, v) in settings)
         {

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Meridian.Server;
 using Microsoft.AspNetCore.Builder;
-using Npgsql;
 
 namespace Meridian.Api.Tests.Support;
 
@@ -10,7 +9,7 @@ namespace Meridian.Api.Tests.Support;
 /// shared by a test class. Tests isolate themselves by tenant (<c>/t/{tenant}/fhir</c>), which
 /// also exercises tenant scoping end to end.
 /// </summary>
-public abstract class ServerFixture : IAsyncLifetime
+public abstract class ServerFixture(TestServerStore store) : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -18,16 +17,15 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
 
-    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
-
-    protected virtual Task DestroyAsync() => Task.CompletedTask;
+    /// <summary>Where the server keeps its data: a throwaway SQLite directory or PostgreSQL database.</summary>
+    protected TestServerStore Store { get; } = store;
 
     /// <summary>Settings every fixture uses; tests of limits rely on the small body limit.</summary>
     public const long MaxBodyBytes = 4 * 1024 * 1024;
 
     public async Task InitializeAsync()
     {
-        var settings = await StoreSettingsAsync();
+        var settings = await Store.SettingsAsync();
         settings["Meridian:Port"] = "0";
         settings["Meridian:InsecureDev"] = "true"; // these tests are about FHIR behaviour; auth has its own tests
         settings["Meridian:MaxBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -50,42 +48,12 @@ public abstract class ServerFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        await DestroyAsync();
+        await Store.DisposeAsync();
     }
 }
 
-public sealed class SqliteServerFixture : ServerFixture
-{
-    private readonly string _dir = Directory.CreateTempSubdirectory("meridian-api-").FullName;
-
-    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult(new Dictionary<string, string?> { ["Meridian:Store"] = "sqlite", ["Meridian:Data"] = _dir });
-
-    protected override Task DestroyAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
-}
+public sealed class SqliteServerFixture() : ServerFixture(TestServerStore.Sqlite("meridian-api-"));
 
 /// <summary>A fresh database on the server named by MERIDIAN_TEST_PG (test.sh starts one with
 /// scripts/pg-test-cluster.sh). Missing configuration fails the tests rather than skipping them.</summary>
-public sealed class PostgresServerFixture : ServerFixture
-{
-    private PostgresTestDatabase? _database;
-
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
-    }
-
-    protected override async Task DestroyAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-}
+public sealed class PostgresServerFixture() : ServerFixture(TestServerStore.Postgres());

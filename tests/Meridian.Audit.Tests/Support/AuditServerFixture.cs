@@ -12,7 +12,7 @@ namespace Meridian.Audit.Tests.Support;
 /// access to that store for tampering, and the arguments that point <c>meridian audit verify</c>
 /// and a child <c>meridian serve</c> at it. Tests isolate themselves by tenant.
 /// </summary>
-public abstract class AuditServerFixture : IAsyncLifetime
+public abstract class AuditServerFixture(TestServerStore store) : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -21,21 +21,25 @@ public abstract class AuditServerFixture : IAsyncLifetime
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
 
     /// <summary>The store arguments of the meridian command (<c>--data DIR</c> or <c>--store postgres --connection …</c>).</summary>
-    public abstract string[] StoreArguments { get; }
+    public string[] StoreArguments => store.CliArguments;
 
-    public abstract bool IsPostgres { get; }
+    public bool IsPostgres => store.IsPostgres;
 
-    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
-
-    protected virtual Task DestroyAsync() => Task.CompletedTask;
-
-    public abstract DbConnection OpenRaw();
+    public DbConnection OpenRaw() => store switch
+    {
+        SqliteTestServerStore sqlite => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(sqlite.Directory, "meridian.db"), DefaultTimeout = 30, Pooling = false }.ToString()),
+        PostgresTestServerStore postgres => new NpgsqlConnection(postgres.ConnectionString),
+        _ => throw new NotSupportedException(store.GetType().Name),
+    };
 
     public async Task InitializeAsync()
     {
-        var settings = await StoreSettingsAsync();
+        var settings = await store.SettingsAsync();
         settings["Meridian:Port"] = "0";
         settings["Meridian:InsecureDev"] = "true"; // audit is about who; auth has its own tests
+        // Plaintext rows, so tests can read and tamper with the JSON directly (encrypted chains
+        // are verified by the storage compliance suite and AuditVerifyEncryptedTests).
+        settings["Meridian:Encryption:Mode"] = "off";
         _app = await MeridianServer.BuildAsync([], settings);
         await _app.StartAsync();
         Root = MeridianServer.Addresses(_app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
@@ -96,53 +100,10 @@ public abstract class AuditServerFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        await DestroyAsync();
+        await store.DisposeAsync();
     }
 }
 
-public sealed class SqliteAuditServerFixture : AuditServerFixture
-{
-    private readonly string _dir = Directory.CreateTempSubdirectory("meridian-audit-").FullName;
+public sealed class SqliteAuditServerFixture() : AuditServerFixture(TestServerStore.Sqlite("meridian-audit-"));
 
-    public override string[] StoreArguments => ["--data", _dir];
-
-    public override bool IsPostgres => false;
-
-    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult(new Dictionary<string, string?> { ["Meridian:Store"] = "sqlite", ["Meridian:Data"] = _dir });
-
-    public override DbConnection OpenRaw() =>
-        new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "meridian.db"), DefaultTimeout = 30, Pooling = false }.ToString());
-
-    protected override Task DestroyAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
-}
-
-public sealed class PostgresAuditServerFixture : AuditServerFixture
-{
-    private PostgresTestDatabase? _database;
-
-    public override string[] StoreArguments => ["--store", "postgres", "--connection", _database!.ConnectionString];
-
-    public override bool IsPostgres => true;
-
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
-    }
-
-    public override DbConnection OpenRaw() => new NpgsqlConnection(_database!.ConnectionString);
-
-    protected override async Task DestroyAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-}
+public sealed class PostgresAuditServerFixture() : AuditServerFixture(TestServerStore.Postgres());

@@ -25,6 +25,8 @@ internal sealed class ChildServer : IDisposable
         {
             info.ArgumentList.Add(a);
         }
+        // Plaintext, like the in-process fixture: the crash test reads the JSON rows directly.
+        info.Environment["MERIDIAN_ENCRYPTION__MODE"] = "off";
         var process = Process.Start(info)!;
         process.ErrorDataReceived += (_, _) => { }; // drained so the child never blocks on a full pipe
         process.BeginErrorReadLine();

@@ -10,7 +10,7 @@ namespace Meridian.Identity.Tests.Support;
 /// A real Meridian server with authentication ON (no --insecure-dev), on 127.0.0.1 and a free
 /// port, over one store. Tests isolate themselves by tenant or by client id.
 /// </summary>
-public abstract class AuthServerFixture : IAsyncLifetime
+public abstract class AuthServerFixture(TestServerStore store) : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -25,13 +25,12 @@ public abstract class AuthServerFixture : IAsyncLifetime
 
     public const int MaxFailedLogins = 3;
 
-    protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
-
-    protected virtual Task DestroyAsync() => Task.CompletedTask;
+    /// <summary>Where the server keeps its data: a throwaway SQLite directory or PostgreSQL database.</summary>
+    protected TestServerStore Data { get; } = store;
 
     public async Task InitializeAsync()
     {
-        var settings = await StoreSettingsAsync();
+        var settings = await Data.SettingsAsync();
         settings["Meridian:Port"] = "0";
         settings["Meridian:Identity:MaxFailedLogins"] = MaxFailedLogins.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _app = await MeridianServer.BuildAsync([], settings);
@@ -64,42 +63,15 @@ public abstract class AuthServerFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        await DestroyAsync();
+        await Data.DisposeAsync();
     }
 }
 
-public sealed class SqliteAuthServerFixture : AuthServerFixture
+public sealed class SqliteAuthServerFixture() : AuthServerFixture(TestServerStore.Sqlite("meridian-identity-"))
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("meridian-identity-").FullName;
-
-    public string DataDirectory => _dir;
-
-    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult(new Dictionary<string, string?> { ["Meridian:Store"] = "sqlite", ["Meridian:Data"] = _dir });
-
-    protected override Task DestroyAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public string DataDirectory => ((SqliteTestServerStore)Data).Directory;
 }
 
-public sealed class PostgresAuthServerFixture : AuthServerFixture
-{
-    private PostgresTestDatabase? _database;
-
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        return new Dictionary<string, string?> { ["Meridian:Store"] = "postgres", ["Meridian:Connection"] = _database.ConnectionString };
-    }
-
-    protected override async Task DestroyAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-}
+/// <summary>A fresh database on the server named by MERIDIAN_TEST_PG (test.sh starts one with
+/// scripts/pg-test-cluster.sh). Missing configuration fails the tests rather than skipping them.</summary>
+public sealed class PostgresAuthServerFixture() : AuthServerFixture(TestServerStore.Postgres());
