@@ -128,6 +128,19 @@ public abstract class RetentionTests(TestStore kind) : IAsyncLifetime
         }
         Assert.True(gone);
         Assert.Equal(200, (await api.GetAsync($"Patient/{patient}")).Code);
+
+        // The purge is on the audit trail: an AuditEvent of the retention run names the resource.
+        var audited = false;
+        for (var attempt = 0; attempt < 50 && !audited; attempt++)
+        {
+            var audits = await api.GetAsync("AuditEvent?_count=200");
+            audited = audits.Text.Contains("retention-purge", StringComparison.Ordinal) && audits.Text.Contains($"Observation/{observation}", StringComparison.Ordinal);
+            if (!audited)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.True(audited);
     }
 
     private sealed class RecordingObserver : IRetentionObserver
