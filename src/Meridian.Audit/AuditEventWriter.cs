@@ -188,15 +188,7 @@ public static class AuditEventWriter
         w.WriteStartArray("entity");
         foreach (var reference in r.Resources)
         {
-            w.WriteStartObject();
-            w.WriteStartObject("what");
-            w.WriteString("reference", reference);
-            w.WriteEndObject();
-            w.WritePropertyName("type");
-            Coding(w, EntityType, "2", "System Object");
-            w.WritePropertyName("role");
-            Coding(w, ObjectRole, "4", "Domain Resource");
-            w.WriteEndObject();
+            ReferenceEntity(w, reference, "2", "System Object", "4", "Domain Resource");
         }
         if (r.Query is not null || (r.Resources.IsEmpty && r.Request is not null))
         {
@@ -219,17 +211,23 @@ public static class AuditEventWriter
         }
         foreach (var patient in r.Patients)
         {
-            w.WriteStartObject();
-            w.WriteStartObject("what");
-            w.WriteString("reference", patient);
-            w.WriteEndObject();
-            w.WritePropertyName("type");
-            Coding(w, EntityType, "1", "Person");
-            w.WritePropertyName("role");
-            Coding(w, ObjectRole, "1", "Patient");
-            w.WriteEndObject();
+            ReferenceEntity(w, patient, "1", "Person", "1", "Patient");
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>One entity naming a resource by reference, with its BALP entity type and role.</summary>
+    private static void ReferenceEntity(Utf8JsonWriter w, string reference, string typeCode, string typeDisplay, string roleCode, string roleDisplay)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("what");
+        w.WriteString("reference", reference);
+        w.WriteEndObject();
+        w.WritePropertyName("type");
+        Coding(w, EntityType, typeCode, typeDisplay);
+        w.WritePropertyName("role");
+        Coding(w, ObjectRole, roleCode, roleDisplay);
+        w.WriteEndObject();
     }
 
     private static void Roles(Utf8JsonWriter w, Api.Caller c)

@@ -55,7 +55,13 @@ public abstract class AuditServerFixture(TestServerStore store) : IAsyncLifetime
     {
         await using var connection = OpenRaw();
         await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
+        await using var cmd = Command(connection, sql, args);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, object[] args)
+    {
+        var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         for (var i = 0; i < args.Length; i++)
         {
@@ -64,7 +70,7 @@ public abstract class AuditServerFixture(TestServerStore store) : IAsyncLifetime
             p.Value = args[i];
             cmd.Parameters.Add(p);
         }
-        return await cmd.ExecuteNonQueryAsync();
+        return cmd;
     }
 
     /// <summary>Reads rows of a query with positional parameters.</summary>
@@ -72,15 +78,7 @@ public abstract class AuditServerFixture(TestServerStore store) : IAsyncLifetime
     {
         await using var connection = OpenRaw();
         await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            p.Value = args[i];
-            cmd.Parameters.Add(p);
-        }
+        await using var cmd = Command(connection, sql, args);
         var rows = new List<object[]>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())

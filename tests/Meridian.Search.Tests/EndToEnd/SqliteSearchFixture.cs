@@ -1,4 +1,3 @@
-using Meridian.Fhir.Serialization;
 using Meridian.Storage;
 using Meridian.Storage.Sqlite;
 
@@ -30,18 +29,7 @@ public sealed class SqliteSearchFixture : IAsyncLifetime
     {
         Store = new SqliteFhirStore(Path.Combine(_dir, "search.db"));
         await Store.MigrateAsync();
-        var ops = new List<WriteOperation>();
-        foreach (var json in s_resources)
-        {
-            var parsed = FhirJsonParser.R4.Parse(json);
-            var resource = parsed.Resource ?? throw new InvalidOperationException(string.Join("; ", parsed.Issues));
-            ops.Add(new UpdateOperation(resource.TypeName, resource.ResourceId!, ResourceContent.From(resource)));
-        }
-        var result = await Store.TransactAsync(Tenant, ops);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException(result.Failure?.Message);
-        }
+        await StoreSeed.WriteAsync(Store, Tenant, s_resources);
     }
 
     public async Task DisposeAsync()
