@@ -72,12 +72,9 @@ public sealed record AuthorizationCode
 public sealed record RefreshTokenRecord
 {
     public required string Family { get; init; }
-    public required string ClientId { get; init; }
-    public string? UserId { get; init; }
-    public string? FhirUser { get; init; }
-    public ImmutableArray<string> Roles { get; init; } = [];
-    public ImmutableArray<string> Scopes { get; init; } = [];
-    public string? PatientContext { get; init; }
+
+    /// <summary>What the token may be exchanged for: the login's full grant (a refresh may narrow its scopes).</summary>
+    public required Tokens.TokenGrant Grant { get; init; }
 
     /// <summary>Set when the token was exchanged: presenting it again is reuse, and revokes the family.</summary>
     public bool Used { get; init; }

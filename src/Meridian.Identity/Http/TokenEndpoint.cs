@@ -110,15 +110,15 @@ internal static class TokenEndpoint
             }
         }
         if (token.Length <= 256 && await services.GetRequiredService<TokenService>().ActiveRefreshTokenAsync(tenant, token, ct).ConfigureAwait(false) is { } refresh
-            && refresh.ClientId == client.Value.Client.ClientId)
+            && refresh.Grant.ClientId == client.Value.Client.ClientId)
         {
             return OAuthResults.Json(w =>
             {
                 w.WriteBoolean("active", true);
                 w.WriteString("token_type", "refresh_token");
-                w.WriteString("scope", string.Join(' ', refresh.Scopes));
-                w.WriteString("client_id", refresh.ClientId);
-                Optional(w, "sub", refresh.UserId);
+                w.WriteString("scope", string.Join(' ', refresh.Grant.Scopes));
+                w.WriteString("client_id", refresh.Grant.ClientId);
+                Optional(w, "sub", refresh.Grant.UserId);
             });
         }
         return OAuthResults.Json(w => w.WriteBoolean("active", false));

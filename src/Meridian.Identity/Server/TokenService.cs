@@ -84,7 +84,7 @@ public sealed class TokenService(IdentityStore store, AccessTokenIssuer issuer, 
         }
         var key = PasswordHasher.HashSecret(refreshToken);
         var stored = await store.GetAsync<RefreshTokenRecord>(tenant, IdentityStore.RefreshTokens, key, ct).ConfigureAwait(false);
-        if (stored is null || stored.Value.ClientId != client.Client.ClientId)
+        if (stored is null || stored.Value.Grant.ClientId != client.Client.ClientId)
         {
             return Result<TokenResponse>.Fail("invalid_grant", "The refresh token is invalid or expired.");
         }
@@ -101,22 +101,18 @@ public sealed class TokenService(IdentityStore store, AccessTokenIssuer issuer, 
             await RevokeFamilyAsync(tenant, r.Family, ct).ConfigureAwait(false);
             return Result<TokenResponse>.Fail("invalid_grant", "The refresh token was already used; all tokens of this login are revoked.");
         }
-        var scopes = r.Scopes;
+        var scopes = r.Grant.Scopes;
         if (scope is not null)
         {
             var narrowed = Scopes.Parse(scope);
-            if (narrowed.Any(s => !r.Scopes.Contains(s)))
+            if (narrowed.Any(s => !r.Grant.Scopes.Contains(s)))
             {
                 return Result<TokenResponse>.Fail("invalid_scope", "A refresh cannot add scopes.");
             }
             scopes = narrowed;
         }
-        var grant = new TokenGrant
-        {
-            Tenant = tenant, ClientId = r.ClientId, UserId = r.UserId, FhirUser = r.FhirUser, Roles = r.Roles,
-            Scopes = scopes, PatientContext = r.PatientContext,
-        };
-        var next = await NewRefreshTokenAsync(tenant, r.Family, grant with { Scopes = r.Scopes }, family.Value.Expires, ct).ConfigureAwait(false);
+        var grant = r.Grant with { Tenant = tenant, Scopes = scopes };
+        var next = await NewRefreshTokenAsync(tenant, r.Family, r.Grant, family.Value.Expires, ct).ConfigureAwait(false);
         return Result<TokenResponse>.Ok(Respond(urls, grant, next));
     }
 
@@ -149,11 +145,7 @@ public sealed class TokenService(IdentityStore store, AccessTokenIssuer issuer, 
     private async Task<string> NewRefreshTokenAsync(string tenant, string family, TokenGrant grant, DateTimeOffset expires, CancellationToken ct)
     {
         var token = PasswordHasher.NewSecret();
-        var record = new RefreshTokenRecord
-        {
-            Family = family, ClientId = grant.ClientId, UserId = grant.UserId, FhirUser = grant.FhirUser, Roles = grant.Roles,
-            Scopes = grant.Scopes, PatientContext = grant.PatientContext,
-        };
+        var record = new RefreshTokenRecord { Family = family, Grant = grant };
         await store.PutAsync(tenant, IdentityStore.RefreshTokens, PasswordHasher.HashSecret(token), record, Storage.Records.SystemRecord.Absent, expires, ct).ConfigureAwait(false);
         return token;
     }
