@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Meridian.Storage;
+using Meridian.Subscriptions.Model;
+using Meridian.Subscriptions.Queue;
+
+namespace Meridian.Subscriptions.Delivery;
+
+/// <summary>
+/// Delivers the queue. A scheduler loop (woken by the consumer, or every poll interval) finds
+/// subscriptions with due notifications, handshakes or heartbeats and starts one worker per
+/// subscription — never two for the same subscription, so its notifications leave in event-number
+/// order. A worker sends through its endpoint's guard (<see cref="EndpointGuards"/>); on failure
+/// it records the attempt and the next time (exponential backoff with jitter) and stops, so a
+/// failing subscription waits without holding anything. A notification older than the retry
+/// budget is dead-lettered (never dropped) and the subscription shows <c>error</c> with the last
+/// error until a delivery succeeds again.
+/// </summary>
+public sealed partial class SubscriptionDelivery : IAsyncDisposable
+{
+    private readonly IFhirStore _store;
+    private readonly SubscriptionRegistry _registry;
+    private readonly SubscriptionLifecycle _lifecycle;
+    private readonly SubscriptionQueue _queue;
+    private readonly NotificationBuilder _builder;
+    private readonly ChannelSender _sender;
+    private readonly EndpointGuards _guards;
+    private readonly SubscriptionMetrics _metrics;
+    private readonly SubscriptionOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ConcurrentDictionary<(string Tenant, string Id), Task> _running = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _controlRetryAt = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _lastSent = new();
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public SubscriptionDelivery(IFhirStore store, SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionQueue queue,
+        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null)
+    {
+        _store = store;
+        _registry = registry;
+        _lifecycle = lifecycle;
+        _queue = queue;
+        _sender = sender;
+        _metrics = metrics;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _builder = new NotificationBuilder(options);
+        _guards = new EndpointGuards(options, metrics);
+    }
+
+    public NotificationBuilder Builder => _builder;
+
+    /// <summary>Wakes the scheduler (new notifications were queued).</summary>
+    public void Signal()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        try
+        {
+            await Task.WhenAll(_running.Values).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Workers stop with the service.
+        }
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        var passes = 0L;
+        try
+        {
+            await _lifecycle.LoadAllAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // The database is not reachable yet: every pass tries the due work again.
+        }
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _signal.WaitAsync(_options.PollInterval, ct).ConfigureAwait(false);
+                await PassAsync(passes++ % 20 == 0, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception)
+            {
+                // A database hiccup: the queue is durable, the next pass picks the work up again.
+            }
+        }
+    }
+
+    private async Task PassAsync(bool housekeeping, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        await _lifecycle.RetryAwaitingOwnerAsync(ct).ConfigureAwait(false);
+        foreach (var (tenant, id) in await _queue.DueAsync(now, ct).ConfigureAwait(false))
+        {
+            await _lifecycle.EnsureTenantAsync(tenant, ct).ConfigureAwait(false);
+            Start(tenant, id, ct);
+        }
+        foreach (var tenant in _registry.Tenants.ToList())
+        {
+            foreach (var s in _registry.View(tenant).Subscriptions.Values)
+            {
+                var d = s.Definition;
+                var key = (d.Tenant, d.Id);
+                if (!d.IsTopicBased || _controlRetryAt.TryGetValue(key, out var at) && at > now)
+                {
+                    continue;
+                }
+                var handshake = d.Status == SubscriptionStatusCodes.Requested;
+                var heartbeat = d.HeartbeatPeriod is { } period && d.Status == SubscriptionStatusCodes.Active
+                    && now - _lastSent.GetOrAdd(key, now) >= period;
+                if (handshake || heartbeat)
+                {
+                    Start(d.Tenant, d.Id, ct);
+                }
+            }
+        }
+        if (housekeeping)
+        {
+            _metrics.SetDepth(await _queue.DepthAsync(ct).ConfigureAwait(false));
+            await _queue.PurgeDeliveredAsync(now - _options.EventRetention, ct).ConfigureAwait(false);
+        }
+    }
+
+    private void Start(string tenant, string id, CancellationToken ct)
+    {
+        var key = (tenant, id);
+        if (_running.ContainsKey(key))
+        {
+            return;
+        }
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_running.TryAdd(key, gate.Task))
+        {
+            return;
+        }
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await WorkAsync(tenant, id, ct).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Left for the next pass: the queue still holds every undelivered notification.
+                }
+                finally
+                {
+                    _running.TryRemove(key, out _);
+                    gate.TrySetResult();
+                    Signal(); // more may have arrived while this worker ran
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private TimeSpan Backoff(int attempts)
+    {
+        var exponent = Math.Min(Math.Max(attempts - 1, 0), 30);
+        var ms = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, exponent));
+        // "Equal jitter": half fixed, half random, so many failing subscriptions do not retry in lockstep.
+        return TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.NextDouble() * ms / 2);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Meridian.Storage;
+using Meridian.Storage.Search;
+using Meridian.Storage.Search.Expressions;
+using Meridian.Subscriptions.Model;
+using Meridian.Subscriptions.Queue;
+
+namespace Meridian.Subscriptions;
+
+/// <summary>
+/// Keeps the registry in step with the stored Subscriptions and topics and moves a subscription
+/// through its states: <c>requested</c> → validated against its creator's rights → <c>active</c>
+/// (R4 at once; a backport subscription once its handshake is delivered) → <c>error</c> while
+/// deliveries fail → back to <c>active</c>; <c>off</c> (set by a client) stops delivery.
+/// A subscription is served only once its creator is on record (<see cref="SubscriptionInterceptor"/>
+/// records it right after the create commits), so nothing is ever sent under unknown rights.
+/// </summary>
+public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry registry, SubscriptionQueue queue, SubscriptionMatcher matcher, SubscriptionStatusWriter statusWriter) : IDisposable
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Id), byte> _awaitingOwner = new();
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+
+    /// <summary>Loads every tenant that has subscriptions on record (at start, so heartbeats and
+    /// retries run before the first new change arrives).</summary>
+    public async Task LoadAllAsync(CancellationToken ct)
+    {
+        foreach (var tenant in (await queue.AllStatesAsync(ct).ConfigureAwait(false)).Select(s => s.Tenant).Distinct(StringComparer.Ordinal))
+        {
+            await EnsureTenantAsync(tenant, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task EnsureTenantAsync(string tenant, CancellationToken ct)
+    {
+        if (registry.IsLoaded(tenant))
+        {
+            return;
+        }
+        await _loadLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (registry.IsLoaded(tenant))
+            {
+                return;
+            }
+            registry.Load(tenant, SubscriptionRegistry.TenantView.Empty);
+            foreach (var basic in await AllAsync(tenant, "Basic", ct).ConfigureAwait(false))
+            {
+                if (TopicParser.Parse(tenant, basic.Id, basic.Json.Span) is { } topic)
+                {
+                    registry.PutTopic(topic);
+                }
+            }
+            foreach (var subscription in await AllAsync(tenant, "Subscription", ct).ConfigureAwait(false))
+            {
+                await RefreshAsync(subscription, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    /// <summary>Reacts to a change of a Subscription or a Basic (possible topic).</summary>
+    public async Task OnChangeAsync(ChangeRecord change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Type == "Basic")
+        {
+            var basic = await store.ReadAsync(change.Tenant, "Basic", change.Id, ct).ConfigureAwait(false);
+            if (basic is null || basic.IsDeleted || TopicParser.Parse(change.Tenant, change.Id, basic.Json.Span) is not { } topic)
+            {
+                registry.RemoveTopic(change.Tenant, change.Id);
+            }
+            else
+            {
+                registry.PutTopic(topic);
+            }
+            return;
+        }
+        var current = await store.ReadAsync(change.Tenant, "Subscription", change.Id, ct).ConfigureAwait(false);
+        if (current is null || current.IsDeleted)
+        {
+            registry.RemoveSubscription(change.Tenant, change.Id);
+            _awaitingOwner.TryRemove((change.Tenant, change.Id), out _);
+            await queue.RemoveAsync(change.Tenant, change.Id, ct).ConfigureAwait(false);
+            return;
+        }
+        await RefreshAsync(current, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Retries subscriptions whose creator was not yet on record.</summary>
+    public async Task RetryAwaitingOwnerAsync(CancellationToken ct)
+    {
+        foreach (var (tenant, id) in _awaitingOwner.Keys)
+        {
+            var current = await store.ReadAsync(tenant, "Subscription", id, ct).ConfigureAwait(false);
+            if (current is null || current.IsDeleted)
+            {
+                _awaitingOwner.TryRemove((tenant, id), out _);
+                continue;
+            }
+            await RefreshAsync(current, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Backport: the handshake was delivered, so the subscription is active.</summary>
+    public async Task ActivateAsync(RegisteredSubscription subscription, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        var d = subscription.Definition;
+        await queue.MarkHandshakeAsync(d.Tenant, d.Id, done: true, ct).ConfigureAwait(false);
+        await SetStatusAsync(subscription, SubscriptionStatusCodes.Active, null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a delivery status (and last error) in the queue, the registry and on the resource.</summary>
+    public async Task SetStatusAsync(RegisteredSubscription subscription, string status, string? error, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        var d = subscription.Definition;
+        await queue.SetStatusAsync(d.Tenant, d.Id, status, error, ct).ConfigureAwait(false);
+        if (registry.Find(d.Tenant, d.Id) is { } now && now.Definition.VersionId == d.VersionId)
+        {
+            registry.Put(now with { Definition = now.Definition with { Status = status } });
+        }
+        await statusWriter.WriteAsync(d.Tenant, d.Id, status, error, ct).ConfigureAwait(false);
+    }
+
+    private async Task RefreshAsync(StoredResource resource, CancellationToken ct)
+    {
+        var key = (resource.Tenant, resource.Id);
+        var state = await queue.GetStateAsync(resource.Tenant, resource.Id, ct).ConfigureAwait(false);
+        if (state?.Owner is null)
+        {
+            registry.RemoveSubscription(resource.Tenant, resource.Id);
+            _awaitingOwner[key] = 0;
+            return;
+        }
+        _awaitingOwner.TryRemove(key, out _);
+        var (definition, problem) = SubscriptionParser.Parse(resource.Tenant, resource.Id, resource.VersionId, resource.Json.Span);
+        if (definition is null)
+        {
+            registry.RemoveSubscription(resource.Tenant, resource.Id);
+            await queue.SetStatusAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Error, problem, ct).ConfigureAwait(false);
+            await statusWriter.WriteAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Error, problem, ct).ConfigureAwait(false);
+            return;
+        }
+        var subscription = new RegisteredSubscription(definition, OwnerCodec.Decode(state.Owner));
+        if (definition.Status is SubscriptionStatusCodes.Off or "entered-in-error" || definition.End is { } end && end <= DateTimeOffset.UtcNow)
+        {
+            registry.RemoveSubscription(resource.Tenant, resource.Id);
+            await queue.SetStatusAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Off, null, ct).ConfigureAwait(false);
+            return;
+        }
+        if (definition.Status == SubscriptionStatusCodes.Requested || state.Status == SubscriptionStatusCodes.Requested)
+        {
+            var (outcome, why) = await matcher.ValidateAsync(subscription, ct).ConfigureAwait(false);
+            if (outcome != MatchOutcome.Match)
+            {
+                registry.RemoveSubscription(resource.Tenant, resource.Id);
+                await queue.SetStatusAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Error, why, ct).ConfigureAwait(false);
+                await statusWriter.WriteAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Error, why, ct).ConfigureAwait(false);
+                return;
+            }
+            if (definition.IsTopicBased && !state.HandshakeDone)
+            {
+                // Served (events queue up) but not active until the handshake reaches the endpoint.
+                registry.Put(subscription with { Definition = definition with { Status = SubscriptionStatusCodes.Requested } });
+                await queue.SetStatusAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Requested, null, ct).ConfigureAwait(false);
+                return;
+            }
+            registry.Put(subscription with { Definition = definition with { Status = SubscriptionStatusCodes.Active } });
+            await queue.SetStatusAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Active, null, ct).ConfigureAwait(false);
+            await statusWriter.WriteAsync(resource.Tenant, resource.Id, SubscriptionStatusCodes.Active, null, ct).ConfigureAwait(false);
+            return;
+        }
+        // active or error on the resource: the queue's record of delivery health is the truth.
+        registry.Put(subscription with { Definition = definition with { Status = state.Status == SubscriptionStatusCodes.Off ? SubscriptionStatusCodes.Active : state.Status } });
+    }
+
+    public void Dispose() => _loadLock.Dispose();
+
+    private async Task<ImmutableArray<StoredResource>> AllAsync(string tenant, string type, CancellationToken ct)
+    {
+        var all = ImmutableArray.CreateBuilder<StoredResource>();
+        string? cursor = null;
+        for (var page = 0; page < 1000; page++)
+        {
+            var result = await store.SearchAsync(tenant, new SearchQuery(type) { Count = 500, Cursor = cursor }, ct).ConfigureAwait(false);
+            all.AddRange(result.Matches);
+            cursor = result.NextCursor;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+        return all.ToImmutable();
+    }
+}

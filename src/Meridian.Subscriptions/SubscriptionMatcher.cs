@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Meridian.Api;
+using Meridian.Storage;
+using Meridian.Subscriptions.Model;
+
+namespace Meridian.Subscriptions;
+
+/// <summary>What checking a subscription's criteria against one change found.</summary>
+public enum MatchOutcome { Match, NoMatch, Denied, Invalid }
+
+/// <summary>
+/// Decides whether a change concerns a subscription by asking the FHIR API itself, as the
+/// subscription's creator: the criteria become a search restricted to the changed resource
+/// (<c>Observation?code=…&amp;_id=42</c>). The answer therefore has exactly the store's search
+/// semantics (same parser, same SQL) and the creator's read rules (scopes, roles, patient
+/// compartment, tenant) by construction — no second evaluator to drift from the first.
+/// A delete is checked by reading the version before it as the creator.
+/// </summary>
+public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Task<FhirResponse>> api)
+{
+    // Result-shaping parameters of the criteria do not change which resources match.
+    private static readonly HashSet<string> s_ignored = new(StringComparer.Ordinal) { "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total", "_format", "_pretty" };
+
+    public async Task<MatchOutcome> MatchesAsync(RegisteredSubscription subscription, ChangeRecord change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        ArgumentNullException.ThrowIfNull(change);
+        var d = subscription.Definition;
+        if (change.Kind == ChangeKind.Delete)
+        {
+            if (d.Filters.Any(f => f.Type == change.Type && f.Parameters.Length > 0) || change.VersionId <= 1)
+            {
+                return MatchOutcome.NoMatch; // filters cannot be evaluated on a deleted resource
+            }
+            var vread = await api(new FhirRequest("GET", $"{change.Type}/{change.Id}/_history/{(change.VersionId - 1).ToString(CultureInfo.InvariantCulture)}")
+            {
+                Tenant = d.Tenant,
+                Caller = subscription.Owner,
+            }, ct).ConfigureAwait(false);
+            return vread.IsSuccess ? MatchOutcome.Match : vread.Status is 401 or 403 ? MatchOutcome.Denied : MatchOutcome.NoMatch;
+        }
+        var parameters = d.IsTopicBased
+            ? d.Filters.Where(f => f.Type == change.Type).SelectMany(f => f.Parameters).ToImmutableArray()
+            : d.CriteriaParameters;
+        return await SearchAsync(subscription, change.Type, parameters, change.Id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the criteria (and filters) parse and that the creator may search them, without matching anything.</summary>
+    public async Task<(MatchOutcome Outcome, string? Problem)> ValidateAsync(RegisteredSubscription subscription, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        var d = subscription.Definition;
+        var searches = d.IsTopicBased
+            ? d.Filters.Select(f => (f.Type, f.Parameters)).ToList()
+            : [(d.CriteriaType!, d.CriteriaParameters)];
+        foreach (var (type, parameters) in searches)
+        {
+            var response = await api(Request(subscription, type, parameters, "meridian-no-such-id"), ct).ConfigureAwait(false);
+            if (!response.IsSuccess)
+            {
+                var message = response.Issues.IsDefaultOrEmpty ? $"HTTP {response.Status}" : response.Issues[0].Message;
+                return (response.Status is 401 or 403 ? MatchOutcome.Denied : MatchOutcome.Invalid, $"Criteria '{type}' cannot be evaluated for the subscription's creator: {message}");
+            }
+        }
+        return (MatchOutcome.Match, null);
+    }
+
+    private async Task<MatchOutcome> SearchAsync(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string id, CancellationToken ct)
+    {
+        var response = await api(Request(subscription, type, parameters, id), ct).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            return response.Status is 401 or 403 ? MatchOutcome.Denied : MatchOutcome.Invalid;
+        }
+        using var doc = JsonDocument.Parse(response.Body);
+        if (doc.RootElement.TryGetProperty("entry", out var entries))
+        {
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.TryGetProperty("resource", out var r) && r.TryGetProperty("id", out var rid) && rid.GetString() == id
+                    && r.TryGetProperty("resourceType", out var rt) && rt.GetString() == type)
+                {
+                    return MatchOutcome.Match;
+                }
+            }
+        }
+        return MatchOutcome.NoMatch;
+    }
+
+    private static FhirRequest Request(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string id)
+    {
+        var query = parameters.Where(p => !s_ignored.Contains(p.Key)).ToList();
+        query.Add(new("_id", id));
+        query.Add(new("_elements", "id"));
+        query.Add(new("_count", "1"));
+        return new FhirRequest("GET", type)
+        {
+            Tenant = subscription.Definition.Tenant,
+            Caller = subscription.Owner,
+            Query = [.. query],
+            Headers = new FhirRequestHeaders { Prefer = "handling=strict" },
+        };
+    }
+}

@@ -1,0 +1,61 @@
+using Meridian.Api;
+using Meridian.Storage;
+using Meridian.Storage.Relational;
+using Meridian.Subscriptions.Delivery;
+using Meridian.Subscriptions.Operations;
+using Meridian.Subscriptions.Queue;
+
+namespace Meridian.Subscriptions;
+
+/// <summary>
+/// Everything subscriptions need, built once over a store and the FHIR API: the feed consumer
+/// (register it with the event backbone), the interceptor (register it with the FHIR host, inside
+/// audit), the delivery service (start it; dispose it at shutdown) and the websocket hub.
+/// <paramref name="api"/> is the API entry *without* interceptors: the matcher's internal
+/// searches are not client requests and are not audited as such.
+/// </summary>
+public sealed class SubscriptionModule : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Options = options ?? SubscriptionOptions.Default;
+        var db = store.Find<IModuleDatabase>() ?? throw new ArgumentException("Subscriptions need a relational store (SQLite or PostgreSQL).", nameof(store));
+        _ownsHttp = http is null;
+        // Timeouts are the endpoint guard's (Polly), per attempt; the client itself never gives up first.
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = Options.DeliveryTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
+        Metrics = new SubscriptionMetrics();
+        Queue = new SubscriptionQueue(db, clock ?? TimeProvider.System);
+        Registry = new SubscriptionRegistry();
+        var matcher = new SubscriptionMatcher(api);
+        Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, api));
+        Hub = new WebSocketHub();
+        Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock);
+        Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, Delivery.Signal);
+        Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal);
+    }
+
+    public SubscriptionOptions Options { get; }
+    public SubscriptionConsumer Consumer { get; }
+    public SubscriptionInterceptor Interceptor { get; }
+    public SubscriptionDelivery Delivery { get; }
+    public WebSocketHub Hub { get; }
+    public SubscriptionRegistry Registry { get; }
+    public SubscriptionLifecycle Lifecycle { get; }
+    public SubscriptionQueue Queue { get; }
+    public SubscriptionMetrics Metrics { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Delivery.DisposeAsync().ConfigureAwait(false);
+        Lifecycle.Dispose();
+        Metrics.Dispose();
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+
+namespace Meridian.Subscriptions.Tests;
+
+/// <summary>R5 Backport topic subscriptions: handshake, notification Bundles, heartbeat, $status, $events (both stores).</summary>
+public abstract class BackportTests
+{
+    private const string TopicUrl = "http://example.org/topics/encounter-start";
+
+    protected abstract bool Postgres { get; }
+
+    private static Dictionary<string, JsonElement> StatusOf(JsonElement bundle)
+    {
+        Assert.Equal("Bundle", bundle.GetProperty("resourceType").GetString());
+        Assert.Equal("history", bundle.GetProperty("type").GetString());
+        var status = bundle.GetProperty("entry")[0].GetProperty("resource");
+        Assert.Equal("Parameters", status.GetProperty("resourceType").GetString());
+        var result = new Dictionary<string, JsonElement>();
+        foreach (var p in status.GetProperty("parameter").EnumerateArray())
+        {
+            result.TryAdd(p.GetProperty("name").GetString()!, p);
+        }
+        return result;
+    }
+
+    private static JsonElement Parse(byte[] body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Handshake_then_numbered_event_notifications_then_status_and_events()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        await f.CreateAsync(Resources.Topic(TopicUrl, "Encounter", "create"));
+        var sub = await f.CreateAsync(Resources.BackportSubscription(TopicUrl, receiver.Url("bp"), "full-resource"));
+
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("bp").Count >= 1, "handshake");
+        var handshake = StatusOf(Parse(receiver.Got("bp")[0].Body));
+        Assert.Equal("handshake", handshake["type"].GetProperty("valueCode").GetString());
+        Assert.Equal(TopicUrl, handshake["topic"].GetProperty("valueCanonical").GetString());
+        await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).GetProperty("status").GetString() == "active", "active after handshake");
+
+        var patient = await f.CreateAsync(Resources.Patient("Enc"));
+        var first = await f.CreateAsync(Resources.Encounter(patient));
+        var second = await f.CreateAsync(Resources.Encounter(patient));
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("bp").Count >= 3, "two notifications");
+        var notes = receiver.Got("bp").Skip(1).Select(r => Parse(r.Body)).ToList();
+        var numbers = new List<string>();
+        foreach (var (note, id) in notes.Zip([first, second]))
+        {
+            var status = StatusOf(note);
+            Assert.Equal("event-notification", status["type"].GetProperty("valueCode").GetString());
+            var parts = status["notification-event"].GetProperty("part").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
+            numbers.Add(parts["event-number"].GetProperty("valueString").GetString()!);
+            Assert.EndsWith("/Encounter/" + id, parts["focus"].GetProperty("valueReference").GetProperty("reference").GetString(), StringComparison.Ordinal);
+            var entry = note.GetProperty("entry")[1];
+            Assert.Equal(id, entry.GetProperty("resource").GetProperty("id").GetString());
+            Assert.Equal("POST", entry.GetProperty("request").GetProperty("method").GetString());
+        }
+        Assert.Equal(["1", "2"], numbers);
+
+        var statusResponse = await f.SendAsync("GET", $"Subscription/{sub}/$status");
+        Assert.Equal(200, statusResponse.Status);
+        var queried = StatusOf(Parse(statusResponse.Body.ToArray()));
+        Assert.Equal("query-status", queried["type"].GetProperty("valueCode").GetString());
+        Assert.Equal("active", queried["status"].GetProperty("valueCode").GetString());
+        Assert.Equal("2", queried["events-since-subscription-start"].GetProperty("valueString").GetString());
+
+        var events = await f.SendAsync("GET", $"Subscription/{sub}/$events", query: [("eventsSinceNumber", "2"), ("eventsUntilNumber", "2")]);
+        Assert.Equal(200, events.Status);
+        var bundle = Parse(events.Body.ToArray());
+        var eventStatus = StatusOf(bundle);
+        Assert.Equal("query-event", eventStatus["type"].GetProperty("valueCode").GetString());
+        Assert.Equal(2, bundle.GetProperty("entry").GetArrayLength());
+        Assert.Equal(second, bundle.GetProperty("entry")[1].GetProperty("resource").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Id_only_and_empty_payloads_and_filters()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        await f.CreateAsync(Resources.Topic(TopicUrl, "Encounter"));
+        var p1 = await f.CreateAsync(Resources.Patient("F1"));
+        var p2 = await f.CreateAsync(Resources.Patient("F2"));
+        await f.CreateAsync(Resources.BackportSubscription(TopicUrl, receiver.Url("ids"), "id-only", filter: "Encounter?patient=Patient/" + p1));
+        await f.CreateAsync(Resources.BackportSubscription(TopicUrl, receiver.Url("empty"), "empty"));
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("ids").Count >= 1 && receiver.Got("empty").Count >= 1, "handshakes");
+
+        await f.CreateAsync(Resources.Encounter(p2));
+        var mine = await f.CreateAsync(Resources.Encounter(p1));
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("ids").Count >= 2 && receiver.Got("empty").Count >= 3, "notifications");
+
+        // id-only: the focus's fullUrl and request, no resource; the filter let only patient 1's through.
+        Assert.Equal(2, receiver.Got("ids").Count);
+        var idOnly = Parse(receiver.Got("ids")[1].Body);
+        var entry = idOnly.GetProperty("entry")[1];
+        Assert.EndsWith("/Encounter/" + mine, entry.GetProperty("fullUrl").GetString(), StringComparison.Ordinal);
+        Assert.False(entry.TryGetProperty("resource", out _));
+        // empty: only the status entry, no focus.
+        foreach (var r in receiver.Got("empty").Skip(1))
+        {
+            var note = Parse(r.Body);
+            Assert.Equal(1, note.GetProperty("entry").GetArrayLength());
+            var parts = StatusOf(note)["notification-event"].GetProperty("part").EnumerateArray().Select(p => p.GetProperty("name").GetString());
+            Assert.DoesNotContain("focus", parts);
+        }
+    }
+
+    [Fact]
+    public async Task Heartbeats_arrive_when_nothing_happens()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        await f.CreateAsync(Resources.Topic(TopicUrl, "Encounter"));
+        await f.CreateAsync(Resources.BackportSubscription(TopicUrl, receiver.Url("hb"), "empty", heartbeatSeconds: 1));
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("hb").Count >= 2, "handshake and a heartbeat");
+        var types = receiver.Got("hb").Select(r => StatusOf(Parse(r.Body))["type"].GetProperty("valueCode").GetString()).ToList();
+        Assert.Equal("handshake", types[0]);
+        Assert.Equal("heartbeat", types[1]);
+    }
+}
+
+public sealed class SqliteBackportTests : BackportTests
+{
+    protected override bool Postgres => false;
+}
+
+[Collection("postgres")]
+public sealed class PostgresBackportTests : BackportTests
+{
+    protected override bool Postgres => true;
+}

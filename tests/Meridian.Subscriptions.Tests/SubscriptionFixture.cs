@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using Meridian.Api;
+using Meridian.Storage;
+using Meridian.Storage.Postgres;
+using Meridian.Storage.Sqlite;
+
+namespace Meridian.Subscriptions.Tests;
+
+/// <summary>
+/// A store (SQLite or PostgreSQL, fresh per test), the FHIR API over it, the subscription module
+/// with short test backoffs, and a pump that feeds the change feed to the consumer the way the
+/// backbone does (in commit order, position advanced after each handled batch).
+/// </summary>
+public sealed class SubscriptionFixture : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+    private readonly string? _directory;
+    private readonly PostgresTestDatabase? _database;
+
+    private SubscriptionFixture(IFhirStore store, string? directory, PostgresTestDatabase? database, SubscriptionOptions options)
+    {
+        Store = store;
+        _directory = directory;
+        _database = database;
+        Api = new FhirApi(store);
+        Module = new SubscriptionModule(store, Api.HandleAsync, options);
+        _pump = Task.Run(() => PumpAsync(_stop.Token));
+    }
+
+    public IFhirStore Store { get; }
+    public FhirApi Api { get; }
+    public SubscriptionModule Module { get; }
+
+    public static SubscriptionOptions FastOptions { get; } = new()
+    {
+        InitialBackoff = TimeSpan.FromMilliseconds(50),
+        MaxBackoff = TimeSpan.FromMilliseconds(300),
+        PollInterval = TimeSpan.FromMilliseconds(50),
+        DeliveryTimeout = TimeSpan.FromSeconds(2),
+        BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
+        BreakerSamplingDuration = TimeSpan.FromSeconds(2),
+        RetryBudget = TimeSpan.FromMinutes(10),
+    };
+
+    public static async Task<SubscriptionFixture> CreateAsync(bool postgres, SubscriptionOptions? options = null)
+    {
+        options ??= FastOptions;
+        IFhirStore store;
+        string? directory = null;
+        PostgresTestDatabase? database = null;
+        if (postgres)
+        {
+            database = await PostgresTestDatabase.CreateAsync();
+            store = PostgresFhirStore.Create(database.ConnectionString);
+        }
+        else
+        {
+            directory = Directory.CreateTempSubdirectory("subs-").FullName;
+            store = new SqliteFhirStore(Path.Combine(directory, "meridian.db"));
+        }
+        await store.MigrateAsync();
+        var fixture = new SubscriptionFixture(store, directory, database, options);
+        await fixture.Module.Delivery.StartAsync(CancellationToken.None);
+        return fixture;
+    }
+
+    /// <summary>A request through the subscription interceptor to the API, as <paramref name="caller"/> (default: insecure-dev).</summary>
+    public Task<FhirResponse> SendAsync(string method, string path, string? json = null, Caller? caller = null, string tenant = FhirApi.DefaultTenant, params (string Key, string Value)[] query) =>
+        FhirInterceptors.RunAsync([Module.Interceptor], new FhirRequest(method, path)
+        {
+            Tenant = tenant,
+            Caller = caller ?? Caller.InsecureDev,
+            Body = json is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(json),
+            Headers = new FhirRequestHeaders { ContentType = json is null ? null : "application/fhir+json" },
+            Query = [.. query.Select(q => new KeyValuePair<string, string>(q.Key, q.Value))],
+        }, Api.HandleAsync, CancellationToken.None);
+
+    /// <summary>Creates a resource and returns its id.</summary>
+    public async Task<string> CreateAsync(string json, Caller? caller = null, string tenant = FhirApi.DefaultTenant)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var type = doc.RootElement.GetProperty("resourceType").GetString()!;
+        var response = await SendAsync("POST", type, json, caller, tenant);
+        Assert.True(response.IsSuccess, $"create {type}: {response.Status} {Encoding.UTF8.GetString(response.Body.Span)}");
+        using var created = JsonDocument.Parse(response.Body);
+        return created.RootElement.GetProperty("id").GetString()!;
+    }
+
+    public async Task<JsonElement> ReadAsync(string path, string tenant = FhirApi.DefaultTenant)
+    {
+        var response = await SendAsync("GET", path, tenant: tenant);
+        Assert.True(response.IsSuccess, $"GET {path}: {response.Status} {Encoding.UTF8.GetString(response.Body.Span)}");
+        using var doc = JsonDocument.Parse(response.Body);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>Waits (bounded: 60 s) for <paramref name="condition"/>; fails the test with <paramref name="what"/> otherwise.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail("timed out waiting for: " + what);
+    }
+
+    public static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
+
+    private async Task PumpAsync(CancellationToken ct)
+    {
+        long position = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var batch = await Store.ReadChangesAsync(position, 100, ct);
+                if (batch.IsEmpty)
+                {
+                    await Task.Delay(20, ct);
+                    continue;
+                }
+                await Module.Consumer.HandleAsync(batch, ct);
+                position = batch[^1].Sequence;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // As the backbone does: the batch is offered again.
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _pump;
+        await Module.DisposeAsync();
+        if (Store is IAsyncDisposable d)
+        {
+            await d.DisposeAsync();
+        }
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+        if (_directory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+        _stop.Dispose();
+    }
+}
