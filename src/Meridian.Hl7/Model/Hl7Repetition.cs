@@ -4,15 +4,17 @@ namespace Meridian.Hl7;
 public readonly struct Hl7Repetition
 {
     private readonly Hl7Delimiters _delimiters;
+    private readonly string? _raw;
 
     internal Hl7Repetition(string raw, Hl7Delimiters delimiters, string? dataType)
     {
-        Raw = raw;
+        _raw = raw;
         _delimiters = delimiters;
         DataType = dataType;
     }
 
-    public string Raw { get; }
+    /// <summary>The text as written (escape sequences not decoded); empty for a default value.</summary>
+    public string Raw => _raw ?? "";
 
     public string? DataType { get; }
 
