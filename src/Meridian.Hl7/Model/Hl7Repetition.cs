@@ -1,0 +1,56 @@
+namespace Meridian.Hl7;
+
+/// <summary>One repetition of a field: components split on the component separator.</summary>
+public readonly struct Hl7Repetition
+{
+    private readonly Hl7Delimiters _delimiters;
+
+    internal Hl7Repetition(string raw, Hl7Delimiters delimiters, string? dataType)
+    {
+        Raw = raw;
+        _delimiters = delimiters;
+        DataType = dataType;
+    }
+
+    public string Raw { get; }
+
+    public string? DataType { get; }
+
+    public bool IsEmpty => Raw.Length == 0;
+
+    public int ComponentCount => Hl7Split.Count(Raw, _delimiters.Component);
+
+    /// <summary>Component <paramref name="position"/> (1-based); empty when absent.</summary>
+    public Hl7Component Component(int position)
+    {
+        var type = Hl7Schema.Default.ComponentType(DataType, position);
+        return position < 1
+            ? new Hl7Component("", _delimiters, null)
+            : new Hl7Component(Hl7Split.Piece(Raw, _delimiters.Component, position - 1), _delimiters, type);
+    }
+
+    /// <summary>A component by name from the data-type table (case-insensitive; aliases such as "family" allowed); empty when the name is unknown.</summary>
+    public Hl7Component Component(string name) => Component(Hl7Schema.Default.ComponentPosition(DataType, name));
+
+    public IEnumerable<Hl7Component> Components
+    {
+        get
+        {
+            var count = ComponentCount;
+            for (var i = 1; i <= count; i++)
+            {
+                yield return Component(i);
+            }
+        }
+    }
+
+    /// <summary>The decoded first leaf (first component, first subcomponent).</summary>
+    public string Value => Component(1).Value;
+
+    /// <summary>The repetition with escape sequences decoded.</summary>
+    public string Text => Hl7Escape.Decode(Raw, _delimiters);
+
+    public Hl7DateTime? AsDateTime() => Hl7DateTime.TryParse(Value, out var value) ? value : null;
+
+    public override string ToString() => Raw;
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Meridian.Hl7;
+
+/// <summary>
+/// Checks the primitive values whose form is unambiguous (NM, SI, DT, DTM/TS) against the
+/// segment tables, and OBX-5 against the type OBX-2 names. Findings are warnings: a receiver
+/// decides per field whether a bad number matters (a mapping does; the store-and-forward
+/// inbox does not).
+/// </summary>
+internal static class Hl7DataTypeChecks
+{
+    private const int MaxFindings = 20;
+    private static readonly System.Buffers.SearchValues<char> s_numberChars = System.Buffers.SearchValues.Create("0123456789.");
+
+    public static void Check(IReadOnlyList<Hl7Segment> segments, List<Hl7Issue> issues)
+    {
+        var findings = 0;
+        var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var segment in segments)
+        {
+            occurrences[segment.Id] = occurrences.GetValueOrDefault(segment.Id) + 1;
+            var definition = Hl7Schema.Default.Segment(segment.Id);
+            if (definition is null && segment.Id != "OBX")
+            {
+                continue;
+            }
+            for (var position = segment.IsHeader ? 3 : 1; position <= segment.FieldCount; position++)
+            {
+                var field = segment.Field(position);
+                if (field.IsEmpty || field.IsNull || field.DataType is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+                {
+                    continue;
+                }
+                var index = 0;
+                foreach (var rep in field.Repetitions)
+                {
+                    index++;
+                    var value = rep.Component(1).Sub(1).Value;
+                    if (value.Length == 0 || value == "\"\"" || IsValid(field.DataType, value))
+                    {
+                        continue;
+                    }
+                    if (++findings > MaxFindings)
+                    {
+                        issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"more than {MaxFindings} malformed values; the rest are not listed"));
+                        return;
+                    }
+                    var occurrence = occurrences[segment.Id];
+                    var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
+                    var shown = value.Length > 30 ? value[..30] + "…" : value;
+                    issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {field.DataType}", location));
+                }
+            }
+        }
+    }
+
+    public static bool IsValid(string dataType, string value) => dataType switch
+    {
+        "NM" => IsNumber(value),
+        "SI" => value.Length > 0 && !value.AsSpan().ContainsAnyExceptInRange('0', '9'),
+        "DT" => value.Length is 4 or 6 or 8 && Hl7DateTime.TryParse(value, out _),
+        _ => Hl7DateTime.TryParse(value, out _),
+    };
+
+    /// <summary>HL7 NM: optional sign, digits, optional decimal point; no exponent, no thousands separators.</summary>
+    public static bool IsNumber(string value)
+    {
+        var s = value.Trim().AsSpan();
+        if (s.Length > 0 && (s[0] == '+' || s[0] == '-'))
+        {
+            s = s[1..];
+        }
+        var dot = s.IndexOf('.');
+        var digits = dot < 0 ? s.Length : s.Length - 1;
+        return digits > 0 && (dot < 0 || s[(dot + 1)..].IndexOf('.') < 0)
+            && !s.ContainsAnyExcept(s_numberChars)
+            && decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _);
+    }
+}
