@@ -11,14 +11,15 @@ namespace Meridian.Storage.Postgres;
 /// connections, many concurrent writers). Writers run at READ COMMITTED; lost updates are
 /// prevented by the unique "one current version" index and the primary key, and a writer that
 /// loses such a race re-runs its whole transaction (base class). Large index row sets go
-/// through binary COPY.
+/// in as one unnest INSERT per table. Tenant isolation is enforced a second time by row-level
+/// security (migration 0012, <see cref="EnterScopeAsync"/>).
 /// </summary>
 public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
 {
     /// <summary>Advisory lock ids (arbitrary, stable): migrations, and change-feed ordering.</summary>
     private const long MigrationLock = 0x4D65_7269_6469_0001;
     private const long ChangeFeedLock = 0x4D65_7269_6469_0002;
-    private const int CopyThreshold = 64;
+    private const int BulkThreshold = 64;
 
     /// <summary>Group commits running side by side, each on its own pooled connection: a batch's
     /// round trips and commit overlap the next batch's work.</summary>
@@ -35,6 +36,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     private readonly bool _ownsDataSource;
     private readonly Lock _keyLock = new();
     private readonly Queue<long> _keys = new();
+    private readonly UnnestInserter _bulk = new();
 
     public PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options = null)
         : this(dataSource, options, ownsDataSource: false)
@@ -128,6 +130,34 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Row-level security (migration 0012) compares each row's tenant with these two settings.
+    /// Inside a transaction they are transaction-local (<c>set_config(…, true)</c>): they end at
+    /// COMMIT or ROLLBACK, so a pooled connection cannot carry them to its next user. Outside one
+    /// (reads, single statements) they hold for the session; the store sets them on every
+    /// connection it takes before its first statement, and Npgsql's reset on return to the pool
+    /// (RESET ALL) clears them for anyone else. An empty tenant matches no row.
+    /// </summary>
+    protected override async Task EnterScopeAsync(DbConnection connection, DbTransaction? tx, DataScope scope, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT set_config('meridian.tenant', $1, $3), set_config('meridian.scope', $2, $3)", (NpgsqlConnection)connection, (NpgsqlTransaction?)tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = scope.Kind == DataScopeKind.Tenant ? scope.Tenant : "", NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ScopeSetting(scope.Kind), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = tx is not null, NpgsqlDbType = NpgsqlDbType.Boolean });
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>meridian.scope</c> values the policies of migration 0012 know.</summary>
+    internal static string ScopeSetting(DataScopeKind kind) => kind switch
+    {
+        DataScopeKind.Tenant => "",
+        DataScopeKind.Server => "server",
+        DataScopeKind.ChangeFeed => "feed",
+        DataScopeKind.System => "system",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
         AdvisoryLockAsync(connection, tx, MigrationLock, ct);
 
@@ -161,44 +191,25 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     protected override bool IsTransientConflict(DbException exception) =>
         exception is PostgresException { SqlState: "23505" or "40001" or "40P01" };
 
-    /// <summary>Binary COPY for larger row sets (one stream, no SQL parsing or parameter limits);
-    /// small sets use the shared multi-row INSERT. The change feed keeps INSERT (smallint op).</summary>
+    /// <summary>Larger row sets as one <c>unnest</c> INSERT (<see cref="UnnestInserter"/>: no SQL
+    /// text per row, no parameter limit, subject to row-level security unlike COPY); small sets
+    /// use the shared multi-row INSERT. The change feed keeps INSERT (smallint op).</summary>
     protected override async Task InsertRowsAsync(DbConnection connection, DbTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count < CopyThreshold || table.Name == "changes")
+        if (rows.Count < BulkThreshold || table.Name == "changes")
         {
             await base.InsertRowsAsync(connection, tx, table, rows, ct).ConfigureAwait(false);
             return;
         }
-        var copy = $"COPY {table.Name} ({string.Join(", ", table.Columns)}) FROM STDIN (FORMAT BINARY)";
-        await using var importer = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(copy, ct).ConfigureAwait(false);
-        foreach (var row in rows)
-        {
-            await importer.StartRowAsync(ct).ConfigureAwait(false);
-            foreach (var value in row)
-            {
-                await (value switch
-                {
-                    null => importer.WriteNullAsync(ct),
-                    string s => importer.WriteAsync(s, NpgsqlDbType.Text, ct),
-                    long l => importer.WriteAsync(l, NpgsqlDbType.Bigint, ct),
-                    int n => importer.WriteAsync(n, NpgsqlDbType.Integer, ct),
-                    decimal d => importer.WriteAsync(d, NpgsqlDbType.Numeric, ct),
-                    bool b => importer.WriteAsync(b, NpgsqlDbType.Boolean, ct),
-                    byte[] bytes => importer.WriteAsync(bytes, NpgsqlDbType.Bytea, ct),
-                    _ => throw new InvalidOperationException($"no COPY mapping for {value.GetType()}"),
-                }).ConfigureAwait(false);
-            }
-        }
-        await importer.CompleteAsync(ct).ConfigureAwait(false);
+        await _bulk.InsertAsync((NpgsqlConnection)connection, (NpgsqlTransaction)tx, table, rows, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A typical group commit (a few creates: some hundred index rows) goes in ONE round trip: a
     /// multi-row INSERT per table, the change-feed lock and the change rows in one
-    /// <see cref="NpgsqlBatch"/>. Larger sets (bulk ingest) use binary COPY per table instead.
+    /// <see cref="NpgsqlBatch"/>. Larger sets (bulk ingest) use one unnest INSERT per table instead.
     /// </summary>
     protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> indexRows,
         TableDefinition changes, IReadOnlyList<object?[]> changeRows, CancellationToken ct)
@@ -224,7 +235,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Most bound values sent as one batch of INSERTs (beyond it COPY pays).</summary>
+    /// <summary>Most bound values sent as one batch of INSERTs (beyond it unnest arrays pay).</summary>
     private const int OneRoundTripValues = 30_000;
 
     private static NpgsqlBatchCommand MultiRowInsert(TableDefinition table, IReadOnlyList<object?[]> rows)

@@ -143,7 +143,7 @@ public sealed class PostgresAuditCrashTests : AuditCrashTests, IAsyncLifetime
 
     protected override string[] StoreArguments => ["--store", "postgres", "--connection", _database!.ConnectionString];
 
-    protected override DbConnection OpenRaw() => new NpgsqlConnection(_database!.ConnectionString);
+    protected override DbConnection OpenRaw() => new NpgsqlConnection(_database!.AdminConnectionString);
 
     protected override IFhirStore OpenStore() => PostgresFhirStore.Create(_database!.ConnectionString);
 

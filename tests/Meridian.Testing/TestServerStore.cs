@@ -31,6 +31,10 @@ public sealed class PostgresTestServerStore : TestServerStore
     /// <summary>Valid once <see cref="TestServerStore.SettingsAsync"/> has run.</summary>
     public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("the database is created by SettingsAsync");
 
+    /// <summary>The superuser on the same database (bypasses row-level security): for tests that
+    /// inspect or tamper with rows behind the server's back.</summary>
+    public string AdminConnectionString => _database?.AdminConnectionString ?? throw new InvalidOperationException("the database is created by SettingsAsync");
+
     public override bool IsPostgres => true;
 
     public override string[] CliArguments => ["--store", "postgres", "--connection", ConnectionString];

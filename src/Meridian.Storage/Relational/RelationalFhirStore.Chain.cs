@@ -66,7 +66,8 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
         {
             sql.Append(" UNION SELECT DISTINCT tenant FROM resources WHERE type = ").AppendParam(type);
         }
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        // The verifier's list of tenants spans them all: the one chain read that needs the system scope.
+        await using var connection = await OpenReaderAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, sql.Build());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<string>();
@@ -85,7 +86,7 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
            .Append(" LEFT JOIN resources r ON r.tenant = a.tenant AND r.type = a.type AND r.id = a.id AND r.version = a.version")
            .Append(" WHERE a.tenant = ").AppendParam(tenant).Append(" AND a.seq > ").AppendParam(afterSequence)
            .Append(" ORDER BY a.seq LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, sql.Build());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<ChainLink>();
@@ -150,7 +151,7 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
         }
         sql.Append(") AND NOT EXISTS (SELECT 1 FROM audit_chain a WHERE a.tenant = r.tenant AND a.type = r.type AND a.id = r.id AND a.version = r.version)")
            .Append(" ORDER BY r.last_updated, r.type, r.id, r.version LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, sql.Build());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<UnchainedVersion>();

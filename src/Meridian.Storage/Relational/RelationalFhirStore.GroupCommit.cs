@@ -14,6 +14,9 @@ public abstract partial class RelationalFhirStore
     /// savepoint and gets its own failure, the others are unaffected. The deferred index and
     /// change rows of the successful requests are inserted last, then one commit (one fsync)
     /// makes them all durable, and only then is any caller completed.
+    /// A batch may hold several tenants' requests: each runs in its own tenant's data scope
+    /// (entered before its savepoint, so rolling the request back keeps it), and the deferred
+    /// rows are inserted per tenant, each group in its tenant's scope.
     /// </summary>
     private async Task CommitBatchAsync(IReadOnlyList<PendingTransaction> batch)
     {
@@ -24,7 +27,8 @@ public abstract partial class RelationalFhirStore
         var results = new TransactResult?[batch.Count];
         var errors = new Exception?[batch.Count];
         var requeue = new List<PendingTransaction>();
-        var rows = new BatchRows();
+        var rows = new List<(string Tenant, BatchRows Rows)>(1);
+        string? scoped = null;
         var succeeded = 0;
         // A lone request needs no savepoint: if it fails, the whole transaction is rolled back.
         var savepoints = batch.Count > 1;
@@ -40,6 +44,11 @@ public abstract partial class RelationalFhirStore
                 {
                     errors[i] = new OperationCanceledException(p.CancellationToken);
                     continue;
+                }
+                if (scoped != p.Tenant)
+                {
+                    await EnterScopeAsync(c, tx, DataScope.Of(p.Tenant), ct).ConfigureAwait(false);
+                    scoped = p.Tenant;
                 }
                 var savepoint = savepoints && NeedsSavepoint(p.Operations);
                 if (savepoint)
@@ -57,7 +66,7 @@ public abstract partial class RelationalFhirStore
                         {
                             await tx.ReleaseAsync(Savepoint, ct).ConfigureAwait(false);
                         }
-                        mine.MergeInto(rows);
+                        mine.MergeInto(RowsOf(rows, p.Tenant));
                         results[i] = result;
                         succeeded++;
                         continue;
@@ -88,7 +97,15 @@ public abstract partial class RelationalFhirStore
             {
                 using (StoreTelemetry.Source.StartActivity("store.commit.deferred"))
                 {
-                    await InsertDeferredAsync(c, tx, rows, ct).ConfigureAwait(false);
+                    foreach (var (tenant, tenantRows) in rows)
+                    {
+                        if (scoped != tenant)
+                        {
+                            await EnterScopeAsync(c, tx, DataScope.Of(tenant), ct).ConfigureAwait(false);
+                            scoped = tenant;
+                        }
+                        await InsertDeferredAsync(c, tx, tenantRows, ct).ConfigureAwait(false);
+                    }
                 }
                 using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
                 {
@@ -127,8 +144,9 @@ public abstract partial class RelationalFhirStore
         activity?.SetTag("meridian.committed", succeeded);
         if (succeeded > 0)
         {
-            StoreTelemetry.VersionsWritten.Add(rows.Versions);
-            Statistics.Committed(rows.Versions);
+            var versions = rows.Sum(r => r.Rows.Versions);
+            StoreTelemetry.VersionsWritten.Add(versions);
+            Statistics.Committed(versions);
         }
         foreach (var p in requeue)
         {
@@ -178,6 +196,22 @@ public abstract partial class RelationalFhirStore
             }
         }
         return false;
+    }
+
+    /// <summary>The batch's deferred rows of <paramref name="tenant"/> (one group per tenant, in
+    /// order of first appearance: index rows replaced by a later request must meet it in one group).</summary>
+    private static BatchRows RowsOf(List<(string Tenant, BatchRows Rows)> rows, string tenant)
+    {
+        foreach (var (t, r) in rows)
+        {
+            if (t == tenant)
+            {
+                return r;
+            }
+        }
+        var added = new BatchRows();
+        rows.Add((tenant, added));
+        return added;
     }
 
     /// <summary>A request lost a race with a concurrent writer: re-run it in a later batch, or

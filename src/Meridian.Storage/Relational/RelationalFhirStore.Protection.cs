@@ -59,7 +59,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
 
     public async Task<ImmutableArray<DataKeyRecord>> ListDataKeysAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         var sql = new SqlBuilder(Dialect).Append($"SELECT {KeyColumns} FROM data_keys ORDER BY tenant, key_id, master_key_id");
         await using var cmd = CreateCommand(connection, null, sql.Build());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
         ArgumentNullException.ThrowIfNull(keys);
         var added = 0;
         await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginWriteTransactionAsync(lease.Connection, DataScope.System, cancellationToken).ConfigureAwait(false);
         foreach (var key in keys)
         {
             added += await InsertKeyAsync(lease.Connection, tx, key, ifAbsent: true, cancellationToken).ConfigureAwait(false);
@@ -89,7 +89,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
     public async Task<int> RemoveWrapsAsync(string masterKeyId, CancellationToken cancellationToken = default)
     {
         await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginWriteTransactionAsync(lease.Connection, DataScope.System, cancellationToken).ConfigureAwait(false);
         var sql = new SqlBuilder(Dialect).Append("DELETE FROM data_keys WHERE master_key_id = ").AppendParam(masterKeyId);
         int removed;
         await using (var cmd = CreateCommand(lease.Connection, tx, sql.Build()))
@@ -102,7 +102,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
 
     public async Task<bool> HasResourcesAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, new SqlBuilder(Dialect).Append("SELECT 1 FROM resources LIMIT 1").Build());
         return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }

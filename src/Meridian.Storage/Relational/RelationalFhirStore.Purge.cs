@@ -33,7 +33,7 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         for (var attempt = 0; ; attempt++)
         {
             await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-            await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+            await using var tx = await BeginWriteTransactionAsync(lease.Connection, DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
             try
             {
                 var result = await PurgeInTransactionAsync(lease.Connection, tx, tenant, targets, options, cancellationToken).ConfigureAwait(false);
@@ -201,7 +201,7 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
            .Append(" AND type = ").AppendParam(type)
            .Append($" AND is_current = {Dialect.True} AND last_updated < ").AppendParam(updatedBefore.UtcTicks)
            .Append(" ORDER BY last_updated LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, sql.Build());
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<ResourceRef>();
@@ -241,7 +241,7 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
                 SELECT (SELECT MIN(r.tenant) FROM resources r WHERE r.tenant > t.tenant) FROM t WHERE t.tenant IS NOT NULL)
             SELECT tenant FROM t WHERE tenant IS NOT NULL
             """;
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, new SqlStatement(sql, []));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<string>();

@@ -19,7 +19,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         sql.Append($"SELECT {RecordColumns} FROM system_records WHERE tenant = ").AppendParam(tenant)
            .Append(" AND kind = ").AppendParam(kind).Append(" AND key = ").AppendParam(key)
            .Append(" AND (expires_at IS NULL OR expires_at > ").AppendParam(Options.Clock.GetUtcNow().UtcTicks).Append(")");
-        var rows = await QueryRecordsAsync(sql.Build(), cancellationToken).ConfigureAwait(false);
+        var rows = await QueryRecordsAsync(DataScope.Of(tenant), sql.Build(), cancellationToken).ConfigureAwait(false);
         return rows.Length == 0 ? null : rows[0];
     }
 
@@ -29,7 +29,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         sql.Append($"SELECT {RecordColumns} FROM system_records WHERE tenant = ").AppendParam(tenant)
            .Append(" AND kind = ").AppendParam(kind)
            .Append(" AND (expires_at IS NULL OR expires_at > ").AppendParam(Options.Clock.GetUtcNow().UtcTicks).Append(") ORDER BY key");
-        return await QueryRecordsAsync(sql.Build(), cancellationToken).ConfigureAwait(false);
+        return await QueryRecordsAsync(DataScope.Of(tenant), sql.Build(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long?> PutRecordAsync(string tenant, string kind, string key, ReadOnlyMemory<byte> value, long expectedVersion, DateTimeOffset? expiresAt = null, CancellationToken cancellationToken = default)
@@ -37,7 +37,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
         var now = Options.Clock.GetUtcNow().UtcTicks;
         var bytes = value.ToArray();
-        await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await AcquireWriterAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         if (expectedVersion == SystemRecord.Absent)
         {
             // An expired record is absent: clear it so the create-only insert can take the key.
@@ -69,7 +69,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         {
             sql.Append(" AND version = ").AppendParam(expectedVersion);
         }
-        await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await AcquireWriterAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         return await ExecuteAsync(lease.Connection, sql.Build(), cancellationToken).ConfigureAwait(false) > 0;
     }
 
@@ -78,7 +78,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         var sql = new SqlBuilder(Dialect);
         sql.Append("DELETE FROM system_records WHERE kind = ").AppendParam(kind)
            .Append(" AND expires_at IS NOT NULL AND expires_at <= ").AppendParam(now.UtcTicks);
-        await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await AcquireWriterAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         return await ExecuteAsync(lease.Connection, sql.Build(), cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,9 +88,9 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task<ImmutableArray<SystemRecord>> QueryRecordsAsync(SqlStatement statement, CancellationToken ct)
+    private async Task<ImmutableArray<SystemRecord>> QueryRecordsAsync(DataScope scope, SqlStatement statement, CancellationToken ct)
     {
-        await using var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(scope, ct).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, statement);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<SystemRecord>();

@@ -63,6 +63,63 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// <summary><paramref name="count"/> fresh resource keys.</summary>
     protected abstract Task<long[]> AllocateKeysAsync(DbConnection connection, DbTransaction tx, int count, CancellationToken ct);
 
+    /// <summary>
+    /// Tells the engine which rows the connection may touch from now on: within
+    /// <paramref name="tx"/> only when given (it ends with the transaction), else for the
+    /// connection until it is returned. Called on every connection and transaction the store
+    /// uses, before its first statement. Only engines that enforce tenant isolation themselves
+    /// (PostgreSQL row-level security) do anything here.
+    /// </summary>
+    protected virtual Task EnterScopeAsync(DbConnection connection, DbTransaction? tx, DataScope scope, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>A reader connection already in <paramref name="scope"/>.</summary>
+    private async ValueTask<DbConnection> OpenReaderAsync(DataScope scope, CancellationToken ct)
+    {
+        var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnterScopeAsync(connection, null, scope, ct).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A writer connection already in <paramref name="scope"/>, for statements outside a transaction.</summary>
+    private async ValueTask<ConnectionLease> AcquireWriterAsync(DataScope scope, CancellationToken ct)
+    {
+        var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnterScopeAsync(lease.Connection, null, scope, ct).ConfigureAwait(false);
+            return lease;
+        }
+        catch
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A write transaction already in <paramref name="scope"/>.</summary>
+    private async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, DataScope scope, CancellationToken ct)
+    {
+        var tx = await BeginWriteTransactionAsync(connection, ct).ConfigureAwait(false);
+        try
+        {
+            await EnterScopeAsync(connection, tx, scope, ct).ConfigureAwait(false);
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Serialises migrators (PostgreSQL advisory lock); SQLite's writer lock already does.</summary>
     protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
 
@@ -77,7 +134,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginWriteTransactionAsync(lease.Connection, DataScope.System, cancellationToken).ConfigureAwait(false);
         await LockForMigrationAsync(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
         var current = await MigrationRunner.CurrentVersionAsync(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
         foreach (var migration in Migrations)
@@ -116,7 +173,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
         sql.Append("SELECT seq, tenant, type, id, version, op, at, trace_id FROM changes WHERE seq > ").AppendParam(afterSequence)
            .Append(" ORDER BY seq LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
         var statement = sql.Build();
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.ChangeFeed, cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, statement);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<ChangeRecord>();
@@ -134,7 +191,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// <summary>Runs a statement that selects <see cref="SearchSqlGenerator.ResourceColumns"/>.</summary>
     internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
     {
-        await using var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), ct).ConfigureAwait(false);
         return await QueryResourcesAsync(connection, tenant, statement, ct, keys).ConfigureAwait(false);
     }
 

@@ -144,7 +144,7 @@ public sealed class EncryptionStartupTests : IDisposable
             var location = await CreatePatientAsync(server, note);
             Assert.Contains(note, await ReadAsync(location), StringComparison.Ordinal);
         }
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(database.AdminConnectionString))
         {
             await connection.OpenAsync();
             await using var cmd = new NpgsqlCommand("SELECT count(*) FROM resources WHERE position(convert_to(@n, 'UTF8') in json) > 0 OR get_byte(json, 0) <> 1", connection);

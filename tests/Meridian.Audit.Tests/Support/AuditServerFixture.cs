@@ -28,7 +28,7 @@ public abstract class AuditServerFixture(TestServerStore store) : IAsyncLifetime
     public DbConnection OpenRaw() => store switch
     {
         SqliteTestServerStore sqlite => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(sqlite.Directory, "meridian.db"), DefaultTimeout = 30, Pooling = false }.ToString()),
-        PostgresTestServerStore postgres => new NpgsqlConnection(postgres.ConnectionString),
+        PostgresTestServerStore postgres => new NpgsqlConnection(postgres.AdminConnectionString),
         _ => throw new NotSupportedException(store.GetType().Name),
     };
 

@@ -124,7 +124,7 @@ public sealed class EncryptedPostgresStoreFixture : EncryptedStoreFixture
 
     public override async Task<byte[]> RawJsonAsync(string tenant, string type, string id, long version)
     {
-        await using var c = new NpgsqlConnection(ConnectionString);
+        await using var c = new NpgsqlConnection(_database!.AdminConnectionString);
         await c.OpenAsync();
         await using var cmd = Command(c, "SELECT json FROM resources WHERE tenant = @t AND type = @y AND id = @i AND version = @v", tenant, type, id, version);
         return (byte[])(await cmd.ExecuteScalarAsync())!;
@@ -132,7 +132,7 @@ public sealed class EncryptedPostgresStoreFixture : EncryptedStoreFixture
 
     public override async Task WriteRawJsonAsync(string tenant, string type, string id, long version, byte[] json)
     {
-        await using var c = new NpgsqlConnection(ConnectionString);
+        await using var c = new NpgsqlConnection(_database!.AdminConnectionString);
         await c.OpenAsync();
         await using var cmd = Command(c, "UPDATE resources SET json = @j WHERE tenant = @t AND type = @y AND id = @i AND version = @v", tenant, type, id, version);
         cmd.Parameters.AddWithValue("j", json);
@@ -143,7 +143,7 @@ public sealed class EncryptedPostgresStoreFixture : EncryptedStoreFixture
     /// change-feed and key tables as text.</summary>
     public override async Task<bool> ContainsPlaintextAsync(string needle)
     {
-        await using var c = new NpgsqlConnection(ConnectionString);
+        await using var c = new NpgsqlConnection(_database!.AdminConnectionString);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand(
             """
