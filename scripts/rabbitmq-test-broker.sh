@@ -75,7 +75,7 @@ start_node() {
 # kill -9 only when the pid is still this instance's node (a pid file may be stale and its pid reused).
 kill_node_pid() {
   local pid="$1" dir="$2"
-  [ -n "$pid" ] || return 0
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
   if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$dir"; then kill -9 "$pid" 2>/dev/null || true; fi
 }
 
