@@ -87,7 +87,7 @@ public sealed class MetricsAccessTests : IAsyncLifetime
         var root = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
         using var response = await Http.GetAsync(root + "/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("# TYPE meridian_events_lease_held gauge", await response.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         await app.StopAsync();
     }
 

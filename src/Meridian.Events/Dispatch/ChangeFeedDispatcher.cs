@@ -91,6 +91,10 @@ public sealed class ChangeFeedDispatcher(
             cursor = batch[^1].Sequence;
             metrics.Dispatched.Add(batch.Length, _tag);
             metrics.ObservePublished(options.Partition, cursor);
+            if (batch.Length < options.BatchSize)
+            {
+                await Task.Delay(options.BatchInterval, clock, ct).ConfigureAwait(false);
+            }
         }
         return cursor;
     }

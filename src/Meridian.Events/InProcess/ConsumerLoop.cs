@@ -51,6 +51,10 @@ internal sealed class ConsumerLoop(InProcessTransport transport, IEventConsumer 
                 await positions.AdvanceAsync(consumer.Name, batch[^1].Sequence, ct).ConfigureAwait(false);
                 position = batch[^1].Sequence;
                 failures = 0;
+                if (read.Length < options.BatchSize)
+                {
+                    await Task.Delay(options.BatchInterval, options.Clock, ct).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
