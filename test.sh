@@ -2,7 +2,7 @@
 # Runs Meridian's whole test suite and ends with one line: "tests: N passed, N failed".
 # Installs what the suite needs first: the .NET packages, and a PostgreSQL server from Debian
 # (apt-get, when missing), started as a throwaway cluster on 127.0.0.1 for the run and removed
-# after it.
+# after it; likewise a RabbitMQ broker (scripts/rabbitmq-test-broker.sh).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -58,6 +58,17 @@ if pg_env=$("$root/scripts/pg-test-cluster.sh" start); then
   trap '"$root/scripts/pg-test-cluster.sh" stop "$MERIDIAN_PG_DIR" >/dev/null 2>&1 || true' EXIT
 else
   echo "test.sh: could not start PostgreSQL; the PostgreSQL store tests will fail" >&2
+fi
+
+# RabbitMQ for the event transport tests: a throwaway broker node on 127.0.0.1 (Debian's
+# rabbitmq-server, installed if missing), removed on exit. Without it those tests fail rather
+# than skip. The trap replaces the one above, so it stops PostgreSQL too.
+if rabbit_env=$("$root/scripts/rabbitmq-test-broker.sh" start); then
+  eval "$rabbit_env"
+  trap '"$root/scripts/pg-test-cluster.sh" stop "${MERIDIAN_PG_DIR:-}" >/dev/null 2>&1 || true
+        "$root/scripts/rabbitmq-test-broker.sh" stop "$MERIDIAN_RABBITMQ_DIR" >/dev/null 2>&1 || true' EXIT
+else
+  echo "test.sh: could not start RabbitMQ; the RabbitMQ transport tests will fail" >&2
 fi
 
 dotnet test Meridian.slnx -c Release --no-build --nologo \

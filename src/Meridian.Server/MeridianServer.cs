@@ -1,4 +1,5 @@
 using Meridian.Api;
+using Meridian.Events.RabbitMq;
 using Meridian.Server.Authentication;
 using Meridian.Server.Events;
 using Meridian.Server.Limits;
@@ -58,6 +59,7 @@ public static class MeridianServer
         var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
         builder.Services.AddMeridianMetrics();
         builder.Services.AddMeridianEvents(options.Events);
+        builder.Services.AddMeridianRabbitMqTransport(); // Events:Transport = rabbitmq
         builder.Services.AddSingleton(new FhirApi(audited.WithCommitSignal(builder.Services), searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);

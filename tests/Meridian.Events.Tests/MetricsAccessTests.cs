@@ -92,7 +92,7 @@ public sealed class MetricsAccessTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("Meridian:Events:Transport", "rabbitmq", "Events:Transport 'rabbitmq' is not available")]
+    [InlineData("Meridian:Events:Transport", "kafka", "Events:Transport 'kafka' is not available")]
     [InlineData("Meridian:Events:PollInterval", "soon", "Events:PollInterval 'soon'")]
     [InlineData("Meridian:Events:BatchSize", "0", "Events:BatchSize")]
     public async Task Bad_event_settings_stop_the_start(string key, string value, string message)
