@@ -18,12 +18,14 @@ public sealed class SubscriptionModule : IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly Func<FhirRequest, CancellationToken, Task<FhirResponse>> _api;
 
     public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? SubscriptionOptions.Default;
         var db = store.Find<IModuleDatabase>() ?? throw new ArgumentException("Subscriptions need a relational store (SQLite or PostgreSQL).", nameof(store));
+        _api = api;
         _ownsHttp = http is null;
         // Timeouts are the endpoint guard's (Polly), per attempt; the client itself never gives up first.
         _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = Options.DeliveryTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
@@ -47,6 +49,19 @@ public sealed class SubscriptionModule : IAsyncDisposable
     public SubscriptionLifecycle Lifecycle { get; }
     public SubscriptionQueue Queue { get; }
     public SubscriptionMetrics Metrics { get; }
+
+    /// <summary>Serves one websocket of <paramref name="caller"/> (R4 <c>bind-with-id</c>): it may bind only
+    /// to a websocket Subscription of its tenant that it can read through the API.</summary>
+    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, string tenant, Caller caller, CancellationToken ct) =>
+        Hub.RunAsync(socket, tenant, async (id, t) =>
+        {
+            if (Registry.Find(tenant, id) is not { Definition.Channel: Model.ChannelKind.WebSocket })
+            {
+                return false;
+            }
+            var read = await _api(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = caller }, t).ConfigureAwait(false);
+            return read.IsSuccess;
+        }, ct);
 
     public async ValueTask DisposeAsync()
     {
