@@ -79,6 +79,8 @@ public static class FhirEndpoints
             // The bearer token's caller (BearerAuthenticationMiddleware), or the dev caller under
             // --insecure-dev; a clinician may add a break-the-glass reason.
             Caller = WithBreakGlass(Authentication.HttpCaller.For(http, options.InsecureDev), http.Request),
+            // The request's W3C trace id lands on every change row it writes, so every event carries it.
+            WriteOptions = new Meridian.Storage.TransactOptions(Events.TraceIds.For(http)),
         };
         var interceptors = http.RequestServices.GetServices<IFhirInterceptor>().ToList();
         try

@@ -1,6 +1,8 @@
 using Meridian.Api;
 using Meridian.Server.Authentication;
+using Meridian.Server.Events;
 using Meridian.Server.Limits;
+using Meridian.Server.Metrics;
 using Meridian.Server.Retention;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +24,12 @@ namespace Meridian.Server;
 public static class MeridianServer
 {
     /// <param name="contentRoot">Where appsettings.json is read from (default: the working directory).</param>
-    public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, string? contentRoot = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, string? contentRoot = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(args, overrides, configureServices: null, contentRoot, cancellationToken);
+
+    /// <param name="configureServices">Adds services before the container is built: event
+    /// consumers (<c>IEventConsumer</c>), transports (<c>IEventTransportFactory</c>); tests use it.</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides, Action<IServiceCollection>? configureServices, string? contentRoot = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot ?? Directory.GetCurrentDirectory() });
         builder.Configuration.AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables()));
@@ -49,11 +56,16 @@ public static class MeridianServer
         var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
-        builder.Services.AddSingleton(new FhirApi(audited, searchParser: null, options.ToApiOptions()));
+        builder.Services.AddMeridianMetrics();
+        builder.Services.AddMeridianEvents(options.Events);
+        builder.Services.AddSingleton(new FhirApi(audited.WithCommitSignal(builder.Services), searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
 
+        configureServices?.Invoke(builder.Services);
+
         var app = builder.Build();
+        EventsWiring.Validate(app.Services, options.Events);
         foreach (var warning in storageWarnings)
         {
             app.Logger.LogWarning("{Warning}", warning);
@@ -63,6 +75,7 @@ public static class MeridianServer
         app.UseMeridianAuthentication(options);
         app.UseMeridianLimits(options.Limits);
         app.MapFhir();
+        app.MapMeridianMetrics(options);
         return app;
     }
 

@@ -55,6 +55,12 @@ public sealed class MeridianServerOptions
     /// <summary>Retention periods per resource type (<c>Meridian:Retention:Periods:Observation = 3650d</c>).</summary>
     public Retention.RetentionSettings Retention { get; set; } = new();
 
+    /// <summary>The event backbone: transport, partition, polling, lease (<c>Meridian:Events:…</c>, docs/events.md).</summary>
+    public Events.EventsSettings Events { get; set; } = new();
+
+    /// <summary>Who may read <c>/metrics</c> (<c>Meridian:Metrics:…</c>, docs/events.md).</summary>
+    public Metrics.MetricsSettings Metrics { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -115,6 +121,8 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         problems.AddRange(options.Retention.Problems());
         problems.AddRange(options.Tls.Problems());
         problems.AddRange(options.Encryption.Problems(options));
+        problems.AddRange(options.Events.Problems());
+        problems.AddRange(options.Metrics.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
