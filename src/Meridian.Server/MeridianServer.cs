@@ -4,6 +4,7 @@ using Meridian.Server.Events;
 using Meridian.Server.Limits;
 using Meridian.Server.Metrics;
 using Meridian.Server.Retention;
+using Meridian.Server.Subscriptions;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,6 +62,7 @@ public static class MeridianServer
         builder.Services.AddSingleton(new FhirApi(audited.WithCommitSignal(builder.Services), searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
+        builder.Services.AddMeridianSubscriptions(options.Subscriptions);
 
         configureServices?.Invoke(builder.Services);
 
@@ -76,6 +78,7 @@ public static class MeridianServer
         app.UseMeridianLimits(options.Limits);
         app.MapFhir();
         app.MapMeridianMetrics(options);
+        app.MapMeridianSubscriptions(options);
         return app;
     }
 

@@ -18,6 +18,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private int _disposed;
     private readonly Func<FhirRequest, CancellationToken, Task<FhirResponse>> _api;
 
     public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null)
@@ -52,19 +53,24 @@ public sealed class SubscriptionModule : IAsyncDisposable
 
     /// <summary>Serves one websocket of <paramref name="caller"/> (R4 <c>bind-with-id</c>): it may bind only
     /// to a websocket Subscription of its tenant that it can read through the API.</summary>
-    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, string tenant, Caller caller, CancellationToken ct) =>
+    /// <param name="api">How the binding read is made (the host passes its interceptors, so it is audited); default: the module's API.</param>
+    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, string tenant, Caller caller, CancellationToken ct, Func<FhirRequest, CancellationToken, Task<FhirResponse>>? api = null) =>
         Hub.RunAsync(socket, tenant, async (id, t) =>
         {
             if (Registry.Find(tenant, id) is not { Definition.Channel: Model.ChannelKind.WebSocket })
             {
                 return false;
             }
-            var read = await _api(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = caller }, t).ConfigureAwait(false);
+            var read = await (api ?? _api)(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = caller }, t).ConfigureAwait(false);
             return read.IsSuccess;
         }, ct);
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await Delivery.DisposeAsync().ConfigureAwait(false);
         Lifecycle.Dispose();
         Metrics.Dispose();

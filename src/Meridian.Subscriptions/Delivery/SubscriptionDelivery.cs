@@ -33,6 +33,7 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private int _disposed;
 
     public SubscriptionDelivery(IFhirStore store, SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionQueue queue,
         ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null)
@@ -78,6 +79,10 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
