@@ -36,7 +36,9 @@ public sealed class SubscriptionModule : IAsyncDisposable
         var matcher = new SubscriptionMatcher(api);
         Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, api));
         Hub = new WebSocketHub();
-        Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock);
+        var records = store.Find<Meridian.Storage.Records.ISystemRecordStore>();
+        var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);
+        Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock, lease);
         Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, Delivery.Signal);
         Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal);
     }
