@@ -5,6 +5,7 @@ using Meridian.Server.Events;
 using Meridian.Server.Limits;
 using Meridian.Server.Metrics;
 using Meridian.Server.Retention;
+using Meridian.Server.Subscriptions;
 using Meridian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -63,6 +64,7 @@ public static class MeridianServer
         builder.Services.AddSingleton(new FhirApi(audited.WithCommitSignal(builder.Services), searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
+        builder.Services.AddMeridianSubscriptions(options.Subscriptions);
 
         configureServices?.Invoke(builder.Services);
 
@@ -86,6 +88,7 @@ public static class MeridianServer
         app.UseMeridianLimits(options.Limits);
         app.MapFhir();
         app.MapMeridianMetrics(options);
+        app.MapMeridianSubscriptions(options);
         return app;
     }
 

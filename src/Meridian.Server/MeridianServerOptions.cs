@@ -61,6 +61,9 @@ public sealed class MeridianServerOptions
     /// <summary>Who may read <c>/metrics</c> (<c>Meridian:Metrics:…</c>, docs/events.md).</summary>
     public Metrics.MetricsSettings Metrics { get; set; } = new();
 
+    /// <summary>FHIR Subscriptions delivery: retry budget, backoff, timeouts (<c>Meridian:Subscriptions:…</c>, docs/subscriptions.md).</summary>
+    public Subscriptions.SubscriptionsSettings Subscriptions { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -123,6 +126,7 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         problems.AddRange(options.Encryption.Problems(options));
         problems.AddRange(options.Events.Problems());
         problems.AddRange(options.Metrics.Problems());
+        problems.AddRange(options.Subscriptions.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

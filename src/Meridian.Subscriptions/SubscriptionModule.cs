@@ -18,12 +18,15 @@ public sealed class SubscriptionModule : IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private int _disposed;
+    private readonly Func<FhirRequest, CancellationToken, Task<FhirResponse>> _api;
 
     public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? SubscriptionOptions.Default;
         var db = store.Find<IModuleDatabase>() ?? throw new ArgumentException("Subscriptions need a relational store (SQLite or PostgreSQL).", nameof(store));
+        _api = api;
         _ownsHttp = http is null;
         // Timeouts are the endpoint guard's (Polly), per attempt; the client itself never gives up first.
         _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = Options.DeliveryTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
@@ -33,7 +36,9 @@ public sealed class SubscriptionModule : IAsyncDisposable
         var matcher = new SubscriptionMatcher(api);
         Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, api));
         Hub = new WebSocketHub();
-        Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock);
+        var records = store.Find<Meridian.Storage.Records.ISystemRecordStore>();
+        var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);
+        Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock, lease);
         Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, Delivery.Signal);
         Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal);
     }
@@ -48,8 +53,26 @@ public sealed class SubscriptionModule : IAsyncDisposable
     public SubscriptionQueue Queue { get; }
     public SubscriptionMetrics Metrics { get; }
 
+    /// <summary>Serves one websocket of <paramref name="caller"/> (R4 <c>bind-with-id</c>): it may bind only
+    /// to a websocket Subscription of its tenant that it can read through the API.</summary>
+    /// <param name="api">How the binding read is made (the host passes its interceptors, so it is audited); default: the module's API.</param>
+    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, string tenant, Caller caller, CancellationToken ct, Func<FhirRequest, CancellationToken, Task<FhirResponse>>? api = null) =>
+        Hub.RunAsync(socket, tenant, async (id, t) =>
+        {
+            if (Registry.Find(tenant, id) is not { Definition.Channel: Model.ChannelKind.WebSocket })
+            {
+                return false;
+            }
+            var read = await (api ?? _api)(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = caller }, t).ConfigureAwait(false);
+            return read.IsSuccess;
+        }, ct);
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await Delivery.DisposeAsync().ConfigureAwait(false);
         Lifecycle.Dispose();
         Metrics.Dispose();

@@ -31,7 +31,9 @@ public abstract class DeliveryPolicyTests
         var parts = letters.GetProperty("parameter")[0].GetProperty("part").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
         Assert.Equal("1", parts["event-number"].GetProperty("valueString").GetString());
         Assert.StartsWith("Patient/" + patient + "/_history/1", parts["focus"].GetProperty("valueReference").GetProperty("reference").GetString(), StringComparison.Ordinal);
-        Assert.Contains("retry budget", (await f.ReadAsync("Subscription/" + sub)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        // The dead letter is recorded first, then the status (a moment later): wait for it.
+        await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).TryGetProperty("error", out var e)
+            && e.GetString()!.Contains("retry budget", StringComparison.Ordinal), "the error names the spent retry budget");
 
         // Not for everyone.
         Assert.Equal(403, (await f.SendAsync("GET", "Subscription/$dead-letters", caller: Clinician)).Status);

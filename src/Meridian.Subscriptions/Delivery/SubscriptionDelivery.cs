@@ -32,11 +32,19 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _lastSent = new();
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Meridian.Events.IDispatchLease? _lease;
+    private readonly string _holder = Environment.MachineName + "/" + Guid.NewGuid().ToString("N");
+    private DateTimeOffset _leaseRenewAt = DateTimeOffset.MinValue;
+    private bool _leaseHeld;
     private Task? _loop;
+    private int _disposed;
 
+    /// <param name="lease">When several nodes share the database, only the holder of this lease
+    /// delivers (so a subscription's notifications leave one node, in order); null: this node always does.</param>
     public SubscriptionDelivery(IFhirStore store, SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionQueue queue,
-        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null)
+        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null, Meridian.Events.IDispatchLease? lease = null)
     {
+        _lease = lease;
         _store = store;
         _registry = registry;
         _lifecycle = lifecycle;
@@ -78,6 +86,10 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
@@ -90,6 +102,17 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Workers stop with the service.
+        }
+        if (_lease is not null && _leaseHeld)
+        {
+            try
+            {
+                await _lease.ReleaseAsync(LeaseName, _holder, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // It expires on its own.
+            }
         }
         _stop.Dispose();
         _signal.Dispose();
@@ -124,9 +147,21 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         }
     }
 
+    public const string LeaseName = "subscriptions-delivery";
+
     private async Task PassAsync(bool housekeeping, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
+        if (_lease is not null && now >= _leaseRenewAt)
+        {
+            // Renewed every third of its duration; another node takes over a lease left to expire.
+            _leaseHeld = await _lease.TryAcquireAsync(LeaseName, _holder, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+            _leaseRenewAt = now + TimeSpan.FromSeconds(5);
+        }
+        if (_lease is not null && !_leaseHeld)
+        {
+            return;
+        }
         await _lifecycle.RetryAwaitingOwnerAsync(ct).ConfigureAwait(false);
         foreach (var (tenant, id) in await _queue.DueAsync(now, ct).ConfigureAwait(false))
         {

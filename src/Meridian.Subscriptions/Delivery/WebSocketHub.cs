@@ -37,6 +37,16 @@ public sealed class WebSocketHub : IWebSocketNotifier
                 var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    // Complete the close handshake (under the send lock: a ping may be in flight).
+                    await me.SendLock.WaitAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "closing", ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        me.SendLock.Release();
+                    }
                     break;
                 }
                 var text = Encoding.UTF8.GetString(buffer, 0, result.Count).Trim();
