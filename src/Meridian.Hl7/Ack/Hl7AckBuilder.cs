@@ -85,7 +85,15 @@ public static class Hl7AckBuilder
     public static Hl7Message BuildForUnparsed(string payload, Hl7AckCode code, Hl7AckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        var parsed = Hl7Parser.Parse(payload);
+        return BuildFor(Hl7Parser.Parse(payload), code, options);
+    }
+
+    /// <summary>As <see cref="BuildForUnparsed(string, Hl7AckCode, Hl7AckOptions?)"/>, from the bytes as received.</summary>
+    public static Hl7Message BuildForUnparsed(ReadOnlySpan<byte> payload, Hl7AckCode code, Hl7AckOptions? options = null) =>
+        BuildFor(Hl7Parser.Parse(payload), code, options);
+
+    private static Hl7Message BuildFor(Hl7ParseResult parsed, Hl7AckCode code, Hl7AckOptions? options)
+    {
         if (parsed.Message is { } message)
         {
             return Build(message, code, options);
