@@ -23,7 +23,8 @@ internal static class Hl7SegmentScanner
         {
             var end = FindLineEnd(text, pos, usesCr);
             var afterTerminator = SkipBlankLines(text, end, allowLineContent: false);
-            segments.Add(new RawSegment(text[pos..end], text[end..afterTerminator]));
+            var terminator = afterTerminator - end == 1 && text[end] == '\r' ? "\r" : text[end..afterTerminator];
+            segments.Add(new RawSegment(text[pos..end], terminator));
             pos = afterTerminator;
         }
         return (leading, segments);
