@@ -86,6 +86,7 @@ public sealed class Hl7Segment
     /// <summary>A field by its name in the segment table (e.g. "patientName" or "PID-5"); empty when unknown.</summary>
     public Hl7Field Field(string name) => Field(Hl7Schema.Default.FieldPosition(Id, name));
 
+    /// <summary>Every field in order (each is found by offset, so this is linear).</summary>
     public IEnumerable<Hl7Field> Fields
     {
         get

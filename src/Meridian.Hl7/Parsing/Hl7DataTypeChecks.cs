@@ -11,6 +11,7 @@ namespace Meridian.Hl7;
 internal static class Hl7DataTypeChecks
 {
     private const int MaxFindings = 20;
+    private const int MaxRepetitions = 100;
     private static readonly System.Buffers.SearchValues<char> s_numberChars = System.Buffers.SearchValues.Create("0123456789.");
 
     public static void Check(IReadOnlyList<Hl7Segment> segments, List<Hl7Issue> issues)
@@ -45,7 +46,8 @@ internal static class Hl7DataTypeChecks
             return false;
         }
         var index = 0;
-        foreach (var rep in field.Repetitions)
+        // Bounded: a hostile field with a million repetitions must not make parsing slow.
+        foreach (var rep in field.Repetitions.Take(MaxRepetitions))
         {
             index++;
             var value = rep.Component(1).Sub(1).Value;
