@@ -91,4 +91,17 @@ public sealed class AckTests
         Assert.Equal("207", ack.Get("ERR-3.1"));
         Assert.True(Hl7Parser.Parse(ack.ToString()).Success);
     }
+
+    [Fact]
+    public void Reject_of_a_payload_with_unusable_delimiters_still_echoes_its_control_id_and_sender()
+    {
+        var ack = Hl7AckBuilder.BuildForUnparsed("MSH|0000|LAB|HOSP|MER|FAC|20240101||ORU^R01|CTRL42|P|2.4\rPID|1\r"u8, Hl7AckCode.AR,
+            new Hl7AckOptions { Text = "bad delimiters", Time = s_now });
+
+        Assert.Equal("CTRL42", ack.Get("MSA-2"));
+        Assert.Equal("LAB", ack.Get("MSH-5"));
+        Assert.Equal("MER", ack.Get("MSH-3"));
+        Assert.Equal("2.4", ack.Get("MSH-12"));
+        Assert.StartsWith("^^^207&bad delimiters", ack.Segment("ERR")!.Field(1).Raw, StringComparison.Ordinal); // ELD before 2.5
+    }
 }

@@ -11,6 +11,7 @@ namespace Meridian.Hl7;
 internal static class Hl7DataTypeChecks
 {
     private const int MaxFindings = 20;
+    private const int MaxRepetitions = 100;
     private static readonly System.Buffers.SearchValues<char> s_numberChars = System.Buffers.SearchValues.Create("0123456789.");
 
     public static void Check(IReadOnlyList<Hl7Segment> segments, List<Hl7Issue> issues)
@@ -20,39 +21,51 @@ internal static class Hl7DataTypeChecks
         foreach (var segment in segments)
         {
             occurrences[segment.Id] = occurrences.GetValueOrDefault(segment.Id) + 1;
-            var definition = Hl7Schema.Default.Segment(segment.Id);
-            if (definition is null && segment.Id != "OBX")
+            var positions = Hl7Schema.Default.Segment(segment.Id)?.CheckablePositions ?? [];
+            foreach (var position in positions)
             {
-                continue;
-            }
-            for (var position = segment.IsHeader ? 3 : 1; position <= segment.FieldCount; position++)
-            {
-                var field = segment.Field(position);
-                if (field.IsEmpty || field.IsNull || field.DataType is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+                if (position > segment.FieldCount || !CheckField(segment, position, occurrences, issues, ref findings))
                 {
                     continue;
                 }
-                var index = 0;
-                foreach (var rep in field.Repetitions)
-                {
-                    index++;
-                    var value = rep.Component(1).Sub(1).Value;
-                    if (value.Length == 0 || value == "\"\"" || IsValid(field.DataType, value))
-                    {
-                        continue;
-                    }
-                    if (++findings > MaxFindings)
-                    {
-                        issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"more than {MaxFindings} malformed values; the rest are not listed"));
-                        return;
-                    }
-                    var occurrence = occurrences[segment.Id];
-                    var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
-                    var shown = value.Length > 30 ? value[..30] + "…" : value;
-                    issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {field.DataType}", location));
-                }
+                return;
+            }
+            if (segment.Id == "OBX" && segment.FieldCount >= 5 && CheckField(segment, 5, occurrences, issues, ref findings))
+            {
+                return;
             }
         }
+    }
+
+    /// <summary>Checks one field's repetitions; true when the finding limit was reached.</summary>
+    private static bool CheckField(Hl7Segment segment, int position, Dictionary<string, int> occurrences, List<Hl7Issue> issues, ref int findings)
+    {
+        var field = segment.Field(position);
+        if (field.IsEmpty || field.IsNull || field.DataType is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+        {
+            return false;
+        }
+        var index = 0;
+        // Bounded: a hostile field with a million repetitions must not make parsing slow.
+        foreach (var rep in field.Repetitions.Take(MaxRepetitions))
+        {
+            index++;
+            var value = rep.Component(1).Sub(1).Value;
+            if (value.Length == 0 || value == "\"\"" || IsValid(field.DataType, value))
+            {
+                continue;
+            }
+            if (++findings > MaxFindings)
+            {
+                issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"more than {MaxFindings} malformed values; the rest are not listed"));
+                return true;
+            }
+            var occurrence = occurrences[segment.Id];
+            var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
+            var shown = value.Length > 30 ? value[..30] + "…" : value;
+            issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {field.DataType}", location));
+        }
+        return false;
     }
 
     public static bool IsValid(string dataType, string value) => dataType switch
