@@ -46,9 +46,10 @@ public sealed class Hl7ParserCodec : IHl7MessageCodec
     public string? Value(Hl7Reading reading, string path)
     {
         ArgumentNullException.ThrowIfNull(reading);
-        if (reading.Parsed is not Hl7Message message || !Hl7Path.TryParse(path, out var parsed))
+        if (reading.Parsed is not Hl7Message message || !Hl7Path.TryParse(path, out var parsed)
+            || parsed.Field == 0 || message.Segment(parsed.SegmentId, parsed.Occurrence - 1) is null)
         {
-            return null;
+            return null; // absent segment: no key (and Select would hand back an empty default)
         }
         var value = parsed.Select(message).Value;
         return string.IsNullOrEmpty(value) ? null : value;
