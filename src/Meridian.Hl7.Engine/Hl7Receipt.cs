@@ -33,5 +33,5 @@ public sealed record Hl7Receipt(Hl7ReceiptKind Kind, Hl7Ack Ack, byte[] AckBytes
 {
     public long? InboxId { get; init; }
     public long? ErrorId { get; init; }
-    public Hl7Header? Header { get; init; }
+    public ReceivedHeader? Header { get; init; }
 }

@@ -39,26 +39,26 @@ public sealed class Hl7Receiver
     public async Task<Hl7Receipt> ReceiveAsync(ReadOnlyMemory<byte> raw, Hl7Origin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
-        var reading = _codec.Read(raw, orderingKeyPath: null);
+        var reading = _codec.Read(raw);
         var header = reading.Header;
         if (!reading.IsReadable)
         {
-            return await RejectAsync(raw, header, null, origin, reading.Error ?? "unreadable message", content: true, "102", cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(raw, reading, null, origin, reading.Error ?? "unreadable message", content: true, header is null ? Hl7ErrorCodes.SegmentSequence : Hl7ErrorCodes.RequiredFieldMissing, cancellationToken).ConfigureAwait(false);
         }
         var sender = _options.SenderFor(header!.SendingApplication, header.SendingFacility);
         if (sender is null)
         {
-            return await RejectAsync(raw, header, null, origin, $"unknown sender '{header.Sender}'", content: false, "204", cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(raw, reading, null, origin, $"unknown sender '{header.Sender}'", content: false, Hl7ErrorCodes.UnknownKeyIdentifier, cancellationToken).ConfigureAwait(false);
         }
         if (origin.AuthenticatedClientId is { } client && !string.Equals(client, sender.ClientId, StringComparison.Ordinal))
         {
-            return await RejectAsync(raw, header, sender, origin, $"client '{client}' may not send as '{header.Sender}' (configured client '{sender.ClientId}')", content: false, "207", cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(raw, reading, sender, origin, $"client '{client}' may not send as '{header.Sender}' (configured client '{sender.ClientId}')", content: false, Hl7ErrorCodes.ApplicationInternalError, cancellationToken).ConfigureAwait(false);
         }
         if (sender.ExpectedVersion is { Length: > 0 } expected && !string.Equals(expected, header.Version, StringComparison.Ordinal))
         {
-            return await RejectAsync(raw, header, sender, origin, $"version '{header.Version}' is not the configured '{expected}'", content: false, "203", cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(raw, reading, sender, origin, $"version '{header.Version}' is not the configured '{expected}'", content: false, Hl7ErrorCodes.UnsupportedVersionId, cancellationToken).ConfigureAwait(false);
         }
-        var orderingKey = sender.OrderingKey is { Length: > 0 } path ? _codec.Read(raw, path).OrderingKey : null;
+        var orderingKey = sender.OrderingKey is { Length: > 0 } path ? _codec.Value(reading, path) : null;
         var entry = new InboxEntry(sender.Tenant, header.Sender, header.ControlId, header.MessageType, header.Version,
             string.IsNullOrEmpty(orderingKey) ? null : orderingKey, sender.MappingSet, sender.ClientId, origin.Remote, _clock.GetUtcNow(), raw.ToArray());
         InboxAppend appended;
@@ -68,21 +68,21 @@ public sealed class Hl7Receiver
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Unavailable(header, "the message could not be stored; resend it later");
+            return Unavailable(reading, "the message could not be stored; resend it later");
         }
         var fact = new Hl7AuditFact(sender.Tenant, sender.ClientId, origin, header.Sender, header.MessageType, header.ControlId, true,
             appended.Duplicate ? "duplicate of inbox message " + appended.Id : null);
         if (!await _audit.RecordAsync(fact, cancellationToken).ConfigureAwait(false))
         {
             // Stored but not audited: do not acknowledge; the resend is a duplicate and is audited then.
-            return Unavailable(header, "the message could not be audited; resend it later");
+            return Unavailable(reading, "the message could not be audited; resend it later");
         }
         if (!appended.Duplicate)
         {
             Stored?.Invoke();
         }
         var ack = new Hl7Ack(header.IsEnhancedMode ? Hl7AckCode.CA : Hl7AckCode.AA);
-        return new Hl7Receipt(appended.Duplicate ? Hl7ReceiptKind.Duplicate : Hl7ReceiptKind.Stored, ack, _codec.Acknowledge(header, ack))
+        return new Hl7Receipt(appended.Duplicate ? Hl7ReceiptKind.Duplicate : Hl7ReceiptKind.Stored, ack, _codec.Acknowledge(reading, ack))
         {
             InboxId = appended.Id,
             Header = header,
@@ -92,13 +92,14 @@ public sealed class Hl7Receiver
     /// <summary>A frame over the size limit: rejected, its head kept in the error store.</summary>
     public Task<Hl7Receipt> RejectOversizeAsync(byte[] head, long size, Hl7Origin origin, CancellationToken cancellationToken = default)
     {
-        var header = _codec.Read(head, null).Header;
-        var sender = header is null ? null : _options.SenderFor(header.SendingApplication, header.SendingFacility);
-        return RejectAsync(head, header, sender, origin, $"frame of {size} bytes exceeds the limit of {_options.MaxFrameBytes} bytes (first {head.Length} bytes kept)", content: false, "207", cancellationToken);
+        var reading = _codec.Read(head);
+        var sender = reading.Header is { } header ? _options.SenderFor(header.SendingApplication, header.SendingFacility) : null;
+        return RejectAsync(head, reading, sender, origin, $"frame of {size} bytes exceeds the limit of {_options.MaxFrameBytes} bytes (first {head.Length} bytes kept)", content: false, Hl7ErrorCodes.ApplicationInternalError, cancellationToken);
     }
 
-    private async Task<Hl7Receipt> RejectAsync(ReadOnlyMemory<byte> raw, Hl7Header? header, Hl7SenderOptions? sender, Hl7Origin origin, string reason, bool content, string errorCode, CancellationToken ct)
+    private async Task<Hl7Receipt> RejectAsync(ReadOnlyMemory<byte> raw, Hl7Reading reading, Hl7SenderOptions? sender, Hl7Origin origin, string reason, bool content, string errorCode, CancellationToken ct)
     {
+        var header = reading.Header;
         var tenant = sender?.Tenant ?? DefaultTenant;
         var clientId = sender?.ClientId ?? origin.AuthenticatedClientId ?? "hl7v2-unknown-sender";
         long errorId;
@@ -109,23 +110,23 @@ public sealed class Hl7Receiver
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Unavailable(header, "the message was refused (" + reason + ") but could not be kept; resend it later");
+            return Unavailable(reading, "the message was refused (" + reason + ") but could not be kept; resend it later");
         }
         var fact = new Hl7AuditFact(tenant, clientId, origin, header?.Sender, NullIfEmpty(header?.MessageType), NullIfEmpty(header?.ControlId), false, reason);
         if (!await _audit.RecordAsync(fact, ct).ConfigureAwait(false))
         {
-            return Unavailable(header, "the message could not be audited; resend it later");
+            return Unavailable(reading, "the message could not be audited; resend it later");
         }
         var enhanced = header?.IsEnhancedMode ?? false;
         var code = enhanced ? Hl7AckCode.CR : content ? Hl7AckCode.AE : Hl7AckCode.AR;
         var ack = new Hl7Ack(code, $"{reason} (error store id {errorId})", errorCode);
-        return new Hl7Receipt(Hl7ReceiptKind.Rejected, ack, _codec.Acknowledge(header, ack)) { ErrorId = errorId, Header = header };
+        return new Hl7Receipt(Hl7ReceiptKind.Rejected, ack, _codec.Acknowledge(reading, ack)) { ErrorId = errorId, Header = header };
     }
 
-    private Hl7Receipt Unavailable(Hl7Header? header, string reason)
+    private Hl7Receipt Unavailable(Hl7Reading reading, string reason)
     {
-        var ack = new Hl7Ack(header?.IsEnhancedMode == true ? Hl7AckCode.CE : Hl7AckCode.AR, reason, "207");
-        return new Hl7Receipt(Hl7ReceiptKind.Unavailable, ack, _codec.Acknowledge(header, ack)) { Header = header };
+        var ack = new Hl7Ack(reading.Header?.IsEnhancedMode == true ? Hl7AckCode.CE : Hl7AckCode.AR, reason, Hl7ErrorCodes.ApplicationInternalError);
+        return new Hl7Receipt(Hl7ReceiptKind.Unavailable, ack, _codec.Acknowledge(reading, ack)) { Header = reading.Header };
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

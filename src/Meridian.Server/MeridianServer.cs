@@ -65,6 +65,7 @@ public static class MeridianServer
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
         builder.Services.AddMeridianSubscriptions(options.Subscriptions);
+        Hl7.Hl7Registration.AddMeridianHl7(builder, options.Hl7, store);
 
         configureServices?.Invoke(builder.Services);
 
@@ -89,6 +90,7 @@ public static class MeridianServer
         app.MapFhir();
         app.MapMeridianMetrics(options);
         app.MapMeridianSubscriptions(options);
+        Hl7.Hl7Endpoints.MapHl7(app);
         return app;
     }
 

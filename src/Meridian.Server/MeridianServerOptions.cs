@@ -64,6 +64,9 @@ public sealed class MeridianServerOptions
     /// <summary>FHIR Subscriptions delivery: retry budget, backoff, timeouts (<c>Meridian:Subscriptions:…</c>, docs/subscriptions.md).</summary>
     public Subscriptions.SubscriptionsSettings Subscriptions { get; set; } = new();
 
+    /// <summary>The HL7 v2 engine (<c>Meridian:Hl7:…</c>): MLLP port, TLS, limits, senders (docs/hl7v2-engine.md).</summary>
+    public Meridian.Hl7.Engine.Hl7EngineOptions Hl7 { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -127,6 +130,7 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         problems.AddRange(options.Events.Problems());
         problems.AddRange(options.Metrics.Problems());
         problems.AddRange(options.Subscriptions.Problems());
+        problems.AddRange(options.Hl7.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -119,7 +119,7 @@ public abstract class EngineTcpTests
         {
             var unknown = await h.SendAsync(TestMessages.Adt("U1", "P1", app: "STRANGER"));
             Assert.Equal("AR", TestMessages.AckCode(unknown));
-            Assert.Equal("204", TestMessages.Field(unknown, "ERR", 5).Split('^')[0]);
+            Assert.Equal("204", TestMessages.Field(unknown, "ERR", 3).Split('^')[0]);
             var wrongVersion = await h.SendAsync(TestMessages.Adt("V1", "P1", app: "LAB", version: "2.3"));
             Assert.Equal("AR", TestMessages.AckCode(wrongVersion));
             Assert.Contains("2.3", TestMessages.Field(wrongVersion, "MSA", 3), StringComparison.Ordinal);

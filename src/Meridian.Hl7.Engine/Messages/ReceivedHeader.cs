@@ -6,7 +6,7 @@ namespace Meridian.Hl7.Engine.Messages;
 /// (MSH-12) and the acknowledgment it asks for (MSH-15 accept, MSH-16 application). Values are
 /// the unescaped text of the first component unless noted.
 /// </summary>
-public sealed record Hl7Header
+public sealed record ReceivedHeader
 {
     public string SendingApplication { get; init; } = "";
     public string SendingFacility { get; init; } = "";
