@@ -52,6 +52,7 @@ public static class MeridianServer
         builder.Services.AddSingleton(new FhirApi(audited, searchParser: null, options.ToApiOptions()));
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
+        Hl7.Hl7Registration.AddMeridianHl7(builder, options.Hl7, store);
 
         var app = builder.Build();
         foreach (var warning in storageWarnings)
@@ -63,6 +64,7 @@ public static class MeridianServer
         app.UseMeridianAuthentication(options);
         app.UseMeridianLimits(options.Limits);
         app.MapFhir();
+        Hl7.Hl7Endpoints.MapHl7(app);
         return app;
     }
 

@@ -55,6 +55,9 @@ public sealed class MeridianServerOptions
     /// <summary>Retention periods per resource type (<c>Meridian:Retention:Periods:Observation = 3650d</c>).</summary>
     public Retention.RetentionSettings Retention { get; set; } = new();
 
+    /// <summary>The HL7 v2 engine (<c>Meridian:Hl7:…</c>): MLLP port, TLS, limits, senders (docs/hl7v2-engine.md).</summary>
+    public Meridian.Hl7.Engine.Hl7EngineOptions Hl7 { get; set; } = new();
+
     public sealed class ApiSettings
     {
         public int DefaultPageSize { get; set; } = 20;
@@ -115,6 +118,7 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
         problems.AddRange(options.Retention.Problems());
         problems.AddRange(options.Tls.Problems());
         problems.AddRange(options.Encryption.Problems(options));
+        problems.AddRange(options.Hl7.Problems());
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

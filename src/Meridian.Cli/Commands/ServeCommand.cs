@@ -26,7 +26,8 @@ internal static class ServeCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "TLS certificate: PEM (with --tls-key) or .pfx/.p12; password via MERIDIAN_TLS__PASSWORD or Meridian:Tls:PasswordFile" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
         var masterKeyFile = new Option<string?>("--master-key-file") { Description = "Master key for encryption at rest (base64 of 32 bytes); or MERIDIAN_MASTER_KEY" };
-        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection, insecureDev, tlsCert, tlsKey, masterKeyFile };
+        var mllpPort = new Option<int?>("--mllp-port") { Description = "Also listen for HL7 v2 over MLLP on this TCP port (0: a free one); see docs/hl7v2-engine.md" };
+        var command = new Command("serve", "Start the FHIR R4 server.") { port, host, data, store, connection, insecureDev, tlsCert, tlsKey, masterKeyFile, mllpPort };
         command.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -45,6 +46,7 @@ internal static class ServeCommand
             Set("Tls:Certificate", parse.GetValue(tlsCert));
             Set("Tls:Key", parse.GetValue(tlsKey));
             Set("Encryption:MasterKeyFile", parse.GetValue(masterKeyFile));
+            Set("Hl7:MllpPort", parse.GetValue(mllpPort)?.ToString(CultureInfo.InvariantCulture));
             if (parse.GetValue(insecureDev))
             {
                 Set("InsecureDev", "true");
@@ -66,6 +68,10 @@ internal static class ServeCommand
                 foreach (var address in MeridianServer.Addresses(app))
                 {
                     await output.WriteLineAsync($"Meridian FHIR R4 server: {address}/fhir ({where})").ConfigureAwait(false);
+                }
+                if (app.Services.GetRequiredService<Meridian.Server.Hl7.Hl7EngineHost>().Engine.MllpEndpoint is { } mllp)
+                {
+                    await output.WriteLineAsync($"Meridian HL7 v2 MLLP listener: {mllp}").ConfigureAwait(false);
                 }
                 await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 return 0;

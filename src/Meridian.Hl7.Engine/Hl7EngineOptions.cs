@@ -1,0 +1,100 @@
+namespace Meridian.Hl7.Engine;
+
+/// <summary>
+/// Settings of the HL7 v2 engine (host section <c>Meridian:Hl7</c>). Senders are configured by
+/// <c>MSH-3|MSH-4</c> (or <c>MSH-3</c> alone, matching any facility); a message from a sender not
+/// listed uses <see cref="DefaultSender"/>, or is rejected when that is null.
+/// </summary>
+public sealed class Hl7EngineOptions
+{
+    /// <summary>MLLP TCP port; null: no listener (0 picks a free one, for tests).</summary>
+    public int? MllpPort { get; set; }
+
+    /// <summary>Address the MLLP listener binds to.</summary>
+    public string MllpHost { get; set; } = "127.0.0.1";
+
+    /// <summary>TLS for MLLP: a PEM certificate (with <see cref="TlsKey"/>) or a .pfx/.p12 file; null: plain TCP.</summary>
+    public string? TlsCertificate { get; set; }
+
+    public string? TlsKey { get; set; }
+
+    /// <summary>Password of a .pfx certificate.</summary>
+    public string? TlsPassword { get; set; }
+
+    /// <summary>Largest MLLP frame accepted; larger ones are rejected (AR/CR) and kept truncated in the error store.</summary>
+    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A connection silent this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Connections served at once; further ones wait in the accept backlog.</summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>Messages committed per inbox transaction at most (group commit).</summary>
+    public int MaxInboxBatch { get; set; } = 256;
+
+    /// <summary>Processing lanes: messages with the same ordering key run in order in one lane; lanes run in parallel.</summary>
+    public int ProcessingLanes { get; set; } = 8;
+
+    /// <summary>Per-sender settings, keyed <c>APP|FACILITY</c> or <c>APP</c>.</summary>
+    public Dictionary<string, Hl7SenderOptions> Senders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Settings for senders not listed; null rejects them (AR, unknown sender).</summary>
+    public Hl7SenderOptions? DefaultSender { get; set; } = new();
+
+    /// <summary>The settings for a message from <paramref name="application"/>/<paramref name="facility"/>, or null when refused.</summary>
+    public Hl7SenderOptions? SenderFor(string application, string facility) =>
+        Senders.TryGetValue(application + "|" + facility, out var exact) ? exact
+        : Senders.TryGetValue(application, out var app) ? app
+        : DefaultSender;
+
+    public IEnumerable<string> Problems()
+    {
+        if (MllpPort is < 0 or > 65535)
+        {
+            yield return $"Hl7:MllpPort {MllpPort} is not a TCP port.";
+        }
+        if (MaxFrameBytes < 1024)
+        {
+            yield return "Hl7:MaxFrameBytes must be at least 1024.";
+        }
+        if (IdleTimeout <= TimeSpan.Zero)
+        {
+            yield return "Hl7:IdleTimeout must be positive.";
+        }
+        if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1)
+        {
+            yield return "Hl7:MaxConnections, MaxInboxBatch and ProcessingLanes must be at least 1.";
+        }
+        if (TlsKey is not null && TlsCertificate is null)
+        {
+            yield return "Hl7:TlsKey needs Hl7:TlsCertificate.";
+        }
+        foreach (var (name, sender) in Senders)
+        {
+            if (string.IsNullOrWhiteSpace(sender.ClientId))
+            {
+                yield return $"Hl7:Senders:{name}:ClientId must name the integration client the sender acts as.";
+            }
+        }
+    }
+}
+
+/// <summary>One sending system: the identity it acts as, where its data goes and how it is processed.</summary>
+public sealed class Hl7SenderOptions
+{
+    /// <summary>The integration client this sender acts as (audit, and the token a sender must hold on the HTTP endpoint).</summary>
+    public string ClientId { get; set; } = "hl7v2-unregistered";
+
+    /// <summary>FHIR tenant its messages belong to.</summary>
+    public string Tenant { get; set; } = "default";
+
+    /// <summary>MSH-12 the sender must use (e.g. <c>2.5.1</c>); null accepts any. Others are rejected (AR 203).</summary>
+    public string? ExpectedVersion { get; set; }
+
+    /// <summary>The mapping set the v2→FHIR processor applies to this sender's messages.</summary>
+    public string? MappingSet { get; set; }
+
+    /// <summary>Field whose value orders processing (e.g. <c>PID-3.1</c>): same key in order, different keys in parallel; null: ordered by sender.</summary>
+    public string? OrderingKey { get; set; } = "PID-3.1";
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+
+namespace Meridian.Hl7.Engine.Inbox;
+
+/// <summary>
+/// The durable store-and-forward inbox and the error store (tables <c>hl7_inbox</c> and
+/// <c>hl7_errors</c>, migration 0011). <see cref="AppendAsync"/> returns only after the rows are
+/// committed with the store's full durability: that is what allows the ACK to be sent.
+/// Implemented on the relational store by <see cref="RelationalHl7Inbox"/>.
+/// </summary>
+public interface IHl7Inbox
+{
+    /// <summary>Stores new messages in one transaction; a message whose (tenant, sender, control id)
+    /// is already stored is not stored again (<see cref="InboxAppend.Duplicate"/>).</summary>
+    Task<ImmutableArray<InboxAppend>> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>Messages waiting for processing (status <c>received</c>), oldest first, after <paramref name="afterId"/>.</summary>
+    Task<ImmutableArray<StoredHl7Message>> PendingAsync(long afterId, int max, CancellationToken cancellationToken = default);
+
+    Task<StoredHl7Message?> GetAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a processing outcome: processed, or failed (the message and reason also go to
+    /// the error store, in the same transaction).</summary>
+    Task CompleteAsync(long id, ProcessingOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps a message that could not be accepted (stage <c>receive</c>), raw, with its reason; returns its error id.</summary>
+    Task<long> RecordRejectedAsync(RejectedMessage rejected, CancellationToken cancellationToken = default);
+
+    Task<ImmutableArray<Hl7Error>> ListErrorsAsync(ErrorQuery query, CancellationToken cancellationToken = default);
+
+    Task<Hl7Error?> GetErrorAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks an error replayed; for a processing failure also puts its inbox message back to
+    /// <c>received</c> (same transaction). False when the error does not exist or was already replayed.</summary>
+    Task<bool> MarkReplayedAsync(long errorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Message counts per status (received = waiting for processing or a mapping).</summary>
+    Task<ImmutableDictionary<string, long>> CountsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A message to store: routing facts from its header and sender configuration, and the raw bytes.</summary>
+public sealed record InboxEntry(
+    string Tenant, string Sender, string ControlId, string MessageType, string Version,
+    string? OrderingKey, string? MappingSet, string ClientId, string? Remote, DateTimeOffset ReceivedAt, byte[] Raw);
+
+/// <summary>Where an appended message ended up: its inbox id, and whether it was already there.</summary>
+public readonly record struct InboxAppend(long Id, bool Duplicate);
+
+/// <summary>A message in the inbox.</summary>
+public sealed record StoredHl7Message(
+    long Id, string Tenant, string Sender, string ControlId, string MessageType, string Version,
+    string? OrderingKey, string? MappingSet, string ClientId, string? Remote, DateTimeOffset ReceivedAt,
+    string Status, int Attempts, string? Reason, byte[] Raw);
+
+/// <summary>Inbox statuses.</summary>
+public static class InboxStatus
+{
+    /// <summary>Durably stored; waiting for processing, or for a mapping when none is configured.</summary>
+    public const string Received = "received";
+    public const string Processed = "processed";
+    public const string Failed = "failed";
+}
+
+/// <summary>A message refused at receipt (unparseable, unknown sender, unsupported version, oversize).</summary>
+public sealed record RejectedMessage(
+    string Tenant, string? Sender, string? ControlId, string? MessageType, string? Remote, string Reason, DateTimeOffset OccurredAt, byte[] Raw);
+
+/// <summary>One entry of the error store.</summary>
+public sealed record Hl7Error(
+    long Id, string Tenant, string Stage, string? Sender, string? ControlId, string? MessageType, long? InboxId,
+    string? Remote, string Reason, DateTimeOffset OccurredAt, string Status, int Replays, byte[] Raw);
+
+public static class ErrorStage
+{
+    public const string Receive = "receive";
+    public const string Process = "process";
+}
+
+public static class ErrorStatus
+{
+    public const string Open = "open";
+    public const string Replayed = "replayed";
+}
+
+/// <summary>Filters for listing errors; all optional. <see cref="Text"/> matches reason, control id or message type.</summary>
+public sealed record ErrorQuery
+{
+    public string? Status { get; init; }
+    public string? Sender { get; init; }
+    public string? Stage { get; init; }
+    public string? Text { get; init; }
+    public long AfterId { get; init; }
+    public int Max { get; init; } = 100;
+}
+
+/// <summary>What a processor made of a message: done, or failed with a reason an operator can act on.</summary>
+public sealed record ProcessingOutcome(bool Succeeded, string? Reason)
+{
+    public static ProcessingOutcome Processed { get; } = new(true, null);
+
+    public static ProcessingOutcome Failed(string reason) => new(false, reason);
+}

@@ -1,0 +1,236 @@
+using System.Threading.Channels;
+using Meridian.Hl7.Engine.Inbox;
+
+namespace Meridian.Hl7.Engine.Processing;
+
+/// <summary>
+/// Feeds inbox messages in status <c>received</c> to the processor. Messages are routed to a lane
+/// by their ordering key (tenant, sender and key; sender alone when the message has none): while a
+/// key has messages in flight they all go to its lane, which processes them one after another in
+/// inbox order, so a patient's messages stay in order; lanes run in parallel. After a restart the same query finds every message not yet completed: nothing
+/// acknowledged is forgotten. It also rescans periodically, which picks up replays made from
+/// another process (the CLI).
+/// </summary>
+public sealed class Hl7Dispatcher : IAsyncDisposable
+{
+    private const int PageSize = 512;
+    private const int MaxInFlight = 8192;
+
+    private readonly IHl7Inbox _inbox;
+    private readonly IHl7MessageProcessor _processor;
+    private readonly Channel<StoredHl7Message>[] _lanes;
+    private readonly HashSet<long> _inFlight = [];
+
+    /// <summary>Messages completed recently, stamped with the feed round during which they completed:
+    /// a page read before the completion committed still lists them as received, so they are
+    /// skipped until a round has started after their completion.</summary>
+    private readonly Dictionary<long, long> _completed = [];
+    private long _round;
+
+    /// <summary>Keys with messages in flight and the lane they are pinned to; messages queued per lane.</summary>
+    private readonly Dictionary<string, (int Lane, int Count)> _activeKeys = new(StringComparer.Ordinal);
+    private readonly int[] _laneLoad;
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _rescan;
+    private readonly Task _feeder;
+    private readonly Task[] _workers;
+
+    public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null)
+    {
+        _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
+        _processor = processor ?? throw new ArgumentNullException(nameof(processor));
+        _rescan = rescanInterval ?? TimeSpan.FromSeconds(1);
+        _laneLoad = new int[Math.Max(1, lanes)];
+        _lanes = [.. Enumerable.Range(0, Math.Max(1, lanes)).Select(_ => Channel.CreateUnbounded<StoredHl7Message>(new UnboundedChannelOptions { SingleReader = true }))];
+        using (ExecutionContext.SuppressFlow())
+        {
+            _workers = [.. _lanes.Select(lane => Task.Run(() => WorkAsync(lane)))];
+            _feeder = Task.Run(FeedAsync);
+        }
+    }
+
+    /// <summary>New messages were stored: look now instead of at the next rescan.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Someone else woke it first.
+            }
+        }
+    }
+
+    private async Task FeedAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await FeedOnceAsync(ct).ConfigureAwait(false);
+                await _wake.WaitAsync(_rescan, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception)
+            {
+                // The store is unreachable: try again at the next rescan; messages stay in the inbox.
+                await Task.Delay(_rescan, ct).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+        foreach (var lane in _lanes)
+        {
+            lane.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Reads every pending page (bounded by <see cref="MaxInFlight"/>) and routes what is not yet in flight.</summary>
+    private async Task FeedOnceAsync(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var round = ++_round;
+            foreach (var id in _completed.Where(c => c.Value < round).Select(c => c.Key).ToList())
+            {
+                _completed.Remove(id);
+            }
+        }
+        long after = 0;
+        for (var page = 0; page < 1_000_000; page++)
+        {
+            lock (_lock)
+            {
+                if (_inFlight.Count >= MaxInFlight)
+                {
+                    return;
+                }
+            }
+            var pending = await _inbox.PendingAsync(after, PageSize, ct).ConfigureAwait(false);
+            foreach (var message in pending)
+            {
+                int lane;
+                lock (_lock)
+                {
+                    if (_completed.ContainsKey(message.Id) || !_inFlight.Add(message.Id))
+                    {
+                        continue;
+                    }
+                    lane = Assign(message);
+                }
+                _lanes[lane].Writer.TryWrite(message);
+            }
+            if (pending.Length < PageSize)
+            {
+                return;
+            }
+            after = pending[^1].Id;
+        }
+    }
+
+    private static string KeyOf(StoredHl7Message message) =>
+        message.Tenant + "\n" + message.Sender + "\n" + (message.OrderingKey ?? "");
+
+    /// <summary>
+    /// A key with messages in flight stays on its lane (order); a key with none goes to the least
+    /// loaded lane, so two busy keys never wait behind each other by the accident of a hash.
+    /// Caller holds the lock.
+    /// </summary>
+    private int Assign(StoredHl7Message message)
+    {
+        var key = KeyOf(message);
+        if (_activeKeys.TryGetValue(key, out var active))
+        {
+            _activeKeys[key] = (active.Lane, active.Count + 1);
+            _laneLoad[active.Lane]++;
+            return active.Lane;
+        }
+        var lane = 0;
+        for (var i = 1; i < _laneLoad.Length; i++)
+        {
+            if (_laneLoad[i] < _laneLoad[lane])
+            {
+                lane = i;
+            }
+        }
+        _activeKeys[key] = (lane, 1);
+        _laneLoad[lane]++;
+        return lane;
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private void Release(StoredHl7Message message)
+    {
+        var key = KeyOf(message);
+        if (_activeKeys.TryGetValue(key, out var active))
+        {
+            _laneLoad[active.Lane]--;
+            if (active.Count <= 1)
+            {
+                _activeKeys.Remove(key);
+            }
+            else
+            {
+                _activeKeys[key] = (active.Lane, active.Count - 1);
+            }
+        }
+    }
+
+    private async Task WorkAsync(Channel<StoredHl7Message> lane)
+    {
+        await foreach (var message in lane.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                continue; // stays 'received': processed after the restart
+            }
+            try
+            {
+                ProcessingOutcome outcome;
+                try
+                {
+                    outcome = await _processor.ProcessAsync(message, _stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!_stop.IsCancellationRequested)
+                {
+                    outcome = ProcessingOutcome.Failed($"{ex.GetType().Name}: {ex.Message}");
+                }
+                await _inbox.CompleteAsync(message.Id, outcome, CancellationToken.None).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _completed[message.Id] = _round;
+                }
+            }
+            catch (Exception)
+            {
+                // Stopping, or the store failed to record the outcome: the message stays 'received'
+                // and is processed again after the next rescan or restart (processors are idempotent).
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _inFlight.Remove(message.Id);
+                    Release(message);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _feeder.ConfigureAwait(false);
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+}
