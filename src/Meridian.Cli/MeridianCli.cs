@@ -18,6 +18,7 @@ public static class MeridianCli
         root.Subcommands.Add(UsersCommand.Create(output, error));
         root.Subcommands.Add(ClientsCommand.Create(output, error));
         root.Subcommands.Add(Hl7Command.Create(output, error));
+        Hl7ConvertCommand.AddTo(root, output, error);
         var config = new InvocationConfiguration { Output = output, Error = error };
         return await root.Parse(args).InvokeAsync(config).ConfigureAwait(false);
     }
