@@ -6,7 +6,7 @@ namespace Meridian.Events.RabbitMq.Tests;
 /// nothing confirmed is lost, publishing and consuming resume by themselves.</summary>
 public sealed class BrokerRestartTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
     [Theory]
     [InlineData(false)]
