@@ -55,14 +55,16 @@ node_env() {
 ctl() { "$RABBIT_BIN/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@"; }
 
 start_node() {
-  local dir="$1" i
+  local dir="$1"
   node_env "$dir"
   # setsid: the node must outlive this script and must not get the caller's terminal signals.
   setsid "$RABBIT_BIN/rabbitmq-server" >>"$dir/log/console.log" 2>&1 </dev/null &
   echo $! >"$dir/launcher.pid"
-  # Startup takes 10-30 s on a loaded machine; quorum queues need the node fully booted.
-  for i in $(seq 1 120); do
-    if ctl await_startup --timeout 5 >/dev/null 2>&1; then return 0; fi
+  # Startup takes 10-30 s on a loaded machine (minutes under heavy load); quorum queues need
+  # the node fully booted, which await_startup waits for. Bounded: 5 minutes at most.
+  local deadline=$((SECONDS + 300))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if ctl await_startup --timeout 10 >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$(cat "$dir/launcher.pid")" 2>/dev/null; then
       log "node exited during startup"; tail -n 40 "$dir/log/console.log" >&2 || true; return 1
     fi

@@ -123,10 +123,17 @@ internal sealed class QueueSubscription : IAsyncDisposable
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatch && inbox.TryRead(out var delivery)) batch.Add(delivery);
+            if (batch.Exists(d => d.Redelivered))
+            {
+                // Redelivered messages come from a node that stopped (or from our own earlier
+                // session): it may have finished some of them, so ask the database again. A node
+                // that waited as the inactive consumer for a long time has an old position too.
+                position = Math.Max(position, await _positions.GetAsync(_consumer.Name, stop));
+            }
             var fresh = Fresh(batch, position);
             if (fresh.Count > 0)
             {
-                await HandleUntilDoneAsync(fresh, stop);
+                await HandleUntilDoneAsync(channel, fresh, stop);
                 position = fresh[^1].Sequence;
             }
             await channel.BasicAckAsync(batch[^1].Tag, multiple: true, stop);
@@ -164,10 +171,12 @@ internal sealed class QueueSubscription : IAsyncDisposable
     /// message to the queue in the order it was delivered, so this node or another one (single
     /// active consumer) is offered the same events again, in order.
     /// </summary>
-    private async Task HandleUntilDoneAsync(List<ChangeRecord> fresh, CancellationToken stop)
+    private async Task HandleUntilDoneAsync(IChannel channel, List<ChangeRecord> fresh, CancellationToken stop)
     {
         for (var failures = 1; ; failures++)
         {
+            // The broker already took the batch back (lost channel): the next session gets it again.
+            if (failures > 1 && !channel.IsOpen) throw new IOException("channel closed while retrying a failed batch");
             try
             {
                 await _consumer.HandleAsync(fresh, stop);

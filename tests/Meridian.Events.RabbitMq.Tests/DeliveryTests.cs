@@ -3,7 +3,7 @@ namespace Meridian.Events.RabbitMq.Tests;
 /// <summary>One node against the real broker: order, at-least-once, duplicates, failing handlers.</summary>
 public sealed class DeliveryTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task A_stream_arrives_complete_and_in_commit_order()

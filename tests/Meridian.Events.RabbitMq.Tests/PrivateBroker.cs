@@ -10,7 +10,7 @@ namespace Meridian.Events.RabbitMq.Tests;
 /// </summary>
 internal sealed partial class PrivateBroker : IAsyncDisposable
 {
-    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(6);
     private readonly string _script;
     private readonly string _dir;
 

@@ -19,6 +19,15 @@ internal sealed class RecordingConsumer(string name, HandledLog log, string node
     /// <summary>Simulated time spent per batch (a slower consumer makes mid-stream events likelier).</summary>
     public TimeSpan Delay { get; init; }
 
+    /// <summary>A batch reaching this sequence waits for <see cref="Gate"/> before it finishes,
+    /// so a test can hold the consumer mid-stream (0: never).</summary>
+    public long HoldFrom { get; init; }
+
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True once a batch is waiting at the gate.</summary>
+    public bool Holding { get; private set; }
+
     public RecordingConsumer FailOnce(params long[] sequences)
     {
         foreach (var sequence in sequences) FailTimes(sequence, 1);
@@ -34,6 +43,11 @@ internal sealed class RecordingConsumer(string name, HandledLog log, string node
     public async Task HandleAsync(IReadOnlyList<ChangeRecord> events, CancellationToken cancellationToken)
     {
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, cancellationToken);
+        if (HoldFrom > 0 && events[^1].Sequence >= HoldFrom && !Gate.Task.IsCompleted)
+        {
+            Holding = true;
+            await Gate.Task.WaitAsync(cancellationToken);
+        }
         lock (_lock)
         {
             var poisoned = events.FirstOrDefault(e => _failures.GetValueOrDefault(e.Sequence) > 0);

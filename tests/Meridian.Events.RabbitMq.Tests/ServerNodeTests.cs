@@ -72,7 +72,7 @@ public sealed class ServerNodeTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
         bool AllArrived() => _log.Entries().Count(e => e.Event.Type == "Patient") >= 20;
-        Assert.True(await TestBroker.WaitUntilAsync(AllArrived, TimeSpan.FromSeconds(90)), $"handled {_log.Entries().Count}");
+        Assert.True(await TestBroker.WaitUntilAsync(AllArrived, TimeSpan.FromMinutes(3)), $"handled {_log.Entries().Count}");
 
         var sequences = _log.Sequences();
         // Once each (no failure happened, so no redelivery either) and in commit order.

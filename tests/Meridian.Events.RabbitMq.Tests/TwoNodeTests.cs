@@ -4,7 +4,7 @@ namespace Meridian.Events.RabbitMq.Tests;
 /// as two servers share their database.</summary>
 public sealed class TwoNodeTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task Each_event_is_handled_once_across_two_nodes()
