@@ -30,6 +30,20 @@ internal sealed class ChildServer : IDisposable
         info.Environment["MERIDIAN_SUBSCRIPTIONS__INITIALBACKOFF"] = "50ms";
         info.Environment["MERIDIAN_SUBSCRIPTIONS__MAXBACKOFF"] = "300ms";
         var process = Process.Start(info)!;
+        try
+        {
+            return await WaitForAddressAsync(process);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<ChildServer> WaitForAddressAsync(Process process)
+    {
         process.ErrorDataReceived += (_, _) => { }; // drained so the child never blocks on a full pipe
         process.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -53,7 +67,6 @@ internal sealed class ChildServer : IDisposable
                 return new ChildServer(process, line[banner.Length..].Split(' ')[0]);
             }
         }
-        process.Kill(entireProcessTree: true);
         throw new InvalidOperationException("the child server did not report its address");
     }
 
