@@ -53,7 +53,13 @@ public sealed class EventBackbone : IAsyncDisposable
         {
             _subscriptions.Add(await _transport.SubscribeAsync(new MeteredConsumer(consumer, _metrics), _positions, cancellationToken).ConfigureAwait(false));
         }
-        _dispatching = Task.Run(() => _dispatcher.RunAsync(_stop.Token), CancellationToken.None);
+        // Nothing here would ever read what an in-process dispatcher publishes: stay idle
+        // rather than spend reads and position writes. (Other transports have consumers on
+        // other nodes, so they always dispatch.)
+        if (_consumers.Count > 0 || _transport is not InProcess.InProcessTransport)
+        {
+            _dispatching = Task.Run(() => _dispatcher.RunAsync(_stop.Token), CancellationToken.None);
+        }
     }
 
     public async ValueTask DisposeAsync()

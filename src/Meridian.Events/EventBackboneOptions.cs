@@ -14,6 +14,13 @@ public sealed record EventBackboneOptions
     /// nodes' writes, purges); local commits wake it at once.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Shortest time between two batches of the dispatcher or of one consumer when the
+    /// previous batch was not full. Every batch ends in a durable position write (an fsync on
+    /// SQLite, behind the same writer as the FHIR commits); this caps those writes at a few
+    /// dozen a second while events trickle, at the price of this much latency. A full batch
+    /// (a backlog) is followed at once.</summary>
+    public TimeSpan BatchInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long a dispatch lease lasts; the holder renews it every third of this, and
     /// another node takes over this long after the holder stopped renewing.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
@@ -34,6 +41,11 @@ public sealed record EventBackboneOptions
     public Action<EventBackboneError>? OnError { get; init; }
 
     internal Internal.Backoff Backoff => new(RetryFirst, RetryMax);
+
+    /// <summary>The pause before retry number <paramref name="failures"/> (1 = after the first
+    /// failure): exponential from <see cref="RetryFirst"/> to <see cref="RetryMax"/>, with jitter.
+    /// For transports and hosts that retry on the backbone's schedule.</summary>
+    public TimeSpan RetryDelay(int failures) => Backoff.Delay(failures);
 
     internal void Report(string component, string name, Exception error) =>
         OnError?.Invoke(new EventBackboneError(component, name, error));

@@ -67,7 +67,15 @@ public static class MeridianServer
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        EventsWiring.Validate(app.Services, options.Events);
+        try
+        {
+            EventsWiring.Validate(app.Services, options.Events);
+        }
+        catch (OptionsValidationException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false); // closes the store opened above
+            throw;
+        }
         foreach (var warning in storageWarnings)
         {
             app.Logger.LogWarning("{Warning}", warning);
