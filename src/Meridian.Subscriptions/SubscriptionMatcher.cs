@@ -47,6 +47,79 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
         return await SearchAsync(subscription, change.Type, parameters, change.Id, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Matches a segment of changes at once: per resource type one search with the changed ids
+    /// (<c>_id=a,b,c</c>, in chunks), so a backbone batch costs one search per subscription and
+    /// type instead of one per change; subscriptions with the same criteria and the same creator
+    /// share one search through <paramref name="cache"/>. Deletes are checked one by one.
+    /// Returns the sequences of the changes that match.
+    /// </summary>
+    public async Task<HashSet<long>> MatchManyAsync(RegisteredSubscription subscription, IReadOnlyList<ChangeRecord> changes, Dictionary<string, HashSet<string>> cache, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(cache);
+        var matched = new HashSet<long>();
+        foreach (var change in changes.Where(c => c.Kind == ChangeKind.Delete))
+        {
+            if (await MatchesAsync(subscription, change, ct).ConfigureAwait(false) == MatchOutcome.Match)
+            {
+                matched.Add(change.Sequence);
+            }
+        }
+        var d = subscription.Definition;
+        foreach (var byType in changes.Where(c => c.Kind != ChangeKind.Delete).GroupBy(c => c.Type, StringComparer.Ordinal))
+        {
+            var parameters = d.IsTopicBased
+                ? d.Filters.Where(f => f.Type == byType.Key).SelectMany(f => f.Parameters).ToImmutableArray()
+                : d.CriteriaParameters;
+            var key = d.Tenant + "\n" + byType.Key + "\n" + string.Join("&", parameters.Select(p => p.Key + "=" + p.Value)) + "\n"
+                + Convert.ToBase64String(OwnerCodec.Encode(subscription.Owner)) + "\n" + string.Join(",", byType.Select(c => c.Id));
+            if (!cache.TryGetValue(key, out var ids))
+            {
+                ids = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var chunk in byType.Select(c => c.Id).Distinct(StringComparer.Ordinal).Chunk(100))
+                {
+                    ids.UnionWith(await SearchIdsAsync(subscription, byType.Key, parameters, chunk, ct).ConfigureAwait(false));
+                }
+                cache[key] = ids;
+            }
+            foreach (var change in byType)
+            {
+                if (ids.Contains(change.Id))
+                {
+                    matched.Add(change.Sequence);
+                }
+            }
+        }
+        return matched;
+    }
+
+    private async Task<IEnumerable<string>> SearchIdsAsync(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string[] ids, CancellationToken ct)
+    {
+        var request = Request(subscription, type, parameters, string.Join(",", ids));
+        request = request with { Query = [.. request.Query.Where(q => q.Key != "_count"), new("_count", ids.Length.ToString(CultureInfo.InvariantCulture))] };
+        var response = await api(request, ct).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            return [];
+        }
+        using var doc = JsonDocument.Parse(response.Body);
+        var found = new List<string>();
+        if (doc.RootElement.TryGetProperty("entry", out var entries))
+        {
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.TryGetProperty("resource", out var r) && r.TryGetProperty("resourceType", out var rt) && rt.GetString() == type
+                    && r.TryGetProperty("id", out var rid) && rid.GetString() is { } id)
+                {
+                    found.Add(id);
+                }
+            }
+        }
+        return found;
+    }
+
     /// <summary>Checks the criteria (and filters) parse and that the creator may search them, without matching anything.</summary>
     public async Task<(MatchOutcome Outcome, string? Problem)> ValidateAsync(RegisteredSubscription subscription, CancellationToken ct)
     {

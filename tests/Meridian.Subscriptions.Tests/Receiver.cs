@@ -70,6 +70,8 @@ public sealed class Receiver : IAsyncDisposable
 
     public void Hang(string name) => _hanging[name] = 0;
 
+    public void Unhang(string name) => _hanging.TryRemove(name, out _);
+
     /// <summary>Answer 500 when <paramref name="fail"/>(request, attempt number of this name from 1) says so.</summary>
     public void FailWhen(string name, Func<Received, int, bool> fail) => _failWhen[name] = fail;
 

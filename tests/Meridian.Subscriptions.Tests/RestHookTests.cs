@@ -99,6 +99,46 @@ public abstract class RestHookTests
     }
 
     [Fact]
+    public async Task Many_subscriptions_on_one_batch_each_get_every_match_in_order()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        var subs = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            // Half match every patient, half only family Even.
+            subs.Add(await f.CreateAsync(Resources.R4Subscription(i % 2 == 0 ? "Patient?" : "Patient?family=Even", receiver.Url("m" + i))));
+        }
+        await SubscriptionFixture.EventuallyAsync(async () =>
+        {
+            foreach (var s in subs)
+            {
+                if ((await f.ReadAsync("Subscription/" + s)).GetProperty("status").GetString() != "active")
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, "all active");
+        // One transaction: the consumer sees all of it in one batch.
+        var entries = string.Join(",", Enumerable.Range(0, 30).Select(i =>
+            "{\"resource\":" + Resources.Patient(i % 2 == 0 ? "Even" : "Odd") + ",\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}"));
+        var tx = await f.SendAsync("POST", "", "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + entries + "]}");
+        Assert.True(tx.IsSuccess, System.Text.Encoding.UTF8.GetString(tx.Body.Span));
+        using var result = JsonDocument.Parse(tx.Body);
+        var created = result.RootElement.GetProperty("entry").EnumerateArray()
+            .Select(e => e.GetProperty("response").GetProperty("location").GetString()!.Split('/'))
+            .Select(parts => parts[Array.IndexOf(parts, "Patient") + 1]).ToList();
+        await SubscriptionFixture.EventuallyAsync(() => Enumerable.Range(0, 12).All(i => receiver.Got("m" + i).Count == (i % 2 == 0 ? 30 : 15)), "every subscription's matches");
+        for (var i = 0; i < 12; i++)
+        {
+            var expected = created.Where((_, k) => i % 2 == 0 || k % 2 == 0).Select(id => $"/hook/m{i}/Patient/{id}");
+            Assert.Equal(expected, receiver.Got("m" + i).Select(r => r.Path));
+            Assert.Equal(Enumerable.Range(1, i % 2 == 0 ? 30 : 15).Select(n => (long)n), receiver.Got("m" + i).Select(r => r.EventNumber!.Value));
+        }
+    }
+
+    [Fact]
     public async Task Receivers_deduplicate_by_event_number_after_a_retry()
     {
         await using var receiver = await Receiver.StartAsync();
