@@ -60,4 +60,17 @@ public sealed class PathAndBuildTests
     {
         Assert.False(Hl7Path.TryParse(path, out _));
     }
+
+    [Fact]
+    public void Following_walks_segment_groups_without_structure_classes()
+    {
+        var message = Hl7Parser.Parse(Hl7Corpus.Read("v2-to-fhir/messages/ORU_R01.hl7")).Message!;
+        var obr = message.Segment("OBR")!;
+
+        var block = message.Following(obr, "OBX", "NTE", "PRT").ToList();
+
+        Assert.Equal(["NTE", "PRT"], block.Take(2).Select(s => s.Id));
+        Assert.Equal(message.SegmentsOf("OBX").Count(), block.Count(s => s.Id == "OBX"));
+        Assert.Empty(message.Following(message.Segment("PID")!, "OBX"));
+    }
 }

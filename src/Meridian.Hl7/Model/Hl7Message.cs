@@ -70,6 +70,25 @@ public sealed class Hl7Message
     /// <summary>Every segment with this id, in order.</summary>
     public IEnumerable<Hl7Segment> SegmentsOf(string id) => Segments.Where(s => s.Id == id);
 
+    /// <summary>
+    /// The segments right after <paramref name="anchor"/> whose ids are in <paramref name="childIds"/>,
+    /// up to the first that is not — the way segment groups nest (an OBR's OBX and NTE, an OBX's
+    /// NTE), without a class per message structure.
+    /// </summary>
+    public IEnumerable<Hl7Segment> Following(Hl7Segment anchor, params string[] childIds)
+    {
+        ArgumentNullException.ThrowIfNull(childIds);
+        var index = Segments.IndexOf(anchor);
+        if (index < 0)
+        {
+            yield break;
+        }
+        for (var i = index + 1; i < Segments.Length && Array.IndexOf(childIds, Segments[i].Id) >= 0; i++)
+        {
+            yield return Segments[i];
+        }
+    }
+
     /// <summary>The decoded value at a path such as <c>PID-5.1</c>, <c>PID-3[2].4.2</c> or <c>OBX[3]-5</c> (all 1-based); empty when absent.</summary>
     public string Get(string path) => Hl7Path.Parse(path).Select(this).Value;
 
