@@ -108,6 +108,34 @@ public sealed class Hl7Message
         return new(segments.Add(segment.WithVersion(Version)), Delimiters, Encoding, Leading);
     }
 
+    /// <summary>A copy with a segment inserted before <paramref name="index"/> (1 or more: MSH stays first).</summary>
+    public Hl7Message InsertSegment(int index, Hl7Segment segment)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        if (index >= Segments.Length)
+        {
+            return AddSegment(segment);
+        }
+        return new(Segments.Insert(index, segment.WithVersion(Version)), Delimiters, Encoding, Leading);
+    }
+
+    /// <summary>A copy without segment <paramref name="index"/> (MSH cannot be removed).</summary>
+    public Hl7Message RemoveSegment(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        var segments = Segments.RemoveAt(index);
+        if (index == Segments.Length - 1)
+        {
+            // The new last segment ends the message the way the removed one did.
+            segments = segments.SetItem(segments.Length - 1, segments[^1].WithTerminator(Segments[^1].Terminator));
+        }
+        return new(segments, Delimiters, Encoding, Leading);
+    }
+
+    /// <summary>The message as bytes in its encoding (see <see cref="Hl7Writer"/>).</summary>
+    public byte[] ToBytes(bool normalize = false) => Hl7Writer.ToBytes(this, normalize);
+
     /// <summary>
     /// A copy with the value at <paramref name="path"/> set to <paramref name="text"/> (escaped
     /// here), creating missing repetitions, components and fields.
