@@ -142,6 +142,19 @@ public sealed class Hl7Segment
         return s_idLookup.TryGetValue(raw.AsSpan(0, length), out var known) ? known : raw[..length];
     }
 
+    /// <summary>Field <paramref name="position"/> as a span of <see cref="Raw"/> (no allocation), for checks that run on every parse.</summary>
+    internal ReadOnlySpan<char> FieldSpan(int position)
+    {
+        var index = IsHeader ? position - 1 : position;
+        if (position < 1 || index < 1 || index >= _starts.Length)
+        {
+            return [];
+        }
+        var start = _starts[index];
+        var end = index + 1 < _starts.Length ? _starts[index + 1] - 1 : Raw.Length;
+        return Raw.AsSpan(start, end - start);
+    }
+
     private string Part(int index)
     {
         if (index >= _starts.Length)

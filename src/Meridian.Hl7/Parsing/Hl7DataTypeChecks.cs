@@ -37,21 +37,33 @@ internal static class Hl7DataTypeChecks
         }
     }
 
-    /// <summary>Checks one field's repetitions; true when the finding limit was reached.</summary>
+    /// <summary>Checks one field's repetitions on spans (nothing allocated unless a value is bad); true when the finding limit was reached.</summary>
     private static bool CheckField(Hl7Segment segment, int position, Dictionary<string, int> occurrences, List<Hl7Issue> issues, ref int findings)
     {
-        var field = segment.Field(position);
-        if (field.IsEmpty || field.IsNull || field.DataType is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+        var raw = segment.FieldSpan(position);
+        if (raw.IsEmpty || raw.SequenceEqual("\"\""))
         {
             return false;
         }
-        var index = 0;
-        // Bounded: a hostile field with a million repetitions must not make parsing slow.
-        foreach (var rep in field.Repetitions.Take(MaxRepetitions))
+        var d = segment.Delimiters;
+        var type = position == 5 && segment.Id == "OBX"
+            ? FirstComponent(segment.FieldSpan(2), d).ToString()
+            : Hl7Schema.Default.FieldType(segment.Id, position, segment.Version);
+        if (type is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
         {
-            index++;
-            var value = rep.Component(1).Sub(1).Value;
-            if (value.Length == 0 || value == "\"\"" || IsValid(field.DataType, value))
+            return false;
+        }
+        var rest = raw;
+        // Bounded: a hostile field with a million repetitions must not make parsing slow.
+        for (var index = 1; index <= MaxRepetitions && !rest.IsEmpty; index++)
+        {
+            var cut = d.Repetition == '\0' ? -1 : rest.IndexOf(d.Repetition);
+            var rep = cut < 0 ? rest : rest[..cut];
+            rest = cut < 0 ? [] : rest[(cut + 1)..];
+            var leaf = FirstComponent(rep, d);
+            var sub = d.Subcomponent == '\0' ? -1 : leaf.IndexOf(d.Subcomponent);
+            leaf = sub < 0 ? leaf : leaf[..sub];
+            if (leaf.IsEmpty || leaf.SequenceEqual("\"\"") || IsValid(type, d.Escape != '\0' && leaf.Contains(d.Escape) ? Hl7Escape.Decode(leaf.ToString(), d) : leaf))
             {
                 continue;
             }
@@ -62,24 +74,30 @@ internal static class Hl7DataTypeChecks
             }
             var occurrence = occurrences[segment.Id];
             var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
-            var shown = value.Length > 30 ? value[..30] + "…" : value;
-            issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {field.DataType}", location));
+            var shown = leaf.Length > 30 ? leaf[..30].ToString() + "…" : leaf.ToString();
+            issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {type}", location));
         }
         return false;
     }
 
-    public static bool IsValid(string dataType, string value) => dataType switch
+    private static ReadOnlySpan<char> FirstComponent(ReadOnlySpan<char> value, Hl7Delimiters d)
+    {
+        var cut = d.Component == '\0' ? -1 : value.IndexOf(d.Component);
+        return cut < 0 ? value : value[..cut];
+    }
+
+    public static bool IsValid(string dataType, ReadOnlySpan<char> value) => dataType switch
     {
         "NM" => IsNumber(value),
-        "SI" => value.Length > 0 && !value.AsSpan().ContainsAnyExceptInRange('0', '9'),
+        "SI" => value.Length > 0 && !value.ContainsAnyExceptInRange('0', '9'),
         "DT" => value.Length is 4 or 6 or 8 && Hl7DateTime.TryParse(value, out _),
         _ => Hl7DateTime.TryParse(value, out _),
     };
 
     /// <summary>HL7 NM: optional sign, digits, optional decimal point; no exponent, no thousands separators.</summary>
-    public static bool IsNumber(string value)
+    public static bool IsNumber(ReadOnlySpan<char> value)
     {
-        var s = value.Trim().AsSpan();
+        var s = value.Trim();
         if (s.Length > 0 && (s[0] == '+' || s[0] == '-'))
         {
             s = s[1..];
