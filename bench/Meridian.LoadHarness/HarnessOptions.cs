@@ -51,6 +51,11 @@ internal sealed record HarnessOptions
     /// <c>off</c> (plaintext), to measure its overhead.</summary>
     public string Encryption { get; init; } = "on";
 
+    /// <summary>PostgreSQL: <c>superuser</c> (the server connects as <see cref="Postgres"/>'s user,
+    /// which bypasses row-level security) or <c>app</c> (a fresh login role without SUPERUSER or
+    /// BYPASSRLS owns the database, as in production: row-level security applies).</summary>
+    public string PgRole { get; init; } = "superuser";
+
     public bool Runs(string scenario) => Scenarios.Split(',').Contains(scenario, StringComparer.OrdinalIgnoreCase);
 
     public static HarnessOptions Parse(string[] args)
@@ -73,6 +78,7 @@ internal sealed record HarnessOptions
                 "--growth" => o with { Growth = v },
                 "--data-dir" => o with { DataDir = v },
                 "--pg-database" => o with { PgDatabase = v },
+                "--pg-role" => o with { PgRole = v is "app" or "superuser" ? v : throw new ArgumentException("--pg-role must be app or superuser") },
                 "--encryption" => o with { Encryption = v is "on" or "off" ? v : throw new ArgumentException("--encryption must be on or off") },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

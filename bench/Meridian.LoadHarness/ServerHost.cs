@@ -17,6 +17,7 @@ internal sealed class ServerHost : IAsyncDisposable
     private readonly string? _pgDatabase;
     private bool _keep;
     private readonly string _encryption;
+    private string _pgRole = "superuser";
 
     private ServerHost(WebApplication app, string root, string? sqliteDir, string? pgAdmin, string? pgDatabase, string encryption)
     {
@@ -37,7 +38,7 @@ internal sealed class ServerHost : IAsyncDisposable
     /// <summary>A connection string to the PostgreSQL database, or null on SQLite.</summary>
     public string? PostgresConnection => _pgDatabase is null ? null : new NpgsqlConnectionStringBuilder(_pgAdmin) { Database = _pgDatabase }.ConnectionString;
 
-    public string Describe => (_sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase}") + $", encryption at rest {_encryption}";
+    public string Describe => (_sqliteDir is not null ? $"SQLite in {_sqliteDir}" : $"PostgreSQL database {_pgDatabase} as {_pgRole}") + $", encryption at rest {_encryption}";
 
     public static async Task<ServerHost> StartAsync(HarnessOptions options)
     {
@@ -63,12 +64,25 @@ internal sealed class ServerHost : IAsyncDisposable
                 await using var exists = new NpgsqlCommand($"SELECT 1 FROM pg_database WHERE datname = '{pgDatabase}'", admin);
                 if (await exists.ExecuteScalarAsync().ConfigureAwait(false) is null)
                 {
-                    await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
+                    if (options.PgRole == "app")
+                    {
+                        // The role has the database's name; the test cluster trusts local logins.
+                        await using var role = new NpgsqlCommand(
+                            $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{pgDatabase}') THEN CREATE ROLE {pgDatabase} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$", admin);
+                        await role.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+                    await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}" + (options.PgRole == "app" ? $" OWNER {pgDatabase}" : ""), admin);
                     await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
                 }
             }
             settings["Meridian:Store"] = "postgres";
-            settings["Meridian:Connection"] = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = pgDatabase, MaxPoolSize = 64 }.ConnectionString;
+            var server = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = pgDatabase, MaxPoolSize = 64 };
+            if (options.PgRole == "app")
+            {
+                server.Username = pgDatabase;
+                server.Password = null;
+            }
+            settings["Meridian:Connection"] = server.ConnectionString;
         }
         else
         {
@@ -87,7 +101,7 @@ internal sealed class ServerHost : IAsyncDisposable
         var app = await MeridianServer.BuildAsync([], settings).ConfigureAwait(false);
         await app.StartAsync().ConfigureAwait(false);
         var address = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
-        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase, options.Encryption) { _keep = options.DataDir is not null || options.PgDatabase is not null };
+        return new ServerHost(app, address + "/fhir", sqliteDir, options.Postgres, pgDatabase, options.Encryption) { _keep = options.DataDir is not null || options.PgDatabase is not null, _pgRole = options.PgRole };
     }
 
     /// <summary>
@@ -137,8 +151,15 @@ internal sealed class ServerHost : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
             await using var admin = new NpgsqlConnection(_pgAdmin);
             await admin.OpenAsync().ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgDatabase} WITH (FORCE)", admin);
-            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+            await using (var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgDatabase} WITH (FORCE)", admin))
+            {
+                await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            if (_pgRole == "app")
+            {
+                await using var role = new NpgsqlCommand($"DROP ROLE IF EXISTS {_pgDatabase}", admin);
+                await role.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
         }
     }
 }
