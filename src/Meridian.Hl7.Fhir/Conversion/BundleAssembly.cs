@@ -21,6 +21,7 @@ internal static class BundleAssembly
         foreach (var entry in run.Entries)
         {
             JsonPaths.Prune(entry.Resource);
+            FixQuantities(entry.Resource);
             entry.Resource["resourceType"] = entry.Type;
         }
         foreach (var entry in run.Entries)
@@ -234,6 +235,43 @@ internal static class BundleAssembly
             },
         }),
     };
+
+    /// <summary>
+    /// qty-3: a Quantity's unit code needs a system. v2 senders often give a unit code without
+    /// its coding system: UCUM when the code is valid UCUM, otherwise the code is dropped (the
+    /// human-readable unit stays).
+    /// </summary>
+    private static void FixQuantities(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj["code"] is JsonValue code && obj["system"] is null && (obj.ContainsKey("value") || obj.ContainsKey("unit")) && !obj.ContainsKey("display"))
+                {
+                    var text = code.GetValue<string>();
+                    if (Meridian.Fhir.Terminology.UcumService.Default.Validate(text) is null)
+                    {
+                        obj["system"] = "http://unitsofmeasure.org";
+                    }
+                    else
+                    {
+                        obj.Remove("code");
+                        obj["unit"] ??= text;
+                    }
+                }
+                foreach (var (_, child) in obj.ToList())
+                {
+                    FixQuantities(child);
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    FixQuantities(child);
+                }
+                break;
+        }
+    }
 
     private static void Rewrite(JsonNode? node, Dictionary<string, string> renamed)
     {

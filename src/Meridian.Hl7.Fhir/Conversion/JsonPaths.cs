@@ -26,7 +26,11 @@ internal static class JsonPaths
         if (path.StartsWith('?'))
         {
             path = path[1..];
-            if (root[Parse(path)[0].Name] is not null)
+            var name = Parse(path)[0].Name;
+            // A choice element counts whatever its type: ?deceasedBoolean is skipped after deceasedDateTime.
+            var upper = name.AsSpan().IndexOfAnyInRange('A', 'Z');
+            var stem = upper > 0 ? name[..upper] : name;
+            if (root.Any(p => p.Key == name || (upper > 0 && p.Key.StartsWith(stem, StringComparison.Ordinal))))
             {
                 return;
             }

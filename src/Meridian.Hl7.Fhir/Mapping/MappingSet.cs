@@ -93,6 +93,8 @@ public sealed class MappingSet
     public static MappingSet FromTexts(string name, IEnumerable<string> texts, bool overDefault = true) =>
         new(name, (overDefault ? EmbeddedFiles() : []).Concat(texts.Select((t, i) => MappingFileParser.Parse(t, $"{name}#{i}"))));
 
+    internal static MappingSet Broken(string name, string problem) => new(name, [new MappingFile([], [], [], [], [], [problem])]);
+
     private static IEnumerable<MappingFile> EmbeddedFiles()
     {
         var assembly = typeof(MappingSet).Assembly;
