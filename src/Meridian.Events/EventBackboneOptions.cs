@@ -42,6 +42,11 @@ public sealed record EventBackboneOptions
 
     internal Internal.Backoff Backoff => new(RetryFirst, RetryMax);
 
+    /// <summary>The pause before retry number <paramref name="failures"/> (1 = after the first
+    /// failure): exponential from <see cref="RetryFirst"/> to <see cref="RetryMax"/>, with jitter.
+    /// For transports and hosts that retry on the backbone's schedule.</summary>
+    public TimeSpan RetryDelay(int failures) => Backoff.Delay(failures);
+
     internal void Report(string component, string name, Exception error) =>
         OnError?.Invoke(new EventBackboneError(component, name, error));
 }

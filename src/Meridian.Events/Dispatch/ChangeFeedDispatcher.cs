@@ -87,7 +87,8 @@ public sealed class ChangeFeedDispatcher(
             }
             metrics.ObserveHead(batch[^1].Sequence);
             await transport.PublishAsync(batch, ct).ConfigureAwait(false);
-            await published.AdvanceAsync(options.Partition, batch[^1].Sequence, ct).ConfigureAwait(false);
+            // Not cancelled by shutdown: the batch is out, so recording that spares a re-publish.
+            await published.AdvanceAsync(options.Partition, batch[^1].Sequence, CancellationToken.None).ConfigureAwait(false);
             cursor = batch[^1].Sequence;
             metrics.Dispatched.Add(batch.Length, _tag);
             metrics.ObservePublished(options.Partition, cursor);

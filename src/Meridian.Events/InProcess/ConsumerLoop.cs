@@ -48,7 +48,8 @@ internal sealed class ConsumerLoop(InProcessTransport transport, IEventConsumer 
                     continue;
                 }
                 await consumer.HandleAsync(batch, ct).ConfigureAwait(false);
-                await positions.AdvanceAsync(consumer.Name, batch[^1].Sequence, ct).ConfigureAwait(false);
+                // Not cancelled by shutdown: the batch is done, so recording that spares a redelivery.
+                await positions.AdvanceAsync(consumer.Name, batch[^1].Sequence, CancellationToken.None).ConfigureAwait(false);
                 position = batch[^1].Sequence;
                 failures = 0;
                 if (read.Length < options.BatchSize)
