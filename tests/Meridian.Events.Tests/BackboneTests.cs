@@ -25,10 +25,12 @@ public abstract class BackboneTests(bool postgres) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
-    private async Task<EventBackbone> StartAsync(params IEventConsumer[] consumers)
+    private Task<EventBackbone> StartAsync(params IEventConsumer[] consumers) => StartAsync(new TestMeterFactory(), consumers);
+
+    private async Task<EventBackbone> StartAsync(TestMeterFactory meters, params IEventConsumer[] consumers)
     {
         var options = Fast;
-        var backbone = new EventBackbone(_db.Store, new InProcessTransport(_db.Store, options), consumers, new EventMetrics(new TestMeterFactory()), null, options);
+        var backbone = new EventBackbone(_db.Store, new InProcessTransport(_db.Store, options), consumers, new EventMetrics(meters), null, options);
         await backbone.StartAsync(CancellationToken.None);
         return backbone;
     }
@@ -69,6 +71,27 @@ public abstract class BackboneTests(bool postgres) : IAsyncLifetime
             var failedStart = flaky.Calls.GroupBy(c => c).Single(g => g.Count() > 1);
             Assert.True(failedStart.Count() >= 4);
             Assert.True(failedStart.Key <= failOn);
+        }
+    }
+
+    [Fact]
+    public async Task Failures_retries_and_handled_events_are_counted_per_consumer()
+    {
+        await _db.WriteAsync(6);
+        var failOn = (await _db.FeedAsync())[2];
+        using var meters = new TestMeterFactory();
+        using var collector = new Meridian.Server.Metrics.PrometheusCollector(meters);
+        var flaky = new RecordingConsumer("counted", failOn: failOn, failFirst: 2);
+        await using (await StartAsync(meters, flaky))
+        {
+            Assert.True(await Eventually.HoldsAsync(() => flaky.Handled.Count >= 6));
+            IReadOnlyList<PromSample> samples = [];
+            Assert.True(await Eventually.HoldsAsync(() => PrometheusParser.Value(samples = PrometheusParser.Parse(collector.Scrape()).Samples, "meridian_events_consumer_lag", ("consumer", "counted")) == 0));
+            Assert.Equal(2, PrometheusParser.Value(samples, "meridian_events_consumer_failures_total", ("consumer", "counted")));
+            Assert.Equal(2, PrometheusParser.Value(samples, "meridian_events_consumer_retries_total", ("consumer", "counted")));
+            Assert.Equal(6, PrometheusParser.Value(samples, "meridian_events_consumer_handled_total", ("consumer", "counted")));
+            Assert.Equal(6, PrometheusParser.Value(samples, "meridian_events_dispatched_total", ("partition", "feed")));
+            Assert.Equal((await _db.FeedAsync())[^1], PrometheusParser.Value(samples, "meridian_events_consumer_position", ("consumer", "counted")));
         }
     }
 

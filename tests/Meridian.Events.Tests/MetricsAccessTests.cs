@@ -43,22 +43,26 @@ public sealed class MetricsAccessTests : IAsyncLifetime
         await _store.DisposeAsync();
     }
 
-    private async Task<string> TokenAsync(params string[] roles)
+    private Task<string> TokenAsync(params string[] roles) => TokenAsync(_app!, _root, roles);
+
+    private async Task<string> TokenAsync(WebApplication app, string root, params string[] roles)
     {
         var id = "scraper-" + Guid.NewGuid().ToString("N")[..8];
-        var added = await ClientAdmin.AddAsync(_app!.Services.GetRequiredService<IdentityStore>(), "default",
+        var added = await ClientAdmin.AddAsync(app.Services.GetRequiredService<IdentityStore>(), "default",
             new NewClient { ClientId = id, Scopes = ["system/*.rs"], Roles = [.. roles] }, TimeProvider.System, CancellationToken.None);
         Assert.True(added.IsSuccess, added.Error?.ToString());
         using var form = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("scope", "system/*.rs"), new("client_id", id), new("client_secret", added.Value)]);
-        using var response = await Http.PostAsync(_root + "/auth/token", form);
+        using var response = await Http.PostAsync(root + "/auth/token", form);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return json.RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private async Task<HttpStatusCode> ScrapeAsync(string? token)
+    private Task<HttpStatusCode> ScrapeAsync(string? token) => ScrapeAsync(_root, token);
+
+    private async Task<HttpStatusCode> ScrapeAsync(string root, string? token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _root + "/metrics");
+        using var request = new HttpRequestMessage(HttpMethod.Get, root + "/metrics");
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -88,6 +92,21 @@ public sealed class MetricsAccessTests : IAsyncLifetime
         using var response = await Http.GetAsync(root + "/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_roles_that_may_scrape_are_configurable()
+    {
+        await using var store = TestServerStore.Sqlite("meridian-events-roles-");
+        var settings = await store.SettingsAsync();
+        settings["Meridian:Port"] = "0";
+        settings["Meridian:Metrics:Roles"] = "ops, sre";
+        await using var app = await MeridianServer.BuildAsync([], settings);
+        await app.StartAsync();
+        var root = MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Forbidden, await ScrapeAsync(root, await TokenAsync(app, root, "monitoring")));
+        Assert.Equal(HttpStatusCode.OK, await ScrapeAsync(root, await TokenAsync(app, root, "sre")));
         await app.StopAsync();
     }
 

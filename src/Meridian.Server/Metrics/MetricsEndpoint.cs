@@ -43,9 +43,10 @@ public static class MetricsEndpoint
         if (!options.Metrics.Anonymous && !options.InsecureDev)
         {
             var caller = HttpCaller.For(http, insecureDev: false);
-            if (!caller.Roles.Any(r => options.Metrics.Roles.Contains(r, StringComparer.Ordinal)))
+            var allowed = options.Metrics.RoleList;
+            if (!caller.Roles.Any(r => allowed.Contains(r, StringComparer.Ordinal)))
             {
-                return Results.Text("metrics need a caller with role " + string.Join(" or ", options.Metrics.Roles) + "\n", "text/plain", statusCode: 403);
+                return Results.Text("metrics need a caller with role " + string.Join(" or ", allowed) + "\n", "text/plain", statusCode: 403);
             }
         }
         http.Response.Headers.CacheControl = "no-store";

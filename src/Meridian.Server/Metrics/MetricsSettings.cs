@@ -15,12 +15,16 @@ public sealed class MetricsSettings
     /// <summary>Serve it without authentication (opt-in; for a scrape network the operator controls).</summary>
     public bool Anonymous { get; set; }
 
-    /// <summary>Caller roles that may read it.</summary>
-    public IList<string> Roles { get; set; } = ["admin", "monitoring"];
+    /// <summary>Caller roles that may read it, separated by commas or spaces (one string, so an
+    /// environment variable can replace the default instead of adding to it).</summary>
+    public string Roles { get; set; } = "admin,monitoring";
+
+    /// <summary><see cref="Roles"/> as a list.</summary>
+    public IReadOnlyList<string> RoleList => Roles.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public IEnumerable<string> Problems()
     {
-        if (Enabled && !Anonymous && Roles.All(string.IsNullOrWhiteSpace))
+        if (Enabled && !Anonymous && RoleList.Count == 0)
         {
             yield return "Metrics:Roles must name at least one role (or set Metrics:Anonymous = true).";
         }

@@ -70,7 +70,7 @@ public sealed class RecordingConsumer(string name, long failOn = -1, int failFir
 public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="seconds"/> pass (bounded; no timing asserted).</summary>
-    public static async Task<bool> HoldsAsync(Func<bool> condition, int seconds = 30)
+    public static async Task<bool> HoldsAsync(Func<bool> condition, int seconds = 60)
     {
         for (var i = 0; i < seconds * 20; i++)
         {
@@ -83,7 +83,7 @@ public static class Eventually
         return condition();
     }
 
-    public static async Task<bool> HoldsAsync(Func<Task<bool>> condition, int seconds = 30)
+    public static async Task<bool> HoldsAsync(Func<Task<bool>> condition, int seconds = 60)
     {
         for (var i = 0; i < seconds * 20; i++)
         {
