@@ -177,7 +177,11 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
             return;
         }
         // active or error on the resource: the queue's record of delivery health is the truth.
-        registry.Put(subscription with { Definition = definition with { Status = state.Status == SubscriptionStatusCodes.Off ? SubscriptionStatusCodes.Active : state.Status } });
+        // A backport subscription whose handshake never got through stays "requested" here (the
+        // worker keeps trying the handshake), whatever the resource shows meanwhile.
+        var served = definition.IsTopicBased && !state.HandshakeDone ? SubscriptionStatusCodes.Requested
+            : state.Status is SubscriptionStatusCodes.Off or SubscriptionStatusCodes.Requested ? SubscriptionStatusCodes.Active : state.Status;
+        registry.Put(subscription with { Definition = definition with { Status = served } });
     }
 
     public void Dispose() => _loadLock.Dispose();

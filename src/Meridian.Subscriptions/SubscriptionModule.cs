@@ -21,7 +21,10 @@ public sealed class SubscriptionModule : IAsyncDisposable
     private int _disposed;
     private readonly Func<FhirRequest, CancellationToken, Task<FhirResponse>> _api;
 
-    public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null)
+    /// <param name="writeApi">How the module's own writes (status on the Subscription) enter the API:
+    /// the host passes its interceptor chain so they are audited like every write; default <paramref name="api"/>.</param>
+    public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null,
+        Func<FhirRequest, CancellationToken, Task<FhirResponse>>? writeApi = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? SubscriptionOptions.Default;
@@ -34,7 +37,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
         Queue = new SubscriptionQueue(db, clock ?? TimeProvider.System);
         Registry = new SubscriptionRegistry();
         var matcher = new SubscriptionMatcher(api);
-        Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, api));
+        Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, writeApi ?? api));
         Hub = new WebSocketHub();
         var records = store.Find<Meridian.Storage.Records.ISystemRecordStore>();
         var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);

@@ -111,6 +111,26 @@ public abstract class BackportTests
     }
 
     [Fact]
+    public async Task A_failed_handshake_shows_error_and_is_retried_until_the_endpoint_answers()
+    {
+        var port = Receiver.FreePort();
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        await f.CreateAsync(Resources.Topic(TopicUrl, "Encounter"));
+        var sub = await f.CreateAsync(Resources.BackportSubscription(TopicUrl, $"http://127.0.0.1:{port}/hook/hs", "id-only"));
+        await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).TryGetProperty("error", out var e)
+            && e.GetString()!.StartsWith("handshake failed", StringComparison.Ordinal), "handshake error visible");
+        var patient = await f.CreateAsync(Resources.Patient("Hs"));
+        var encounter = await f.CreateAsync(Resources.Encounter(patient));
+
+        await using var receiver = await Receiver.StartAsync(port);
+        await SubscriptionFixture.EventuallyAsync(() => receiver.Got("hs").Count >= 2, "handshake, then the queued event");
+        var types = receiver.Got("hs").Select(r => StatusOf(Parse(r.Body))["type"].GetProperty("valueCode").GetString()).ToList();
+        Assert.Equal(["handshake", "event-notification"], types.Take(2));
+        Assert.EndsWith("/Encounter/" + encounter, Parse(receiver.Got("hs")[1].Body).GetProperty("entry")[1].GetProperty("fullUrl").GetString(), StringComparison.Ordinal);
+        await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).GetProperty("status").GetString() == "active", "active");
+    }
+
+    [Fact]
     public async Task Heartbeats_arrive_when_nothing_happens()
     {
         await using var receiver = await Receiver.StartAsync();

@@ -19,6 +19,7 @@ public abstract class ServerSubscriptionTests(Func<TestServerStore> newStore) : 
     private HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(1) };
     private WebApplication? _app;
     private string _root = "";
+    private readonly string _alerts = Path.Combine(Path.GetTempPath(), "meridian-srv-alerts-" + Guid.NewGuid().ToString("N") + ".log");
 
     public async Task InitializeAsync()
     {
@@ -28,6 +29,7 @@ public abstract class ServerSubscriptionTests(Func<TestServerStore> newStore) : 
         settings["Meridian:Events:PollInterval"] = "50ms";
         settings["Meridian:Subscriptions:InitialBackoff"] = "50ms";
         settings["Meridian:Subscriptions:MaxBackoff"] = "200ms";
+        settings["Meridian:Subscriptions:AlertTestDoubleFile"] = _alerts;
         _app = await MeridianServer.BuildAsync([], settings);
         await _app.StartAsync();
         _root = MeridianServer.Addresses(_app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
@@ -42,6 +44,7 @@ public abstract class ServerSubscriptionTests(Func<TestServerStore> newStore) : 
             await _app.DisposeAsync();
         }
         await _store.DisposeAsync();
+        File.Delete(_alerts);
     }
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, string? json = null, HttpStatusCode expect = HttpStatusCode.OK)
@@ -87,6 +90,20 @@ public abstract class ServerSubscriptionTests(Func<TestServerStore> newStore) : 
         got = await client.ReceiveAsync(buffer, cts.Token);
         Assert.Equal("ping " + ws, Encoding.UTF8.GetString(buffer, 0, got.Count));
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+
+        // The server's own status write (requested -> active) is audited like any write.
+        var audit = await SendAsync(HttpMethod.Get, $"/fhir/AuditEvent?entity=Subscription/{sub}");
+        Assert.Contains("meridian-subscriptions", audit.GetRawText(), StringComparison.Ordinal);
+
+        // Clinical alerts are wired: a critical result reaches the (test double) SMS file.
+        var patient = (await SendAsync(HttpMethod.Post, "/fhir/Patient", Resources.Patient("Alert"), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var k = (await SendAsync(HttpMethod.Post, "/fhir/Observation",
+            "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"Potassium\"},\"interpretation\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\",\"code\":\"LL\"}]}]}",
+            HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        await SendAsync(HttpMethod.Post, "/fhir/DiagnosticReport",
+            "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"code\":{\"text\":\"Chem\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"result\":[{\"reference\":\"Observation/" + k + "\"}]}",
+            HttpStatusCode.Created);
+        await SubscriptionFixture.EventuallyAsync(() => File.Exists(_alerts) && File.ReadAllText(_alerts).Contains("Potassium: LL", StringComparison.Ordinal), "the alert in the test-double file");
 
         using var metrics = await Http.GetAsync(_root + "/metrics");
         var text = await metrics.Content.ReadAsStringAsync();

@@ -33,6 +33,12 @@ public sealed class SubscriptionFixture : IAsyncDisposable
     public FhirApi Api { get; }
     public SubscriptionModule Module { get; }
 
+    /// <summary>The last exception a consumer threw (the batch was offered again), for failure messages.</summary>
+    public Exception? LastPumpError { get; private set; }
+
+    /// <summary>More consumers the pump feeds after the subscriptions' (clinical alerts).</summary>
+    public List<Meridian.Events.IEventConsumer> ExtraConsumers { get; } = [];
+
     public static SubscriptionOptions FastOptions { get; } = new()
     {
         InitialBackoff = TimeSpan.FromMilliseconds(50),
@@ -126,14 +132,19 @@ public sealed class SubscriptionFixture : IAsyncDisposable
                     continue;
                 }
                 await Module.Consumer.HandleAsync(batch, ct);
+                foreach (var consumer in ExtraConsumers.ToList())
+                {
+                    await consumer.HandleAsync(batch, ct);
+                }
                 position = batch[^1].Sequence;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
+                LastPumpError = ex;
                 // As the backbone does: the batch is offered again.
                 await Task.Delay(50, CancellationToken.None);
             }

@@ -29,6 +29,13 @@ public sealed class SubscriptionsSettings
     /// <summary>The server's public address for fullUrls in notifications (<c>https://fhir.example.org</c>).</summary>
     public string PublicBaseUrl { get; set; } = "http://localhost";
 
+    /// <summary>Clinical notifications: critical results (HH/LL/AA) become alert Communications to the care team.</summary>
+    public bool ClinicalAlerts { get; set; } = true;
+
+    /// <summary>TEST DOUBLE for the email/SMS adapters: when set, alerts are appended to this file
+    /// instead of being sent (no real gateway is built in).</summary>
+    public string? AlertTestDoubleFile { get; set; }
+
     public IEnumerable<string> Problems()
     {
         var problems = new List<string>();

@@ -2,6 +2,7 @@ using Meridian.Api;
 using Meridian.Events;
 using Meridian.Storage;
 using Meridian.Subscriptions;
+using Meridian.Subscriptions.Clinical;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,12 +28,28 @@ public static class SubscriptionsWiring
         {
             return services;
         }
-        services.AddSingleton(sp => new SubscriptionModule(sp.GetRequiredService<IFhirStore>(), sp.GetRequiredService<FhirApi>().HandleAsync, settings.ToOptions()));
+        services.AddSingleton(sp => new SubscriptionModule(sp.GetRequiredService<IFhirStore>(), sp.GetRequiredService<FhirApi>().HandleAsync, settings.ToOptions(),
+            writeApi: Audited(sp)));
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<SubscriptionModule>().Consumer);
+        if (settings.ClinicalAlerts)
+        {
+            services.AddSingleton<IEventConsumer>(sp => new CriticalResultConsumer(sp.GetRequiredService<IFhirStore>(), Audited(sp)));
+            if (!string.IsNullOrWhiteSpace(settings.AlertTestDoubleFile))
+            {
+                // TEST DOUBLE: writes what an email/SMS gateway would send to a file (docs/subscriptions.md).
+                services.AddSingleton(new FileAlertChannel("test-double", settings.AlertTestDoubleFile));
+                services.AddSingleton<IEventConsumer>(sp => new AlertDispatchConsumer(sp.GetRequiredService<IFhirStore>(), [sp.GetRequiredService<FileAlertChannel>()]));
+            }
+        }
         services.AddSingleton<IFhirInterceptor>(sp => sp.GetRequiredService<SubscriptionModule>().Interceptor);
         services.AddHostedService<DeliveryService>();
         return services;
     }
+
+    /// <summary>The API behind the registered interceptors (audit first), resolved per call: the
+    /// subscription service's own writes are audited like any other write.</summary>
+    private static Func<FhirRequest, CancellationToken, Task<FhirResponse>> Audited(IServiceProvider sp) =>
+        (request, ct) => FhirInterceptors.RunAsync(sp.GetServices<IFhirInterceptor>().ToList(), request, sp.GetRequiredService<FhirApi>().HandleAsync, ct);
 
     public static IEndpointRouteBuilder MapMeridianSubscriptions(this WebApplication app, MeridianServerOptions options)
     {

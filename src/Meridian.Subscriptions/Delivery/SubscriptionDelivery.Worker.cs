@@ -23,6 +23,10 @@ public sealed partial class SubscriptionDelivery
             {
                 _controlRetryAt[key] = _clock.GetUtcNow() + Backoff(3);
                 await _lifecycle.SetStatusAsync(s, SubscriptionStatusCodes.Error, "handshake failed: " + handshake.Error, ct).ConfigureAwait(false);
+                if (_registry.Find(tenant, id) is { } now && now.Definition.VersionId == d.VersionId)
+                {
+                    _registry.Put(s); // still awaiting its handshake: the next pass tries it again
+                }
                 return;
             }
             _controlRetryAt.TryRemove(key, out _);

@@ -39,6 +39,7 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
         }
         var response = await next(request, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess && request.Method is "POST" or "PUT" && segments.Length <= 2 && segments[0] == "Subscription"
+            && request.Caller.ClientId != SubscriptionStatusWriter.ServiceCaller.ClientId // the server's own status write keeps the creator
             && IdFrom(response, segments) is { } createdId)
         {
             // After the commit: the lifecycle serves the subscription only once this is on record.
