@@ -4,15 +4,17 @@ namespace Meridian.Hl7;
 public readonly struct Hl7Component
 {
     private readonly Hl7Delimiters _delimiters;
+    private readonly string? _raw;
 
     internal Hl7Component(string raw, Hl7Delimiters delimiters, string? dataType)
     {
-        Raw = raw;
+        _raw = raw;
         _delimiters = delimiters;
         DataType = dataType;
     }
 
-    public string Raw { get; }
+    /// <summary>The text as written (escape sequences not decoded); empty for a default value.</summary>
+    public string Raw => _raw ?? "";
 
     /// <summary>The component's data type from the table (e.g. FN for XPN.1), or null.</summary>
     public string? DataType { get; }
@@ -34,11 +36,10 @@ public readonly struct Hl7Component
     {
         get
         {
-            var count = SubcomponentCount;
-            for (var i = 1; i <= count; i++)
-            {
-                yield return Sub(i);
-            }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Subcomponent)
+                .Select((piece, i) => new Hl7Subcomponent(piece, delimiters, Hl7Schema.Default.ComponentType(type, i + 1)));
         }
     }
 
@@ -57,15 +58,17 @@ public readonly struct Hl7Component
 public readonly struct Hl7Subcomponent
 {
     private readonly Hl7Delimiters _delimiters;
+    private readonly string? _raw;
 
     internal Hl7Subcomponent(string raw, Hl7Delimiters delimiters, string? dataType)
     {
-        Raw = raw;
+        _raw = raw;
         _delimiters = delimiters;
         DataType = dataType;
     }
 
-    public string Raw { get; }
+    /// <summary>The text as written (escape sequences not decoded); empty for a default value.</summary>
+    public string Raw => _raw ?? "";
 
     public string? DataType { get; }
 

@@ -10,18 +10,19 @@ namespace Meridian.Hl7;
 public readonly struct Hl7Field
 {
     private readonly Hl7Delimiters _delimiters;
+    private readonly string? _raw;
     private readonly bool _literal;
 
     internal Hl7Field(string raw, Hl7Delimiters delimiters, string? dataType, bool literal = false)
     {
-        Raw = raw ?? "";
+        _raw = raw;
         _delimiters = delimiters;
         DataType = dataType;
         _literal = literal;
     }
 
-    /// <summary>The field exactly as in the message (escape sequences not decoded).</summary>
-    public string Raw { get; }
+    /// <summary>The text as written (escape sequences not decoded); empty for a default value.</summary>
+    public string Raw => _raw ?? "";
 
     /// <summary>The field's data type from the segment table for the message's version, or null (Z-segments, unknown fields).</summary>
     public string? DataType { get; }
@@ -42,11 +43,13 @@ public readonly struct Hl7Field
     {
         get
         {
-            var count = RepetitionCount;
-            for (var i = 0; i < count; i++)
+            if (_literal)
             {
-                yield return Rep(i);
+                return Raw.Length == 0 ? [] : [Rep(0)];
             }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Repetition).Select(piece => new Hl7Repetition(piece, delimiters, type));
         }
     }
 

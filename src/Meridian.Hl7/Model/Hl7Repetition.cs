@@ -4,15 +4,17 @@ namespace Meridian.Hl7;
 public readonly struct Hl7Repetition
 {
     private readonly Hl7Delimiters _delimiters;
+    private readonly string? _raw;
 
     internal Hl7Repetition(string raw, Hl7Delimiters delimiters, string? dataType)
     {
-        Raw = raw;
+        _raw = raw;
         _delimiters = delimiters;
         DataType = dataType;
     }
 
-    public string Raw { get; }
+    /// <summary>The text as written (escape sequences not decoded); empty for a default value.</summary>
+    public string Raw => _raw ?? "";
 
     public string? DataType { get; }
 
@@ -36,11 +38,10 @@ public readonly struct Hl7Repetition
     {
         get
         {
-            var count = ComponentCount;
-            for (var i = 1; i <= count; i++)
-            {
-                yield return Component(i);
-            }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Component)
+                .Select((piece, i) => new Hl7Component(piece, delimiters, Hl7Schema.Default.ComponentType(type, i + 1)));
         }
     }
 
