@@ -30,3 +30,15 @@ END $$;
 
 CREATE POLICY feed_rows ON changes FOR SELECT USING (current_setting('meridian.scope', true) = 'feed');
 CREATE POLICY server_rows ON system_records USING (tenant = '' AND current_setting('meridian.scope', true) = 'server');
+
+-- The search probes ("does key K have a row for param P with value V?", ADR 0011) are index-only
+-- scans; under RLS the policy also needs each row's tenant, which these indexes did not hold,
+-- turning every probe into a heap fetch. Carrying the tenant in the index keeps them index-only.
+DROP INDEX IF EXISTS token_probe;
+CREATE INDEX token_probe ON token_index (resource_key, param, code, system) INCLUDE (tenant);
+DROP INDEX IF EXISTS string_probe;
+CREATE INDEX string_probe ON string_index (resource_key, param, norm) INCLUDE (tenant);
+DROP INDEX IF EXISTS reference_probe;
+CREATE INDEX reference_probe ON reference_index (resource_key, param, ref_id, ref_type) INCLUDE (tenant);
+DROP INDEX IF EXISTS date_probe;
+CREATE INDEX date_probe ON date_index (resource_key, param, low, high) INCLUDE (tenant);
