@@ -91,4 +91,58 @@ public sealed class AckTests
         Assert.Equal("207", ack.Get("ERR-3.1"));
         Assert.True(Hl7Parser.Parse(ack.ToString()).Success);
     }
+
+    [Fact]
+    public void Reject_of_a_payload_with_unusable_delimiters_still_echoes_its_control_id_and_sender()
+    {
+        var ack = Hl7AckBuilder.BuildForUnparsed("MSH|0000|LAB|HOSP|MER|FAC|20240101||ORU^R01|CTRL42|P|2.4\rPID|1\r"u8, Hl7AckCode.AR,
+            new Hl7AckOptions { Text = "bad delimiters", Time = s_now });
+
+        Assert.Equal("CTRL42", ack.Get("MSA-2"));
+        Assert.Equal("LAB", ack.Get("MSH-5"));
+        Assert.Equal("MER", ack.Get("MSH-3"));
+        Assert.Equal("2.4", ack.Get("MSH-12"));
+        Assert.StartsWith("^^^207&bad delimiters", ack.Segment("ERR")!.Field(1).Raw, StringComparison.Ordinal); // ELD before 2.5
+    }
+
+    [Theory]
+    [InlineData("2.2", "ACK", "text")]
+    [InlineData("2.3", "ACK^A01", "text")]
+    [InlineData("2.3.1", "ACK^A01^ACK", "text")]
+    [InlineData("2.5.1", "ACK^A01^ACK", "text")]
+    [InlineData("2.8", "ACK^A01^ACK", "")]
+    public void Ack_shape_follows_the_incoming_version(string version, string messageType, string msa3)
+    {
+        var incoming = Hl7Parser.Parse($"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|X9|P|{version}\rPID|1\r").Message!;
+
+        var ack = Hl7AckBuilder.Build(incoming, Hl7AckCode.AE, new Hl7AckOptions { Text = "text", Errors = [new Hl7AckError("102", "bad", "PID-7")] });
+
+        Assert.Equal(messageType, ack.Msh.Field(9).Raw);
+        Assert.Equal(version, ack.Get("MSH-12"));
+        Assert.Equal(msa3, ack.Get("MSA-3"));
+        var err = ack.Segment("ERR")!;
+        if (Hl7Versions.Minor(version) < 5)
+        {
+            Assert.Equal("PID^1^7^102&bad&HL70357", err.Field(1).Raw); // ELD
+        }
+        else
+        {
+            Assert.Equal("PID^1^7^1", err.Field(2).Raw); // ERL
+            Assert.Equal("102", err.Field(3).Value);
+        }
+        Assert.Empty(Hl7Parser.Parse(ack.ToString()).Errors);
+        Assert.Equal(20, ack.Header.ControlId.Length);
+        Assert.NotEqual(ack.Header.ControlId, Hl7AckBuilder.Build(incoming, Hl7AckCode.AA).Header.ControlId);
+    }
+
+    [Fact]
+    public void Ack_keeps_the_senders_delimiters_and_encoding()
+    {
+        var incoming = Hl7Parser.Parse(Hl7Corpus.Read("edge-cases/rethinkhealth-hl7v2/edge-custom-delimiters.hl7")).Message!;
+
+        var ack = Hl7AckBuilder.Build(incoming, Hl7AckCode.CA, new Hl7AckOptions { ControlId = "C1", Time = s_now });
+
+        Assert.StartsWith("MSH#!@%*#RECV#FAC#SENDER#FAC#20240102030405+0000##ACK!A01!ACK#C1#P#2.5\rMSA#CA#MSG007\r", ack.ToString(), StringComparison.Ordinal);
+        Assert.Same(incoming.Encoding, ack.Encoding);
+    }
 }

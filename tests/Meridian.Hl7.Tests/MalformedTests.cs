@@ -85,4 +85,24 @@ public sealed class MalformedTests
         var at = rest.IndexOf('@', StringComparison.Ordinal);
         return (expected[..colon], at < 0 ? rest : rest[..at], at < 0 ? "" : rest[(at + 1)..]);
     }
+
+    [Fact]
+    public async Task Hostile_sizes_stay_linear_and_bounded()
+    {
+        // 200,000 repetitions in a checked DTM field, 200,000 components, 50,000 segments, a 1 MB stray-escape field.
+        var text = "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5.1\r"
+            + "PID|1||" + new string('^', 200_000) + "||x||" + string.Join('~', Enumerable.Repeat("19700101", 200_000)) + "\r"
+            + string.Concat(Enumerable.Repeat("NTE|1||x\r", 50_000))
+            + "NTE|2||" + new string('\\', 1_000_000) + "\r";
+
+        var walked = await Task.Run(() =>
+        {
+            var message = Hl7Parser.Parse(text).Message!;
+            var pid = message.Segment("PID")!;
+            return pid.Field(7).Repetitions.Count() + pid.Field(3).Rep(0).Components.Count()
+                + message.SegmentsOf("NTE").Last().Field(3).Value.Length;
+        }).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(200_000 + 200_001 + 1_000_000, walked);
+    }
 }

@@ -60,4 +60,31 @@ public sealed class PathAndBuildTests
     {
         Assert.False(Hl7Path.TryParse(path, out _));
     }
+
+    [Fact]
+    public void Following_walks_segment_groups_without_structure_classes()
+    {
+        var message = Hl7Parser.Parse(Hl7Corpus.Read("v2-to-fhir/messages/ORU_R01.hl7")).Message!;
+        var obr = message.Segment("OBR")!;
+
+        var block = message.Following(obr, "OBX", "NTE", "PRT").ToList();
+
+        Assert.Equal(["NTE", "PRT"], block.Take(2).Select(s => s.Id));
+        Assert.Equal(message.SegmentsOf("OBX").Count(), block.Count(s => s.Id == "OBX"));
+        Assert.Empty(message.Following(message.Segment("PID")!, "OBX"));
+    }
+
+    [Fact]
+    public void Segments_can_be_inserted_and_removed_without_touching_the_rest()
+    {
+        var original = Hl7Parser.Parse(Text).Message!;
+        var nte = Hl7Segment.Create("NTE", original.Delimiters, ["1", "", "comment"]);
+
+        var inserted = original.InsertSegment(3, nte);
+        var removed = inserted.RemoveSegment(3).RemoveSegment(inserted.Segments.Length - 2);
+
+        Assert.Equal(["MSH", "PID", "OBX", "NTE", "OBX"], inserted.Segments.Select(s => s.Id));
+        Assert.Equal("MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\rPID|1||111^^^MRN~222^^^SSN||DOE^JOHN\rOBX|1|NM|1^a||5\r", removed.ToString());
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(Text), original.ToBytes());
+    }
 }

@@ -75,4 +75,26 @@ public sealed class QuirkTests
         Assert.True(pid.Field(3).IsNull);
         Assert.False(pid.Field(4).IsNull);
     }
+
+    [Fact]
+    public void A_raw_line_feed_inside_a_field_of_a_CR_message_stays_in_the_field()
+    {
+        var text = Msh + "\rOBX|1|TX|x||first line\nsecond line: ok\nNTE like text\rNTE|1||n\r";
+
+        var result = Hl7Parser.Parse(text);
+
+        Assert.Equal(["MSH", "OBX", "NTE"], result.Message!.Segments.Select(s => s.Id));
+        Assert.Equal("first line\nsecond line: ok\nNTE like text", result.Message.Get("OBX-5"));
+        Assert.Contains(result.Warnings, w => w.Code == Hl7IssueCodes.LineBreakInField);
+        Assert.Equal(text, result.Message.ToString());
+    }
+
+    [Fact]
+    public void Line_feeds_split_segments_when_they_are_the_separator()
+    {
+        var text = Msh + "\nPID|1\nPV1|1\n";
+
+        Assert.Equal(3, Hl7Parser.Parse(text).Message!.Segments.Length);
+        Assert.Equal(3, Hl7Parser.Parse(Msh + "\rPID|1\nPV1|1\r").Message!.Segments.Length);
+    }
 }

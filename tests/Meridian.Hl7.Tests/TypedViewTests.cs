@@ -88,10 +88,12 @@ public sealed class TypedViewTests
         {
             Assert.True(schema.Segment(id) is { Fields.Count: > 3 }, id);
         }
-        foreach (var id in new[] { "XPN", "XAD", "CX", "CE", "CWE", "CNE", "TS", "DTM", "XCN", "EI", "HD", "XTN", "PL", "CQ", "NM", "ST", "ID", "IS", "SN", "MSG", "PT", "VID" })
+        foreach (var id in new[] { "XPN", "XAD", "CX", "CE", "CWE", "CNE", "TS", "DTM", "XCN", "EI", "HD", "XTN", "PL", "CQ", "NM", "ST", "ID", "IS", "SN", "MSG", "PT", "VID", "DT", "SI", "TX", "FT", "TM" })
         {
             Assert.NotNull(schema.DataType(id));
         }
+        Assert.False(schema.DataType("DTM")!.IsComposite);
+        Assert.True(schema.DataType("XPN")!.IsComposite);
         Assert.Equal(5, schema.FieldPosition("PID", "patientName"));
         Assert.Equal(5, schema.FieldPosition("PID", "PID-5"));
         Assert.Equal(0, schema.FieldPosition("ZPD", "anything"));

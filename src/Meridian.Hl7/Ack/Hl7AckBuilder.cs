@@ -85,13 +85,50 @@ public static class Hl7AckBuilder
     public static Hl7Message BuildForUnparsed(string payload, Hl7AckCode code, Hl7AckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        var parsed = Hl7Parser.Parse(payload);
+        return BuildFor(Hl7Parser.Parse(payload), payload, code, options);
+    }
+
+    /// <summary>As <see cref="BuildForUnparsed(string, Hl7AckCode, Hl7AckOptions?)"/>, from the bytes as received.</summary>
+    public static Hl7Message BuildForUnparsed(ReadOnlySpan<byte> payload, Hl7AckCode code, Hl7AckOptions? options = null) =>
+        BuildFor(Hl7Parser.Parse(payload), System.Text.Encoding.Latin1.GetString(payload), code, options);
+
+    private static Hl7Message BuildFor(Hl7ParseResult parsed, string text, Hl7AckCode code, Hl7AckOptions? options)
+    {
         if (parsed.Message is { } message)
         {
             return Build(message, code, options);
         }
-        var fallback = Hl7Message.Create([Hl7Segment.Create("MSH", Hl7Delimiters.Default, ["", "", "", "", "", "", "", "", "P", Hl7Versions.Default])]);
-        return Build(fallback, code, options);
+        return Build(Hl7Message.Create([LenientHeader(text)]), code, options);
+    }
+
+    /// <summary>
+    /// The header fields of a payload whose delimiters are unusable, read with only its field
+    /// separator, so the reject still names the sender and echoes MSH-10 for correlation.
+    /// </summary>
+    private static Hl7Segment LenientHeader(string text)
+    {
+        var start = text.IndexOf("MSH", StringComparison.Ordinal);
+        var fields = new string[10];
+        Array.Fill(fields, "");
+        if (start >= 0 && start + 3 < text.Length && text[start + 3] is var separator && !char.IsLetterOrDigit(separator) && !char.IsControl(separator))
+        {
+            var line = text[start..];
+            var end = line.AsSpan().IndexOfAny('\r', '\n');
+            var parts = (end < 0 ? line : line[..end]).Split(separator);
+            // parts[k] is MSH-(k+1); the ACK takes MSH-3..6, MSH-10..12 (escaped for the default delimiters).
+            for (var position = 3; position <= 12; position++)
+            {
+                if (position is 3 or 4 or 5 or 6 or 10 or 11 or 12 && position - 1 < parts.Length)
+                {
+                    fields[position - 3] = Hl7Escape.Encode(parts[position - 1], Hl7Delimiters.Default);
+                }
+            }
+        }
+        if (fields[8].Length == 0)
+        {
+            fields[8] = "P";
+        }
+        return Hl7Segment.Create("MSH", Hl7Delimiters.Default, fields);
     }
 
     private static Hl7Segment ErrorSegment(Hl7AckError error, Hl7Delimiters d, int minor, string version)

@@ -36,11 +36,10 @@ public readonly struct Hl7Component
     {
         get
         {
-            var count = SubcomponentCount;
-            for (var i = 1; i <= count; i++)
-            {
-                yield return Sub(i);
-            }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Subcomponent)
+                .Select((piece, i) => new Hl7Subcomponent(piece, delimiters, Hl7Schema.Default.ComponentType(type, i + 1)));
         }
     }
 

@@ -21,10 +21,12 @@ public enum Hl7DatePrecision
 /// </summary>
 public readonly record struct Hl7DateTime(DateTimeOffset Value, Hl7DatePrecision Precision, bool HasOffset)
 {
-    public static bool TryParse(string? text, out Hl7DateTime value)
+    public static bool TryParse(string? text, out Hl7DateTime value) => TryParse((text ?? "").AsSpan(), out value);
+
+    public static bool TryParse(ReadOnlySpan<char> text, out Hl7DateTime value)
     {
         value = default;
-        var s = (text ?? "").Trim().AsSpan();
+        var s = text.Trim();
         if (s.Length < 4)
         {
             return false;
@@ -63,10 +65,8 @@ public readonly record struct Hl7DateTime(DateTimeOffset Value, Hl7DatePrecision
         {
             return false;
         }
-        var digits14 = s.ToString().PadRight(14, '0');
-        int Part(int start) => (digits14[start] - '0') * 10 + digits14[start + 1] - '0';
-        var year = Part(0) * 100 + Part(2);
-        int month = s.Length >= 6 ? Part(4) : 1, day = s.Length >= 8 ? Part(6) : 1, hour = Part(8), minute = Part(10), second = Part(12);
+        var year = Two(s, 0) * 100 + Two(s, 2);
+        int month = s.Length >= 6 ? Two(s, 4) : 1, day = s.Length >= 8 ? Two(s, 6) : 1, hour = Two(s, 8), minute = Two(s, 10), second = Two(s, 12);
         if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
         {
             return false;
@@ -83,6 +83,9 @@ public readonly record struct Hl7DateTime(DateTimeOffset Value, Hl7DatePrecision
         value = new Hl7DateTime(new DateTimeOffset(year, month, day, hour, minute, second, offset).AddTicks(fraction), precision, hasOffset);
         return true;
     }
+
+    /// <summary>Two digits at <paramref name="start"/>, or 0 past the end (a missing part of a shorter value).</summary>
+    private static int Two(ReadOnlySpan<char> s, int start) => start + 1 < s.Length ? (s[start] - '0') * 10 + s[start + 1] - '0' : 0;
 
     /// <summary>Writes the value back in HL7 form at its precision (offset only when it had one).</summary>
     public string ToHl7()

@@ -43,11 +43,13 @@ public readonly struct Hl7Field
     {
         get
         {
-            var count = RepetitionCount;
-            for (var i = 0; i < count; i++)
+            if (_literal)
             {
-                yield return Rep(i);
+                return Raw.Length == 0 ? [] : [Rep(0)];
             }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Repetition).Select(piece => new Hl7Repetition(piece, delimiters, type));
         }
     }
 

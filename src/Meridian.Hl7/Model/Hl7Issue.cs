@@ -43,4 +43,5 @@ public static class Hl7IssueCodes
     public const string BatchStructure = "BATCH_STRUCTURE";
     public const string TooLarge = "TOO_LARGE";
     public const string DataType = "DATA_TYPE";
+    public const string LineBreakInField = "LINE_BREAK_IN_FIELD";
 }

@@ -70,6 +70,25 @@ public sealed class Hl7Message
     /// <summary>Every segment with this id, in order.</summary>
     public IEnumerable<Hl7Segment> SegmentsOf(string id) => Segments.Where(s => s.Id == id);
 
+    /// <summary>
+    /// The segments right after <paramref name="anchor"/> whose ids are in <paramref name="childIds"/>,
+    /// up to the first that is not — the way segment groups nest (an OBR's OBX and NTE, an OBX's
+    /// NTE), without a class per message structure.
+    /// </summary>
+    public IEnumerable<Hl7Segment> Following(Hl7Segment anchor, params string[] childIds)
+    {
+        ArgumentNullException.ThrowIfNull(childIds);
+        var index = Segments.IndexOf(anchor);
+        if (index < 0)
+        {
+            yield break;
+        }
+        for (var i = index + 1; i < Segments.Length && Array.IndexOf(childIds, Segments[i].Id) >= 0; i++)
+        {
+            yield return Segments[i];
+        }
+    }
+
     /// <summary>The decoded value at a path such as <c>PID-5.1</c>, <c>PID-3[2].4.2</c> or <c>OBX[3]-5</c> (all 1-based); empty when absent.</summary>
     public string Get(string path) => Hl7Path.Parse(path).Select(this).Value;
 
@@ -88,6 +107,34 @@ public sealed class Hl7Message
         }
         return new(segments.Add(segment.WithVersion(Version)), Delimiters, Encoding, Leading);
     }
+
+    /// <summary>A copy with a segment inserted before <paramref name="index"/> (1 or more: MSH stays first).</summary>
+    public Hl7Message InsertSegment(int index, Hl7Segment segment)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        if (index >= Segments.Length)
+        {
+            return AddSegment(segment);
+        }
+        return new(Segments.Insert(index, segment.WithVersion(Version)), Delimiters, Encoding, Leading);
+    }
+
+    /// <summary>A copy without segment <paramref name="index"/> (MSH cannot be removed).</summary>
+    public Hl7Message RemoveSegment(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        var segments = Segments.RemoveAt(index);
+        if (index == Segments.Length - 1)
+        {
+            // The new last segment ends the message the way the removed one did.
+            segments = segments.SetItem(segments.Length - 1, segments[^1].WithTerminator(Segments[^1].Terminator));
+        }
+        return new(segments, Delimiters, Encoding, Leading);
+    }
+
+    /// <summary>The message as bytes in its encoding (see <see cref="Hl7Writer"/>).</summary>
+    public byte[] ToBytes(bool normalize = false) => Hl7Writer.ToBytes(this, normalize);
 
     /// <summary>
     /// A copy with the value at <paramref name="path"/> set to <paramref name="text"/> (escaped

@@ -38,11 +38,10 @@ public readonly struct Hl7Repetition
     {
         get
         {
-            var count = ComponentCount;
-            for (var i = 1; i <= count; i++)
-            {
-                yield return Component(i);
-            }
+            var delimiters = _delimiters;
+            var type = DataType;
+            return Hl7Split.Pieces(Raw, delimiters.Component)
+                .Select((piece, i) => new Hl7Component(piece, delimiters, Hl7Schema.Default.ComponentType(type, i + 1)));
         }
     }
 

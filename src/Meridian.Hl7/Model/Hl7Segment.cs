@@ -26,7 +26,7 @@ public sealed class Hl7Segment
             next = raw.IndexOf(delimiters.Field, next) + 1;
             _starts[i] = next;
         }
-        Id = count == 0 ? "" : Part(0);
+        Id = count == 0 ? "" : Intern(raw, _starts.Length > 1 ? _starts[1] - 1 : raw.Length);
         IsHeader = Id is "MSH" or "FHS" or "BHS";
     }
 
@@ -86,6 +86,7 @@ public sealed class Hl7Segment
     /// <summary>A field by its name in the segment table (e.g. "patientName" or "PID-5"); empty when unknown.</summary>
     public Hl7Field Field(string name) => Field(Hl7Schema.Default.FieldPosition(Id, name));
 
+    /// <summary>Every field in order (each is found by offset, so this is linear).</summary>
     public IEnumerable<Hl7Field> Fields
     {
         get
@@ -122,6 +123,37 @@ public sealed class Hl7Segment
 
     /// <summary>The raw values of every field, 1-based positions mapped to index + 1.</summary>
     public ImmutableArray<string> RawFields => [.. Fields.Select(f => f.Raw)];
+
+    private static readonly System.Collections.Frozen.FrozenSet<string> s_knownIds = System.Collections.Frozen.FrozenSet.Create(StringComparer.Ordinal,
+        "MSH", "MSA", "ERR", "EVN", "PID", "PD1", "NK1", "PV1", "PV2", "IN1", "IN2", "IN3", "GT1", "AL1", "DG1", "PR1", "ORC", "OBR", "OBX",
+        "NTE", "SPM", "TQ1", "TQ2", "RXA", "RXE", "RXO", "RXR", "RXC", "SCH", "AIS", "AIG", "AIL", "AIP", "RGS", "TXA", "MRG", "PRT", "ROL",
+        "SFT", "FHS", "BHS", "BTS", "FTS", "QRD", "QPD", "RCP", "QAK", "UAC", "ARV", "CTI", "FT1", "ACC", "UB1", "UB2", "DSC");
+
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> s_idLookup =
+        s_knownIds.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The segment id without allocating for the common ones (every parsed segment asks).</summary>
+    private static string Intern(string raw, int length)
+    {
+        if (length == raw.Length)
+        {
+            return raw;
+        }
+        return s_idLookup.TryGetValue(raw.AsSpan(0, length), out var known) ? known : raw[..length];
+    }
+
+    /// <summary>Field <paramref name="position"/> as a span of <see cref="Raw"/> (no allocation), for checks that run on every parse.</summary>
+    internal ReadOnlySpan<char> FieldSpan(int position)
+    {
+        var index = IsHeader ? position - 1 : position;
+        if (position < 1 || index < 1 || index >= _starts.Length)
+        {
+            return [];
+        }
+        var start = _starts[index];
+        var end = index + 1 < _starts.Length ? _starts[index + 1] - 1 : Raw.Length;
+        return Raw.AsSpan(start, end - start);
+    }
 
     private string Part(int index)
     {

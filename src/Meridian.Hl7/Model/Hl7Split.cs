@@ -38,12 +38,29 @@ internal static class Hl7Split
         return separator == '\0' ? 1 : text.AsSpan().Count(separator) + 1;
     }
 
+    /// <summary>Every piece in order, in one pass (indexing piece by piece would be quadratic on hostile input).</summary>
     public static IEnumerable<string> Pieces(string text, char separator)
     {
-        var count = Count(text, separator);
-        for (var i = 0; i < count; i++)
+        if (text.Length == 0)
         {
-            yield return Piece(text, separator, i);
+            yield break;
+        }
+        if (separator == '\0')
+        {
+            yield return text;
+            yield break;
+        }
+        var start = 0;
+        while (true)
+        {
+            var end = text.IndexOf(separator, start);
+            if (end < 0)
+            {
+                yield return start == 0 ? text : text[start..];
+                yield break;
+            }
+            yield return text[start..end];
+            start = end + 1;
         }
     }
 }

@@ -11,6 +11,7 @@ namespace Meridian.Hl7;
 internal static class Hl7DataTypeChecks
 {
     private const int MaxFindings = 20;
+    private const int MaxRepetitions = 100;
     private static readonly System.Buffers.SearchValues<char> s_numberChars = System.Buffers.SearchValues.Create("0123456789.");
 
     public static void Check(IReadOnlyList<Hl7Segment> segments, List<Hl7Issue> issues)
@@ -20,53 +21,83 @@ internal static class Hl7DataTypeChecks
         foreach (var segment in segments)
         {
             occurrences[segment.Id] = occurrences.GetValueOrDefault(segment.Id) + 1;
-            var definition = Hl7Schema.Default.Segment(segment.Id);
-            if (definition is null && segment.Id != "OBX")
+            var positions = Hl7Schema.Default.Segment(segment.Id)?.CheckablePositions ?? [];
+            foreach (var position in positions)
             {
-                continue;
-            }
-            for (var position = segment.IsHeader ? 3 : 1; position <= segment.FieldCount; position++)
-            {
-                var field = segment.Field(position);
-                if (field.IsEmpty || field.IsNull || field.DataType is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+                if (position > segment.FieldCount || !CheckField(segment, position, occurrences, issues, ref findings))
                 {
                     continue;
                 }
-                var index = 0;
-                foreach (var rep in field.Repetitions)
-                {
-                    index++;
-                    var value = rep.Component(1).Sub(1).Value;
-                    if (value.Length == 0 || value == "\"\"" || IsValid(field.DataType, value))
-                    {
-                        continue;
-                    }
-                    if (++findings > MaxFindings)
-                    {
-                        issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"more than {MaxFindings} malformed values; the rest are not listed"));
-                        return;
-                    }
-                    var occurrence = occurrences[segment.Id];
-                    var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
-                    var shown = value.Length > 30 ? value[..30] + "…" : value;
-                    issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {field.DataType}", location));
-                }
+                return;
+            }
+            if (segment.Id == "OBX" && segment.FieldCount >= 5 && CheckField(segment, 5, occurrences, issues, ref findings))
+            {
+                return;
             }
         }
     }
 
-    public static bool IsValid(string dataType, string value) => dataType switch
+    /// <summary>Checks one field's repetitions on spans (nothing allocated unless a value is bad); true when the finding limit was reached.</summary>
+    private static bool CheckField(Hl7Segment segment, int position, Dictionary<string, int> occurrences, List<Hl7Issue> issues, ref int findings)
+    {
+        var raw = segment.FieldSpan(position);
+        if (raw.IsEmpty || raw.SequenceEqual("\"\""))
+        {
+            return false;
+        }
+        var d = segment.Delimiters;
+        var type = position == 5 && segment.Id == "OBX"
+            ? FirstComponent(segment.FieldSpan(2), d).ToString()
+            : Hl7Schema.Default.FieldType(segment.Id, position, segment.Version);
+        if (type is not ("NM" or "SI" or "DT" or "DTM" or "TS"))
+        {
+            return false;
+        }
+        var rest = raw;
+        // Bounded: a hostile field with a million repetitions must not make parsing slow.
+        for (var index = 1; index <= MaxRepetitions && !rest.IsEmpty; index++)
+        {
+            var cut = d.Repetition == '\0' ? -1 : rest.IndexOf(d.Repetition);
+            var rep = cut < 0 ? rest : rest[..cut];
+            rest = cut < 0 ? [] : rest[(cut + 1)..];
+            var leaf = FirstComponent(rep, d);
+            var sub = d.Subcomponent == '\0' ? -1 : leaf.IndexOf(d.Subcomponent);
+            leaf = sub < 0 ? leaf : leaf[..sub];
+            if (leaf.IsEmpty || leaf.SequenceEqual("\"\"") || IsValid(type, d.Escape != '\0' && leaf.Contains(d.Escape) ? Hl7Escape.Decode(leaf.ToString(), d) : leaf))
+            {
+                continue;
+            }
+            if (++findings > MaxFindings)
+            {
+                issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"more than {MaxFindings} malformed values; the rest are not listed"));
+                return true;
+            }
+            var occurrence = occurrences[segment.Id];
+            var location = (occurrence > 1 ? $"{segment.Id}[{occurrence}]" : segment.Id) + $"-{position}" + (index > 1 ? $"[{index}]" : "");
+            var shown = leaf.Length > 30 ? leaf[..30].ToString() + "…" : leaf.ToString();
+            issues.Add(Hl7Issue.Warning(Hl7IssueCodes.DataType, $"'{shown}' is not a valid {type}", location));
+        }
+        return false;
+    }
+
+    private static ReadOnlySpan<char> FirstComponent(ReadOnlySpan<char> value, Hl7Delimiters d)
+    {
+        var cut = d.Component == '\0' ? -1 : value.IndexOf(d.Component);
+        return cut < 0 ? value : value[..cut];
+    }
+
+    public static bool IsValid(string dataType, ReadOnlySpan<char> value) => dataType switch
     {
         "NM" => IsNumber(value),
-        "SI" => value.Length > 0 && !value.AsSpan().ContainsAnyExceptInRange('0', '9'),
+        "SI" => value.Length > 0 && !value.ContainsAnyExceptInRange('0', '9'),
         "DT" => value.Length is 4 or 6 or 8 && Hl7DateTime.TryParse(value, out _),
         _ => Hl7DateTime.TryParse(value, out _),
     };
 
     /// <summary>HL7 NM: optional sign, digits, optional decimal point; no exponent, no thousands separators.</summary>
-    public static bool IsNumber(string value)
+    public static bool IsNumber(ReadOnlySpan<char> value)
     {
-        var s = value.Trim().AsSpan();
+        var s = value.Trim();
         if (s.Length > 0 && (s[0] == '+' || s[0] == '-'))
         {
             s = s[1..];

@@ -64,6 +64,7 @@ internal static class Hl7MessageAssembler
         var blank = false;
         var trailing = -1;
         var badIds = 0;
+        var embeddedBreak = false;
         for (var i = 0; i < segments.Count; i++)
         {
             var s = segments[i];
@@ -78,6 +79,11 @@ internal static class Hl7MessageAssembler
                 {
                     blank = true;
                 }
+            }
+            if (s.Raw.Contains('\n', StringComparison.Ordinal) && !embeddedBreak)
+            {
+                embeddedBreak = true;
+                issues.Add(Hl7Issue.Warning(Hl7IssueCodes.LineBreakInField, "a field holds a raw line break (it should be escaped as \\.br\\); kept as text", $"{s.Id} (segment {i + 1})"));
             }
             if (!IsSegmentId(s.Id) && ++badIds <= 10)
             {

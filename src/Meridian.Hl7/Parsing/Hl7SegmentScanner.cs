@@ -16,15 +16,57 @@ internal static class Hl7SegmentScanner
         var segments = new List<RawSegment>();
         var pos = SkipBlankLines(text, 0, allowLineContent: true);
         var leading = text[..pos];
+        // When the payload separates segments with CR, a bare LF is usually a line break a sender
+        // left inside a text field (OBX-5, NTE-3); it splits only where a segment plainly starts.
+        var usesCr = text.Contains('\r', StringComparison.Ordinal);
         while (pos < text.Length)
         {
-            var end = text.AsSpan(pos).IndexOfAny('\r', '\n');
-            end = end < 0 ? text.Length : pos + end;
+            var end = FindLineEnd(text, pos, usesCr);
             var afterTerminator = SkipBlankLines(text, end, allowLineContent: false);
-            segments.Add(new RawSegment(text[pos..end], text[end..afterTerminator]));
+            var terminator = afterTerminator - end == 1 && text[end] == '\r' ? "\r" : text[end..afterTerminator];
+            segments.Add(new RawSegment(text[pos..end], terminator));
             pos = afterTerminator;
         }
         return (leading, segments);
+    }
+
+    private static int FindLineEnd(string text, int pos, bool usesCr)
+    {
+        while (true)
+        {
+            var end = text.AsSpan(pos).IndexOfAny('\r', '\n');
+            if (end < 0)
+            {
+                return text.Length;
+            }
+            end += pos;
+            if (text[end] == '\r' || !usesCr || LooksLikeSegmentStart(text, end + 1))
+            {
+                return end;
+            }
+            pos = end + 1;
+        }
+    }
+
+    /// <summary>Three capital letters or digits followed by a non-alphanumeric character, a line end or the end.</summary>
+    private static bool LooksLikeSegmentStart(string text, int at)
+    {
+        if (at >= text.Length || text[at] is '\r' or '\n')
+        {
+            return true;
+        }
+        if (at + 3 > text.Length)
+        {
+            return false;
+        }
+        for (var i = at; i < at + 3; i++)
+        {
+            if (!char.IsAsciiLetterUpper(text[i]) && !char.IsAsciiDigit(text[i]))
+            {
+                return false;
+            }
+        }
+        return at + 3 == text.Length || !char.IsAsciiLetterOrDigit(text[at + 3]) && !char.IsWhiteSpace(text[at + 3]) || text[at + 3] is '\r' or '\n';
     }
 
     public static bool IsBlank(char c) => c is ' ' or '\t' or '\r' or '\n' or '\v' or '\f' or '\x1c' or '\0' or '\uFEFF';

@@ -41,7 +41,7 @@ def read(kind, pattern):
 types = read("datatypes", r"^([A-Z][A-Z0-9]{1,3})\.(\d+)$")
 segments = read("segments", r"^([A-Z][A-Z0-9]{2})-(\d+)$")
 
-hand_types, hand_segments, aliases = {}, {}, {}
+hand_types, hand_segments, aliases, primitives = {}, {}, {}, set()
 with open(os.path.join(here, "hand-tables.txt"), encoding="utf-8") as f:
     for line in f:
         line = line.split("#", 1)[0].strip()
@@ -54,8 +54,13 @@ with open(os.path.join(here, "hand-tables.txt"), encoding="utf-8") as f:
             hand_segments[owner] = {int(p.split(":")[0]): (p.split(":")[1], p.split(":")[2].rstrip("*"), p.endswith("*")) for p in items}
         elif kind == "alias":
             aliases[owner] = items
+        elif kind == "primitive":
+            # Primitives have one "component": the value itself, of the same type.
+            for p in [owner, *items]:
+                hand_types[p] = {1: ("value", p, False)}
+                primitives.add(p)
 
-types.update({k: v for k, v in hand_types.items() if k not in types or k in ("TS",)})
+types.update({k: v for k, v in hand_types.items() if k not in types or k in primitives or k in ("TS",)})
 for k, v in hand_segments.items():
     segments.setdefault(k, {}).update({p: f for p, f in v.items() if p not in segments.get(k, {})})
 
