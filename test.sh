@@ -51,6 +51,16 @@ if ! /usr/bin/python3 -c "import jwt" >/dev/null 2>&1; then
     || echo "test.sh: could not install python3-jwt with apt-get; the JOSE interop test will fail" >&2
 fi
 
+# python3-hl7 from Debian for tests/Meridian.Hl7.Engine.Tests/InteropTests: its `mllp_send` (an MLLP
+# client nobody here wrote) sends a file of messages to the listener. Without it that test fails
+# rather than skips.
+if [ ! -x /usr/bin/mllp_send ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-hl7; } >&2 \
+    || echo "test.sh: could not install python3-hl7 with apt-get; the mllp_send interop test will fail" >&2
+fi
+
 # PostgreSQL for the storage compliance suite: a throwaway cluster on 127.0.0.1 (installed from
 # Debian if missing), removed on exit. Without it the PostgreSQL tests fail rather than skip.
 if pg_env=$("$root/scripts/pg-test-cluster.sh" start); then

@@ -3,7 +3,7 @@ namespace Meridian.Hl7.Engine;
 /// <summary>
 /// Settings of the HL7 v2 engine (host section <c>Meridian:Hl7</c>). Senders are configured by
 /// <c>MSH-3|MSH-4</c> (or <c>MSH-3</c> alone, matching any facility); a message from a sender not
-/// listed uses <see cref="DefaultSender"/>, or is rejected when that is null.
+/// listed uses <see cref="DefaultSender"/>, or is refused with <see cref="RejectUnknownSenders"/>.
 /// </summary>
 public sealed class Hl7EngineOptions
 {
@@ -39,14 +39,17 @@ public sealed class Hl7EngineOptions
     /// <summary>Per-sender settings, keyed <c>APP|FACILITY</c> or <c>APP</c>.</summary>
     public Dictionary<string, Hl7SenderOptions> Senders { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Settings for senders not listed; null rejects them (AR, unknown sender).</summary>
-    public Hl7SenderOptions? DefaultSender { get; set; } = new();
+    /// <summary>Settings for senders not listed (unless <see cref="RejectUnknownSenders"/>).</summary>
+    public Hl7SenderOptions DefaultSender { get; set; } = new();
+
+    /// <summary>Refuse senders not listed in <see cref="Senders"/> (AR, error 204) instead of using <see cref="DefaultSender"/>.</summary>
+    public bool RejectUnknownSenders { get; set; }
 
     /// <summary>The settings for a message from <paramref name="application"/>/<paramref name="facility"/>, or null when refused.</summary>
     public Hl7SenderOptions? SenderFor(string application, string facility) =>
         Senders.TryGetValue(application + "|" + facility, out var exact) ? exact
         : Senders.TryGetValue(application, out var app) ? app
-        : DefaultSender;
+        : RejectUnknownSenders ? null : DefaultSender;
 
     public IEnumerable<string> Problems()
     {

@@ -111,7 +111,7 @@ public abstract class EngineTcpTests
     {
         var (h, store) = await StartAsync(o =>
         {
-            o.DefaultSender = null;
+            o.RejectUnknownSenders = true;
             o.Senders["LAB"] = new Hl7SenderOptions { ClientId = "lab-feed", ExpectedVersion = "2.5.1", Tenant = "acme" };
         });
         await using (store)
