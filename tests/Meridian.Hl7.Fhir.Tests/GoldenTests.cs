@@ -19,6 +19,16 @@ public sealed class GoldenTests
         { "siu-s12", "v2-to-fhir/messages/SIU_S12.hl7" },
         { "vxu-v04", "v2-to-fhir/messages/VXU_V04.hl7" },
         { "mdm-t02", "v2-to-fhir/messages/MDM_T02.hl7" },
+        { "adt-a03", "messages/ms-fhir-converter/ADT_A03__ADT-A03-02.hl7" },
+        { "adt-a04", "messages/ms-fhir-converter/ADT_A04__ADT-A04-02.hl7" },
+        { "adt-a08", "messages/ms-fhir-converter/ADT_A08__ADT-A08-01.hl7" },
+        { "adt-a11", "messages/ms-fhir-converter/ADT_A11__ADT-A11-01.hl7" },
+        { "adt-a13", "messages/ms-fhir-converter/ADT_A13__ADT-A13-02.hl7" },
+        { "adt-a40", "messages/ms-fhir-converter/ADT_A40__ADT-A40-01.hl7" },
+        { "rde-o11", "messages/ms-fhir-converter/RDE_O11__RDE-O11-01.hl7" },
+        { "siu-s13", "messages/ms-fhir-converter/SIU_S13__SIU-S13-01.hl7" },
+        { "siu-s14", "messages/ms-fhir-converter/SIU_S14__SIU-S14-01.hl7" },
+        { "siu-s15", "messages/ms-fhir-converter/SIU_S15__SIU-S15-01.hl7" },
     };
 
     [Theory]

@@ -263,7 +263,8 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         }
         if (vocabulary is not null && Set.FindVocabulary(vocabulary) is { } vocab)
         {
-            if (vocab.Codes.TryGetValue(text, out var mapped) || vocab.Codes.TryGetValue(text.ToUpperInvariant(), out mapped))
+            if ((vocab.Codes.TryGetValue(text, out var mapped) || vocab.Codes.TryGetValue(text.ToUpperInvariant(), out mapped))
+                && (mapped.System.Length == 0 || vocab.PrimarySystem is null || mapped.System == vocab.PrimarySystem))
             {
                 text = mapped.Code;
             }

@@ -253,7 +253,17 @@ internal static class MappingFileParser
         var sets = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>();
         foreach (var token in tokens)
         {
-            var eq = token.IndexOf('=', StringComparison.Ordinal);
+            // The separator is the first '=' outside brackets: "link[=].type=replaces".
+            var eq = -1;
+            var depth = 0;
+            for (var i = 0; i < token.Length && eq < 0; i++)
+            {
+                depth += token[i] switch { '[' => 1, ']' => -1, _ => 0 };
+                if (token[i] == '=' && depth == 0)
+                {
+                    eq = i;
+                }
+            }
             if (eq <= 0)
             {
                 problems.Add($"{origin}:{number}: '{token}' is not path=value");
@@ -278,6 +288,9 @@ internal static class MappingFileParser
             }
             codes.TryAdd(t[0], new VocabularyEntry(t[1], t[2], t.Length > 3 ? t[3] : ""));
         }
-        return new VocabularyMap(header.FirstOrDefault() ?? "", codes.ToFrozenDictionary(StringComparer.Ordinal), origin);
+        // The IG's concept maps occasionally send one code to another code system (CP -> contact-point-use
+        // "mobile" in a contact-point-system map): a primitive code only takes codes of the map's main system.
+        var primary = codes.Values.Where(c => c.System.Length > 0).GroupBy(c => c.System).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        return new VocabularyMap(header.FirstOrDefault() ?? "", codes.ToFrozenDictionary(StringComparer.Ordinal), origin) { PrimarySystem = primary };
     }
 }

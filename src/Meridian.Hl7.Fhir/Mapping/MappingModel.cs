@@ -53,7 +53,11 @@ public sealed record KeySpec(string Kind, ImmutableArray<string> Parts);
 public sealed record VocabularyEntry(string System, string Code, string Display);
 
 /// <summary>A v2 table mapped to FHIR codes (generated from the IG's concept maps).</summary>
-public sealed record VocabularyMap(string Name, FrozenDictionary<string, VocabularyEntry> Codes, string Origin);
+public sealed record VocabularyMap(string Name, FrozenDictionary<string, VocabularyEntry> Codes, string Origin)
+{
+    /// <summary>The system most codes map to; a primitive code rule ignores entries of another system.</summary>
+    public string? PrimarySystem { get; init; }
+}
 
 /// <summary>How OBX-5 ("varies") is read for one v2 value type.</summary>
 public sealed record VariesEntry(string V2Type, string FhirSuffix, string MapType);
