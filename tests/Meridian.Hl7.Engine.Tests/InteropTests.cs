@@ -97,6 +97,32 @@ public sealed class InteropTests
     }
 
     [Fact]
+    public async Task Meridian_hl7_send_splits_batch_files_with_CRLF_and_framing_into_messages()
+    {
+        await using var store = new SqliteEngineStore();
+        await using var h = await EngineHarness.StartAsync(store);
+        var file = Path.Combine(Path.GetTempPath(), $"meridian-hl7-{Guid.NewGuid():N}.hl7");
+        var text = "FHS|^~\\&|LAB|HOSP\r\nBHS|^~\\&|LAB|HOSP\r\n"
+            + TestMessages.Adt("B1", "P1").Replace("\r", "\r\n", StringComparison.Ordinal)
+            + "\u000b" + TestMessages.Oru("B2", "P2", 2) + "\u001c\r\n"
+            + "BTS|2\r\nFTS|1\r\n";
+        await File.WriteAllTextAsync(file, text);
+        try
+        {
+            var (code, output) = await RunCliAsync("hl7", "send", file, "--to", $"127.0.0.1:{h.Port}");
+            Assert.Equal(0, code);
+            Assert.Contains("2 of 2 messages accepted", output, StringComparison.Ordinal);
+            var pending = await h.Inbox.PendingAsync(0, 10);
+            Assert.Equal(["B1", "B2"], pending.Select(p => p.ControlId));
+            Assert.Equal(TestMessages.Adt("B1", "P1"), Encoding.UTF8.GetString(pending[0].Raw)); // segments re-joined with CR
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Meridian_hl7_errors_lists_and_replay_requeues_from_the_database()
     {
         var sqlite = new SqliteEngineStore();
