@@ -1,5 +1,5 @@
 -- Row-level security: tenant isolation as a second line behind the tenant predicate that every
--- statement of the store already carries (docs/adr/XXXX-postgres-row-level-security.md).
+-- statement of the store already carries (docs/adr/0018-postgres-row-level-security.md).
 -- FORCE makes the policies bind the tables' owner too (the role that ran the migrations and
 -- that the server normally connects as); only superusers and BYPASSRLS roles are exempt.
 --

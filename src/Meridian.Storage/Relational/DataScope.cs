@@ -20,7 +20,7 @@ public enum DataScopeKind
 /// <summary>
 /// The rows a connection or transaction works on, told to the engine where it enforces tenant
 /// isolation itself as a second line behind the tenant predicate in every statement
-/// (PostgreSQL row-level security, docs/adr/XXXX-postgres-row-level-security.md). The
+/// (PostgreSQL row-level security, docs/adr/0018-postgres-row-level-security.md). The
 /// cross-tenant kinds are few and named, so a missing tenant cannot silently widen a scope.
 /// </summary>
 public readonly record struct DataScope(DataScopeKind Kind, string Tenant)
