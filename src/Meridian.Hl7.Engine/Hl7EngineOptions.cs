@@ -45,6 +45,14 @@ public sealed class Hl7EngineOptions
     /// <summary>Refuse senders not listed in <see cref="Senders"/> (AR, error 204) instead of using <see cref="DefaultSender"/>.</summary>
     public bool RejectUnknownSenders { get; set; }
 
+    /// <summary>Folder with one sub-folder per mapping set (a sender's <see cref="Hl7SenderOptions.MappingSet"/>);
+    /// null: only the built-in v2-to-FHIR mappings (docs/hl7v2-mapping.md).</summary>
+    public string? MappingFolder { get; set; }
+
+    /// <summary>False holds every accepted message in the inbox as received without mapping it (say,
+    /// while a broken mapping is fixed); turned on again, processing resumes where it stopped.</summary>
+    public bool Process { get; set; } = true;
+
     /// <summary>The settings for a message from <paramref name="application"/>/<paramref name="facility"/>, or null when refused.</summary>
     public Hl7SenderOptions? SenderFor(string application, string facility) =>
         Senders.TryGetValue(application + "|" + facility, out var exact) ? exact

@@ -65,6 +65,12 @@ public static class MeridianServer
         await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
         builder.Services.AddMeridianSubscriptions(options.Subscriptions);
+        if (options.Hl7.Process)
+        {
+            // Accepted HL7 v2 messages land in the FHIR store through the mapping sets (issue 6, ADR 0024).
+            builder.Services.AddSingleton<Meridian.Hl7.Engine.Processing.IHl7MessageProcessor>(sp => new Meridian.Hl7.Fhir.Processing.FhirMappingProcessor(
+                sp.GetRequiredService<FhirApi>(), new Meridian.Hl7.Fhir.Mapping.MappingSetCatalog(options.Hl7.MappingFolder)));
+        }
         Hl7.Hl7Registration.AddMeridianHl7(builder, options.Hl7, store);
 
         configureServices?.Invoke(builder.Services);

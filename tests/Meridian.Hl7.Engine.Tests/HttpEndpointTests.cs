@@ -18,6 +18,8 @@ public sealed class HttpEndpointTests
             ["Meridian:Data"] = data,
             ["Meridian:InsecureDev"] = insecureDev ? "true" : "false",
             ["Meridian:Hl7:Senders:LAB:ClientId"] = "lab-feed",
+            // Held in the inbox (no mapping) so the counts below are the endpoint's alone.
+            ["Meridian:Hl7:Process"] = "false",
         });
         await app.StartAsync();
         return (app, MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));

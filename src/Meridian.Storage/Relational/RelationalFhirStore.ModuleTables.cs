@@ -23,12 +23,15 @@ public interface IModuleDatabase
     Task<DbTransaction> BeginModuleTransactionAsync(DbConnection connection, CancellationToken cancellationToken);
 }
 
+// Modules work across tenants (one delivery loop for every tenant's subscriptions), so their
+// connections run in the system scope; on PostgreSQL their tables carry the row-level policies
+// of migration 0013 all the same, so nothing else reaches them unscoped.
 public abstract partial class RelationalFhirStore : IModuleDatabase
 {
-    ValueTask<ConnectionLease> IModuleDatabase.AcquireModuleWriterAsync(CancellationToken cancellationToken) => AcquireWriterAsync(cancellationToken);
+    ValueTask<ConnectionLease> IModuleDatabase.AcquireModuleWriterAsync(CancellationToken cancellationToken) => AcquireWriterAsync(DataScope.System, cancellationToken);
 
-    ValueTask<DbConnection> IModuleDatabase.OpenModuleReaderAsync(CancellationToken cancellationToken) => OpenReaderAsync(cancellationToken);
+    ValueTask<DbConnection> IModuleDatabase.OpenModuleReaderAsync(CancellationToken cancellationToken) => OpenReaderAsync(DataScope.System, cancellationToken);
 
     Task<DbTransaction> IModuleDatabase.BeginModuleTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        BeginWriteTransactionAsync(connection, cancellationToken);
+        BeginWriteTransactionAsync(connection, DataScope.System, cancellationToken);
 }

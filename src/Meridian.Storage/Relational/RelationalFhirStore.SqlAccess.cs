@@ -26,7 +26,8 @@ public abstract partial class RelationalFhirStore : IRelationalSqlAccess
     {
         ArgumentNullException.ThrowIfNull(work);
         await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await BeginWriteTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        // The inbox serves every tenant from one dispatcher: the system scope (migration 0013).
+        await using var tx = await BeginWriteTransactionAsync(lease.Connection, DataScope.System, cancellationToken).ConfigureAwait(false);
         var result = await work(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
         // Not cancellable once the work is done: the caller must learn whether it committed.
         await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -36,7 +37,7 @@ public abstract partial class RelationalFhirStore : IRelationalSqlAccess
     async Task<T> IRelationalSqlAccess.ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(DataScope.System, cancellationToken).ConfigureAwait(false);
         return await work(connection, cancellationToken).ConfigureAwait(false);
     }
 }

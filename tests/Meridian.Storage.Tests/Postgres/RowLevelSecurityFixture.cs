@@ -23,6 +23,11 @@ public sealed class RowLevelSecurityFixture : IAsyncLifetime
         "uri_index", "composite_index", "position_index", "changes", "conditional_keys", "system_records", "audit_chain", "data_keys",
     ];
 
+    /// <summary>Tables that modules keep beside the FHIR data (subscriptions 0010, HL7 v2 inbox 0011),
+    /// under the same policies since migration 0013. The store never writes them, so the row
+    /// assertions here cover <see cref="TenantTables"/>; the modules' own PostgreSQL tests run on them.</summary>
+    public static readonly string[] ModuleTenantTables = ["subscription_state", "subscription_events", "hl7_inbox", "hl7_errors"];
+
     private PostgresTestDatabase? _database;
 
     public PostgresFhirStore Store { get; private set; } = null!;
