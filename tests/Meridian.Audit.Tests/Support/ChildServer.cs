@@ -1,66 +1,25 @@
-using System.Diagnostics;
-
 namespace Meridian.Audit.Tests.Support;
 
-/// <summary>A <c>meridian serve</c> child process (the built meridian.dll beside the tests), so a
-/// test can kill it with SIGKILL mid-write as a crash would.</summary>
+/// <summary>A <c>meridian serve</c> child process, so a test can kill it with SIGKILL mid-write as a crash would.</summary>
 internal sealed class ChildServer : IDisposable
 {
-    private readonly Process _process;
+    private const string Banner = "Meridian FHIR R4 server: ";
+    private readonly MeridianChildProcess _process;
 
-    private ChildServer(Process process, string root)
-    {
-        _process = process;
-        Root = root;
-    }
+    private ChildServer(MeridianChildProcess process) => _process = process;
 
     /// <summary>The FHIR base, e.g. http://127.0.0.1:41234/fhir.</summary>
-    public string Root { get; }
+    public string Root => _process.Banners[Banner].Split(' ')[0];
 
-    public static async Task<ChildServer> StartAsync(IEnumerable<string> storeArguments)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "meridian.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[dll, "serve", "--port", "0", "--insecure-dev", .. storeArguments])
-        {
-            info.ArgumentList.Add(a);
-        }
-        // Plaintext, like the in-process fixture: the crash test reads the JSON rows directly.
-        info.Environment["MERIDIAN_ENCRYPTION__MODE"] = "off";
-        var process = Process.Start(info)!;
-        process.ErrorDataReceived += (_, _) => { }; // drained so the child never blocks on a full pipe
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        const string banner = "Meridian FHIR R4 server: ";
-        for (var i = 0; i < 100; i++)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                break;
-            }
-            if (line.StartsWith(banner, StringComparison.Ordinal) && line.Contains("127.0.0.1", StringComparison.Ordinal))
-            {
-                return new ChildServer(process, line[banner.Length..].Split(' ')[0]);
-            }
-        }
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("the child server did not report its address");
-    }
+    public static async Task<ChildServer> StartAsync(IEnumerable<string> storeArguments) =>
+        new(await MeridianChildProcess.StartAsync(
+            ["--port", "0", "--insecure-dev", .. storeArguments],
+            // Plaintext, like the in-process fixture: the crash test reads the JSON rows directly.
+            new Dictionary<string, string> { ["MERIDIAN_ENCRYPTION__MODE"] = "off" },
+            Banner));
 
     /// <summary>SIGKILL: no shutdown, no flush, as a crash.</summary>
-    public void KillHard()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-    }
+    public void KillHard() => _process.KillHard();
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            KillHard();
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 }
