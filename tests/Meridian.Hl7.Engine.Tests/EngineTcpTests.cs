@@ -222,7 +222,9 @@ public abstract class EngineTcpTests
             var processor = new RecordingProcessor();
             await h.RestartAsync(processor);
             Assert.True(await EngineHarness.EventuallyAsync(() => Task.FromResult(processor.Processed.Count == 20)));
-            Assert.Equal(20, (await h.Inbox.CountsAsync())[InboxStatus.Processed]);
+            // The completion mark is written after the processor returns: wait for it too.
+            Assert.True(await EngineHarness.EventuallyAsync(async () => (await h.Inbox.CountsAsync()).GetValueOrDefault(InboxStatus.Processed) == 20));
+            Assert.Equal(20, processor.Processed.Count);
         }
     }
 

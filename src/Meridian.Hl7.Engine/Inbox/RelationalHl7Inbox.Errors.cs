@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Data.Common;
 using System.Text;
+using Meridian.Storage.Relational;
 
 namespace Meridian.Hl7.Engine.Inbox;
 

@@ -8,7 +8,7 @@ namespace Meridian.Hl7.Engine.Inbox;
 
 /// <summary>
 /// <see cref="IHl7Inbox"/> on the relational store's own connections
-/// (<see cref="IRelationalSqlAccess"/>): the same database, the same durability as FHIR writes
+/// (<see cref="IModuleDatabase"/>): the same database, the same durability as FHIR writes
 /// (SQLite <c>synchronous=FULL</c>, PostgreSQL commit). A batch of appends is one multi-row
 /// INSERT … ON CONFLICT DO NOTHING in one transaction, so a burst costs one commit.
 /// </summary>
@@ -17,10 +17,10 @@ public sealed partial class RelationalHl7Inbox : IHl7Inbox
     private const string MessageColumns = "id, tenant, sender, control_id, message_type, version, ordering_key, mapping_set, client_id, remote, received_at, status, attempts, reason, raw";
     private const string ErrorColumns = "id, tenant, stage, sender, control_id, message_type, inbox_id, remote, reason, occurred_at, status, replays, raw";
 
-    private readonly IRelationalSqlAccess _sql;
+    private readonly IModuleDatabase _sql;
     private readonly TimeProvider _clock;
 
-    public RelationalHl7Inbox(IRelationalSqlAccess sql, TimeProvider? clock = null)
+    public RelationalHl7Inbox(IModuleDatabase sql, TimeProvider? clock = null)
     {
         _sql = sql ?? throw new ArgumentNullException(nameof(sql));
         _clock = clock ?? TimeProvider.System;
@@ -28,7 +28,7 @@ public sealed partial class RelationalHl7Inbox : IHl7Inbox
 
     /// <summary>The inbox of <paramref name="store"/> (or of the relational store it wraps).</summary>
     public static RelationalHl7Inbox For(IFhirStore store, TimeProvider? clock = null) =>
-        new(store.Find<IRelationalSqlAccess>() ?? throw new ArgumentException("the HL7 v2 inbox needs a relational store (SQLite or PostgreSQL)", nameof(store)), clock);
+        new(store.Find<IModuleDatabase>() ?? throw new ArgumentException("the HL7 v2 inbox needs a relational store (SQLite or PostgreSQL)", nameof(store)), clock);
 
     public async Task<ImmutableArray<InboxAppend>> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken = default)
     {

@@ -35,3 +35,30 @@ public abstract partial class RelationalFhirStore : IModuleDatabase
     Task<DbTransaction> IModuleDatabase.BeginModuleTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
         BeginWriteTransactionAsync(connection, DataScope.System, cancellationToken);
 }
+
+/// <summary>Units of work on a module's tables, for modules that need no more than one transaction
+/// at a time (the HL7 v2 inbox and error store).</summary>
+public static class ModuleDatabaseExtensions
+{
+    /// <summary>Runs <paramref name="work"/> in one write transaction and commits it (rolls back if it throws).</summary>
+    public static async Task<T> WriteAsync<T>(this IModuleDatabase database, Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(work);
+        await using var lease = await database.AcquireModuleWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await database.BeginModuleTransactionAsync(lease.Connection, cancellationToken).ConfigureAwait(false);
+        var result = await work(lease.Connection, tx, cancellationToken).ConfigureAwait(false);
+        // Not cancellable once the work is done: the caller must learn whether it committed.
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a reader connection (no transaction).</summary>
+    public static async Task<T> ReadAsync<T>(this IModuleDatabase database, Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(work);
+        await using var connection = await database.OpenModuleReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await work(connection, cancellationToken).ConfigureAwait(false);
+    }
+}
