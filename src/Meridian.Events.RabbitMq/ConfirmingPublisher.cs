@@ -40,6 +40,12 @@ internal sealed class ConfirmingPublisher(
                 {
                     failure = ex.Message;
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // An attempt that failed while the caller was cancelling (a refused connection
+                    // racing the token): the caller asked to stop, so that is what it learns.
+                    throw new OperationCanceledException("publish cancelled; the last attempt failed: " + ex.Message, ex, cancellationToken);
+                }
                 metrics.PublishFailed();
                 RabbitMqLog.PublishRetry(logger, confirmed, messages.Length, attempt + 1, failure);
                 await ResetChannelAsync();
