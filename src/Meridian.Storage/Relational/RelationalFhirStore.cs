@@ -217,19 +217,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
     }
 
     internal static DbCommand CreateCommand(DbConnection connection, DbTransaction? tx, SqlStatement statement)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = statement.Text;
-        for (var i = 0; i < statement.Values.Count; i++)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            p.Value = statement.Values[i] ?? DBNull.Value;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
+        => statement.ToCommand(connection, tx);
 
     /// <summary>Store time, truncated to milliseconds so <c>meta.lastUpdated</c> text and the indexed instant agree.</summary>
     private DateTimeOffset Now()

@@ -38,4 +38,24 @@ public sealed class SqlBuilder(SqlDialect dialect)
 }
 
 /// <summary>A finished statement: text and parameter values in <c>@pN</c> order.</summary>
-public sealed record SqlStatement(string Text, IReadOnlyList<object?> Values);
+public sealed record SqlStatement(string Text, IReadOnlyList<object?> Values)
+{
+    /// <summary>A command on <paramref name="connection"/> (in <paramref name="tx"/> when given) with
+    /// the values bound as <c>@p0</c>, <c>@p1</c>, … — the one place statements become commands,
+    /// for the store and for modules with tables of their own.</summary>
+    public System.Data.Common.DbCommand ToCommand(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = Text;
+        for (var i = 0; i < Values.Count; i++)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            p.Value = Values[i] ?? DBNull.Value;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+}

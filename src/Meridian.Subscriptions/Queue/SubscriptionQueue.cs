@@ -144,19 +144,7 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
     }
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? tx, SqlStatement statement)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = statement.Text;
-        for (var i = 0; i < statement.Values.Count; i++)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            p.Value = statement.Values[i] ?? DBNull.Value;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
+        => statement.ToCommand(connection, tx);
 
     private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? tx, SqlStatement statement, CancellationToken ct)
     {
