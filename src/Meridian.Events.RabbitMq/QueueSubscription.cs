@@ -15,7 +15,9 @@ namespace Meridian.Events.RabbitMq;
 /// unacknowledged; after a few failures in a row the channel is closed, which returns (requeues)
 /// everything unacknowledged in order to be offered again, to this node or, with single active
 /// consumer, to the next one. A lost connection ends the session the same way; the loop opens
-/// a new one after a backoff.
+/// a new one after a backoff. With a <see cref="ChangeHistory"/>, the first batch of each session
+/// (and a <see cref="CatchUpMarker"/>) first backfills from the feed whatever lies between the
+/// durable position and the queue, so a consumer added later gets its history without a gap.
 /// </summary>
 internal sealed class QueueSubscription : IAsyncDisposable
 {
@@ -25,15 +27,16 @@ internal sealed class QueueSubscription : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly IEventConsumer _consumer;
     private readonly IConsumerPositions _positions;
+    private readonly ChangeHistory? _history;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _handlerFailures;
     private Task _run = Task.CompletedTask;
 
     public QueueSubscription(RabbitMqConnectionSource connections, RabbitMqTransportOptions options, RabbitMqMetrics metrics,
-        ILogger logger, IEventConsumer consumer, IConsumerPositions positions)
+        ILogger logger, IEventConsumer consumer, IConsumerPositions positions, ChangeHistory? history)
     {
-        (_connections, _options, _metrics, _logger, _consumer, _positions) = (connections, options, metrics, logger, consumer, positions);
+        (_connections, _options, _metrics, _logger, _consumer, _positions, _history) = (connections, options, metrics, logger, consumer, positions, history);
     }
 
     /// <summary>Starts the loop; completes once the first session consumes or has failed
@@ -57,8 +60,10 @@ internal sealed class QueueSubscription : IAsyncDisposable
                 // Already backed off while retrying; subscribe again at once (after the close).
                 continue;
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                // Whatever the last attempt failed with while we were being stopped (a refused
+                // connection racing the token, a channel closed under us): stopping is the news.
                 break;
             }
             catch (Exception ex)
@@ -98,11 +103,13 @@ internal sealed class QueueSubscription : IAsyncDisposable
             basicConsumer.ReceivedAsync += (_, e) =>
             {
                 // The body is only valid during this callback: decode it here.
-                inbox.Writer.TryWrite(new Delivery(e.DeliveryTag, e.Redelivered, ChangeMessage.TryDecode(e.Body.Span), e.BasicProperties.MessageId));
+                var marker = CatchUpMarker.Is(e.BasicProperties);
+                inbox.Writer.TryWrite(new Delivery(e.DeliveryTag, e.Redelivered, marker ? null : ChangeMessage.TryDecode(e.Body.Span), e.BasicProperties.MessageId, marker));
                 return Task.CompletedTask;
             };
             await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
                 arguments: null, basicConsumer, stop);
+            if (_history is not null) await CatchUpMarker.SendAsync(channel, queue, stop);
             connected();
             _firstAttempt.TrySetResult();
             RabbitMqLog.Consuming(_logger, _consumer.Name, queue);
@@ -119,11 +126,25 @@ internal sealed class QueueSubscription : IAsyncDisposable
         // Read at every session: another node may have advanced it while this one was not active.
         var position = await _positions.GetAsync(_consumer.Name, stop);
         var batch = new List<Delivery>(_options.MaxBatch);
+        var gapChecked = _history is null;
         while (await inbox.WaitToReadAsync(stop))
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatch && inbox.TryRead(out var delivery)) batch.Add(delivery);
-            if (batch.Exists(d => d.Redelivered))
+            var marker = batch.Exists(d => d.CatchUp);
+            if (_history is not null && (!gapChecked || marker))
+            {
+                // Active now (the broker delivers to one consumer at a time): the position may
+                // have moved on another node while this one waited, so read it again first.
+                position = Math.Max(position, await _positions.GetAsync(_consumer.Name, stop));
+                var first = batch.Find(d => d.Change is { } c && c.Sequence > position)?.Change?.Sequence;
+                if (marker || first is not null)
+                {
+                    position = await BackfillAsync(channel, _history, position, marker ? long.MaxValue : first!.Value, stop);
+                    gapChecked = true;
+                }
+            }
+            else if (batch.Exists(d => d.Redelivered))
             {
                 // Redelivered messages come from a node that stopped (or from our own earlier
                 // session): it may have finished some of them, so ask the database again. A node
@@ -147,6 +168,7 @@ internal sealed class QueueSubscription : IAsyncDisposable
         var skipped = 0;
         foreach (var delivery in batch)
         {
+            if (delivery.CatchUp) continue;
             _metrics.Delivered(_consumer.Name, delivery.Redelivered);
             if (delivery.Change is not { } change)
             {
@@ -161,6 +183,36 @@ internal sealed class QueueSubscription : IAsyncDisposable
         }
         if (skipped > 0) _metrics.DuplicatesSkipped(_consumer.Name, skipped);
         return fresh;
+    }
+
+    /// <summary>
+    /// Hands the consumer, from the feed, the events after <paramref name="position"/> and
+    /// before <paramref name="before"/> (the first queued event this session sees, or no bound
+    /// for a catch-up marker): what the queue never held because it was declared later, or lost.
+    /// The batch that triggered it stays unacknowledged meanwhile, so no other node runs ahead;
+    /// queued events the backfill already covered are then skipped as duplicates. Returns the
+    /// new position.
+    /// </summary>
+    private async Task<long> BackfillAsync(IChannel channel, ChangeHistory history, long position, long before, CancellationToken stop)
+    {
+        if (position == 0 && _options.Start == ConsumerStart.Now) return position;
+        var backfilled = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var page = await history(position, _options.MaxBatch, stop);
+            var missing = page.Where(c => c.Sequence > position && c.Sequence < before).ToList();
+            if (missing.Count == 0) break;
+            await HandleUntilDoneAsync(channel, missing, stop);
+            position = missing[^1].Sequence;
+            backfilled += missing.Count;
+            if (missing.Count < page.Count || page.Count < _options.MaxBatch) break;
+        }
+        if (backfilled > 0)
+        {
+            _metrics.Backfilled(_consumer.Name, backfilled);
+            RabbitMqLog.Backfilled(_logger, _consumer.Name, backfilled, position);
+        }
+        return position;
     }
 
     /// <summary>
@@ -183,6 +235,11 @@ internal sealed class QueueSubscription : IAsyncDisposable
                 await _positions.AdvanceAsync(_consumer.Name, fresh[^1].Sequence, stop);
                 _handlerFailures = 0;
                 return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && stop.IsCancellationRequested)
+            {
+                // A handler that failed because we are stopping: report the stop, not its error.
+                throw new OperationCanceledException("consumer stopped; the last attempt failed: " + ex.Message, ex, stop);
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
@@ -213,5 +270,5 @@ internal sealed class QueueSubscription : IAsyncDisposable
     private sealed class ConsumerReleasedException(string consumer, Exception inner)
         : Exception($"consumer {consumer} released its queue after repeated failures", inner);
 
-    private sealed record Delivery(ulong Tag, bool Redelivered, ChangeRecord? Change, string? MessageId);
+    private sealed record Delivery(ulong Tag, bool Redelivered, ChangeRecord? Change, string? MessageId, bool CatchUp);
 }

@@ -19,4 +19,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "RabbitMQ consumer {Consumer} is consuming queue {Queue}")]
     public static partial void Consuming(ILogger logger, string consumer, string queue);
+
+    [LoggerMessage(EventId = 1705, Level = LogLevel.Information, Message = "RabbitMQ consumer {Consumer} backfilled {Count} events from the change feed up to sequence {Position} (not in its queue)")]
+    public static partial void Backfilled(ILogger logger, string consumer, int count, long position);
 }

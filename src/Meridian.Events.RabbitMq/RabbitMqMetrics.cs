@@ -22,6 +22,7 @@ public sealed class RabbitMqMetrics : IDisposable
     private readonly Counter<long> _handlerFailures;
     private readonly Counter<long> _malformed;
     private readonly Counter<long> _connections;
+    private readonly Counter<long> _backfilled;
 
     public RabbitMqMetrics(Func<bool> isConnected, IMeterFactory? meterFactory = null)
     {
@@ -37,6 +38,7 @@ public sealed class RabbitMqMetrics : IDisposable
         _handlerFailures = _meter.CreateCounter<long>("meridian.events.rabbitmq.handler_failures", "{batch}", "Batches a consumer failed; they were requeued and offered again after a backoff.");
         _malformed = _meter.CreateCounter<long>("meridian.events.rabbitmq.malformed", "{message}", "Messages that were not a change record and were dropped.");
         _connections = _meter.CreateCounter<long>("meridian.events.rabbitmq.connections_opened", "{connection}", "Connections opened to the broker (more than one means reconnects).");
+        _backfilled = _meter.CreateCounter<long>("meridian.events.rabbitmq.backfilled", "{event}", "Events a consumer read from the change feed because its queue did not hold them (added later, or lost).");
         _meter.CreateObservableGauge("meridian.events.rabbitmq.connected", () => isConnected() ? 1 : 0, "{state}", "1 while the transport's connection to the broker is open, else 0.");
     }
 
@@ -53,6 +55,7 @@ public sealed class RabbitMqMetrics : IDisposable
     internal void HandlerFailed(string consumer) => _handlerFailures.Add(1, new KeyValuePair<string, object?>("consumer", consumer));
     internal void Malformed(string consumer) => _malformed.Add(1, new KeyValuePair<string, object?>("consumer", consumer));
     internal void ConnectionOpened() => _connections.Add(1);
+    internal void Backfilled(string consumer, int count) => _backfilled.Add(count, new KeyValuePair<string, object?>("consumer", consumer));
 
     public void Dispose()
     {

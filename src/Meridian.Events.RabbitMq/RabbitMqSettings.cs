@@ -18,6 +18,10 @@ public sealed class RabbitMqSettings
 
     public int Prefetch { get; set; } = 256;
 
+    /// <summary>Where a new consumer (no durable position) starts: <c>beginning</c> of the
+    /// change feed (default, like the in-process transport) or <c>now</c>.</summary>
+    public string Start { get; set; } = "beginning";
+
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(Uri))
@@ -26,6 +30,8 @@ public sealed class RabbitMqSettings
             yield return "Events:RabbitMq:Uri must be an absolute amqp:// or amqps:// URI.";
         if (string.IsNullOrWhiteSpace(Exchange)) yield return "Events:RabbitMq:Exchange must not be empty.";
         if (string.IsNullOrWhiteSpace(QueuePrefix)) yield return "Events:RabbitMq:QueuePrefix must not be empty.";
+        if (!Enum.TryParse<ConsumerStart>(Start, ignoreCase: true, out _) || int.TryParse(Start, out _))
+            yield return "Events:RabbitMq:Start must be 'beginning' or 'now'.";
         if (Prefetch is < 1 or > ushort.MaxValue) yield return "Events:RabbitMq:Prefetch must be between 1 and 65535.";
     }
 
@@ -39,6 +45,7 @@ public sealed class RabbitMqSettings
         MaxBatch = backbone.BatchSize,
         MinBackoff = backbone.RetryFirst,
         MaxBackoff = backbone.RetryMax,
+        Start = Enum.Parse<ConsumerStart>(Start, ignoreCase: true),
         KnownConsumers = [.. consumers.Distinct(StringComparer.Ordinal)],
         ClientName = $"meridian {backbone.Holder}",
     };

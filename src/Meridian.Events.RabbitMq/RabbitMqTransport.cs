@@ -19,17 +19,22 @@ public sealed class RabbitMqTransport : IEventTransport
     private readonly ILogger _logger;
     private readonly RabbitMqConnectionSource _connections;
     private readonly ConfirmingPublisher _publisher;
+    private readonly ChangeHistory? _history;
     private readonly List<QueueSubscription> _subscriptions = [];
     private readonly Lock _lock = new();
     private bool _disposed;
 
-    public RabbitMqTransport(RabbitMqTransportOptions options, ILogger<RabbitMqTransport>? logger = null, IMeterFactory? meterFactory = null)
+    /// <param name="history">The change feed, to backfill consumers whose queue lacks events
+    /// they have not finished (added later, or a queue lost with the broker's data). Without it a
+    /// consumer only ever sees what its queue received.</param>
+    public RabbitMqTransport(RabbitMqTransportOptions options, ILogger<RabbitMqTransport>? logger = null, IMeterFactory? meterFactory = null, ChangeHistory? history = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Prefetch == 0) throw new ArgumentException("Prefetch must be at least 1.", nameof(options));
         if (options.MaxBatch < 1) throw new ArgumentException("MaxBatch must be at least 1.", nameof(options));
         if (options.ReleaseAfterFailures < 1) throw new ArgumentException("ReleaseAfterFailures must be at least 1.", nameof(options));
         _options = options;
+        _history = history;
         _logger = logger ?? NullLogger<RabbitMqTransport>.Instance;
         RabbitMqConnectionSource? connections = null;
         Metrics = new RabbitMqMetrics(() => connections?.IsOpen == true, meterFactory);
@@ -54,7 +59,7 @@ public sealed class RabbitMqTransport : IEventTransport
     {
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentNullException.ThrowIfNull(positions);
-        var subscription = new QueueSubscription(_connections, _options, Metrics, _logger, consumer, positions);
+        var subscription = new QueueSubscription(_connections, _options, Metrics, _logger, consumer, positions, _history);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Meridian.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -35,8 +36,11 @@ public sealed class RabbitMqTransportFactory : IEventTransportFactory
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         var consumers = services.GetServices<IEventConsumer>().Select(c => c.Name);
+        // The feed itself, so that a consumer whose queue came later still starts from its position.
+        var store = services.GetService<IFhirStore>();
+        ChangeHistory? history = store is null ? null : async (after, max, ct) => await store.ReadChangesAsync(after, max, ct).ConfigureAwait(false);
         return new RabbitMqTransport(_settings.ToOptions(options, consumers),
-            services.GetService<ILogger<RabbitMqTransport>>(), services.GetService<IMeterFactory>());
+            services.GetService<ILogger<RabbitMqTransport>>(), services.GetService<IMeterFactory>(), history);
     }
 }
 

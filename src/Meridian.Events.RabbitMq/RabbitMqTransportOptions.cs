@@ -47,6 +47,10 @@ public sealed record RabbitMqTransportOptions
     /// as failed and the unconfirmed rest of the batch is published again.</summary>
     public TimeSpan ConfirmTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where a consumer without a durable position starts when the transport has a
+    /// <see cref="ChangeHistory"/> to backfill from: the feed's beginning (default) or now.</summary>
+    public ConsumerStart Start { get; init; } = ConsumerStart.Beginning;
+
     /// <summary>Shown in the broker's connection list.</summary>
     public string ClientName { get; init; } = "meridian";
 

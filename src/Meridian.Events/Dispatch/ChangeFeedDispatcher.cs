@@ -58,9 +58,11 @@ public sealed class ChangeFeedDispatcher(
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutting down.
+            // Shutting down. Whatever the last read or publish failed with while the token was
+            // being cancelled (a transport that reports a refused connection instead of the
+            // cancellation) is not news: the stop is, and the next holder re-publishes.
         }
         finally
         {

@@ -70,8 +70,10 @@ internal sealed class ConsumerLoop(InProcessTransport transport, IEventConsumer 
                     return;
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
+                // Stopping; a consumer that failed with something else than a cancellation while
+                // it was being stopped is not an error to report (its batch comes again later).
                 return;
             }
         }
