@@ -43,7 +43,8 @@ public sealed class SubscriptionModule : IAsyncDisposable
         var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);
         Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock, lease);
         Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, Delivery.Signal);
-        Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal);
+        BindingTokens = records is null ? null : new WebSocketBindingTokens(records, Registry, clock ?? TimeProvider.System);
+        Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal, BindingTokens);
     }
 
     public SubscriptionOptions Options { get; }
@@ -56,18 +57,35 @@ public sealed class SubscriptionModule : IAsyncDisposable
     public SubscriptionQueue Queue { get; }
     public SubscriptionMetrics Metrics { get; }
 
+    /// <summary><c>$get-ws-binding-token</c>; null on a store without platform records.</summary>
+    public WebSocketBindingTokens? BindingTokens { get; }
+
     /// <summary>Serves one websocket of <paramref name="caller"/> (R4 <c>bind-with-id</c>): it may bind only
-    /// to a websocket Subscription of its tenant that it can read through the API.</summary>
+    /// to a websocket Subscription of its tenant that it can read through the API, or to those of a
+    /// <c>$get-ws-binding-token</c> token, read again with the rights the token was issued under.</summary>
     /// <param name="api">How the binding read is made (the host passes its interceptors, so it is audited); default: the module's API.</param>
     public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, string tenant, Caller caller, CancellationToken ct, Func<FhirRequest, CancellationToken, Task<FhirResponse>>? api = null) =>
-        Hub.RunAsync(socket, tenant, async (id, t) =>
+        Hub.RunAsync(socket, tenant, async (text, t) =>
         {
-            if (Registry.Find(tenant, id) is not { Definition.Channel: Model.ChannelKind.WebSocket })
+            // A $get-ws-binding-token token binds its subscriptions with the rights it was issued under.
+            var (ids, rights) = BindingTokens is not null && WebSocketBindingTokens.IsToken(text)
+                ? await BindingTokens.RedeemAsync(tenant, text, t).ConfigureAwait(false) is { } grant ? (grant.Subscriptions, grant.Caller) : ([], caller)
+                : ([text], caller);
+            var bindable = new List<string>();
+            foreach (var id in ids)
             {
-                return false;
+                if (Registry.Find(tenant, id) is not { Definition.Channel: Model.ChannelKind.WebSocket })
+                {
+                    return [];
+                }
+                var read = await (api ?? _api)(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = rights }, t).ConfigureAwait(false);
+                if (!read.IsSuccess)
+                {
+                    return [];
+                }
+                bindable.Add(id);
             }
-            var read = await (api ?? _api)(new FhirRequest("GET", "Subscription/" + id) { Tenant = tenant, Caller = caller }, t).ConfigureAwait(false);
-            return read.IsSuccess;
+            return bindable;
         }, ct);
 
     public async ValueTask DisposeAsync()

@@ -23,10 +23,19 @@ public sealed class WebSocketHub : IWebSocketNotifier
 
     /// <summary>Serves one socket until it closes. <paramref name="mayBind"/> says whether this
     /// connection's caller may bind to a subscription id (it must be a websocket subscription it can read).</summary>
-    public async Task RunAsync(WebSocket socket, string tenant, Func<string, CancellationToken, Task<bool>> mayBind, CancellationToken ct)
+    public Task RunAsync(WebSocket socket, string tenant, Func<string, CancellationToken, Task<bool>> mayBind, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(mayBind);
+        return RunAsync(socket, tenant, async (id, t) => await mayBind(id, t).ConfigureAwait(false) ? [id] : (IReadOnlyList<string>)[], ct);
+    }
+
+    /// <summary>Serves one socket until it closes. <paramref name="resolve"/> turns what follows
+    /// <c>bind-with-id:</c> (a subscription id, or a <c>$get-ws-binding-token</c> token) into the
+    /// subscription ids this connection may bind; none means refused.</summary>
+    public async Task RunAsync(WebSocket socket, string tenant, Func<string, CancellationToken, Task<IReadOnlyList<string>>> resolve, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        ArgumentNullException.ThrowIfNull(mayBind);
+        ArgumentNullException.ThrowIfNull(resolve);
         var me = new Bound(socket);
         var boundIds = new List<string>();
         var buffer = new byte[4096];
@@ -57,14 +66,18 @@ public sealed class WebSocketHub : IWebSocketNotifier
                     continue;
                 }
                 var id = text[Bind.Length..].Trim();
-                if (id.Length == 0 || !await mayBind(id, ct).ConfigureAwait(false))
+                var ids = id.Length == 0 ? [] : await resolve(id, ct).ConfigureAwait(false);
+                if (ids.Count == 0)
                 {
                     await SendAsync(me, "error " + id, ct).ConfigureAwait(false);
                     continue;
                 }
-                _bound.AddOrUpdate((tenant, id), _ => [me], (_, list) => list.Add(me));
-                boundIds.Add(id);
-                await SendAsync(me, "bound " + id, ct).ConfigureAwait(false);
+                foreach (var each in ids)
+                {
+                    _bound.AddOrUpdate((tenant, each), _ => [me], (_, list) => list.Add(me));
+                    boundIds.Add(each);
+                    await SendAsync(me, "bound " + each, ct).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)

@@ -18,7 +18,8 @@ namespace Meridian.Subscriptions.Operations;
 /// <c>Subscription/$dead-letters</c>, <c>Subscription/{id}/$dead-letters</c> and
 /// <c>Subscription/{id}/$replay</c> (admin role only).
 /// </summary>
-public sealed class SubscriptionInterceptor(SubscriptionQueue queue, SubscriptionRegistry registry, NotificationBuilder builder, IFhirStore store, Action? changed = null) : IFhirInterceptor
+public sealed class SubscriptionInterceptor(SubscriptionQueue queue, SubscriptionRegistry registry, NotificationBuilder builder, IFhirStore store, Action? changed = null,
+    WebSocketBindingTokens? bindingTokens = null) : IFhirInterceptor
 {
     public const string AdminRole = "admin";
     private const int MaxEvents = 500;
@@ -32,6 +33,10 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
         {
             var id = segments.Length == 3 ? segments[1] : null;
             var op = segments[^1][1..];
+            if (op == WebSocketBindingTokens.Operation && bindingTokens is not null)
+            {
+                return await bindingTokens.IssueAsync(request, id, next, cancellationToken).ConfigureAwait(false);
+            }
             if (op is "status" or "events" or "dead-letters" or "replay")
             {
                 return await OperationAsync(request, op, id, next, cancellationToken).ConfigureAwait(false);
