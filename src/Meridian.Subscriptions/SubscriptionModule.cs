@@ -24,7 +24,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
     /// <param name="writeApi">How the module's own writes (status on the Subscription) enter the API:
     /// the host passes its interceptor chain so they are audited like every write; default <paramref name="api"/>.</param>
     public SubscriptionModule(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, SubscriptionOptions? options = null, HttpClient? http = null, TimeProvider? clock = null,
-        Func<FhirRequest, CancellationToken, Task<FhirResponse>>? writeApi = null)
+        Func<FhirRequest, CancellationToken, Task<FhirResponse>>? writeApi = null, CreatorRevocation? revocation = null, TimeSpan? rightsCheckInterval = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? SubscriptionOptions.Default;
@@ -43,6 +43,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
         var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);
         Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock, lease);
         Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, Delivery.Signal);
+        RightsMonitor = revocation is null ? null : new CreatorRightsMonitor(Registry, Lifecycle, revocation, rightsCheckInterval ?? TimeSpan.FromSeconds(30));
         BindingTokens = records is null ? null : new WebSocketBindingTokens(records, Registry, clock ?? TimeProvider.System);
         Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal, BindingTokens);
     }
@@ -56,6 +57,9 @@ public sealed class SubscriptionModule : IAsyncDisposable
     public SubscriptionLifecycle Lifecycle { get; }
     public SubscriptionQueue Queue { get; }
     public SubscriptionMetrics Metrics { get; }
+
+    /// <summary>Re-checks creators' rights when the host gave a revocation check; the host starts it.</summary>
+    public CreatorRightsMonitor? RightsMonitor { get; }
 
     /// <summary><c>$get-ws-binding-token</c>; null on a store without platform records.</summary>
     public WebSocketBindingTokens? BindingTokens { get; }
@@ -93,6 +97,10 @@ public sealed class SubscriptionModule : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+        if (RightsMonitor is not null)
+        {
+            await RightsMonitor.DisposeAsync().ConfigureAwait(false);
         }
         await Delivery.DisposeAsync().ConfigureAwait(false);
         Lifecycle.Dispose();

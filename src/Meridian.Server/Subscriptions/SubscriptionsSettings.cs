@@ -36,9 +36,15 @@ public sealed class SubscriptionsSettings
     /// instead of being sent (no real gateway is built in).</summary>
     public string? AlertTestDoubleFile { get; set; }
 
+    /// <summary>How often subscription creators' rights are re-checked against the built-in
+    /// identity server (client still registered, user not disabled); a revoked creator's
+    /// subscriptions go <c>off</c> with the reason.</summary>
+    public string RightsCheckInterval { get; set; } = "30s";
+
     public IEnumerable<string> Problems()
     {
         var problems = new List<string>();
+        Durations.Check(problems, "Subscriptions:RightsCheckInterval", RightsCheckInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
         Durations.Check(problems, "Subscriptions:RetryBudget", RetryBudget, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
         Durations.Check(problems, "Subscriptions:InitialBackoff", InitialBackoff, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         Durations.Check(problems, "Subscriptions:MaxBackoff", MaxBackoff, TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1));

@@ -29,7 +29,7 @@ public static class SubscriptionsWiring
             return services;
         }
         services.AddSingleton(sp => new SubscriptionModule(sp.GetRequiredService<IFhirStore>(), sp.GetRequiredService<FhirApi>().HandleAsync, settings.ToOptions(),
-            writeApi: Audited(sp)));
+            writeApi: Audited(sp), revocation: Revocation(sp), rightsCheckInterval: Meridian.Server.Limits.Durations.Parse(settings.RightsCheckInterval)));
         services.AddSingleton<IEventConsumer>(sp => sp.GetRequiredService<SubscriptionModule>().Consumer);
         if (settings.ClinicalAlerts)
         {
@@ -82,9 +82,22 @@ public static class SubscriptionsWiring
         return Results.Empty;
     }
 
+    /// <summary>Creators' rights are re-checked only against the built-in identity server (an external issuer's clients are unknown here).</summary>
+    private static CreatorRevocation? Revocation(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<MeridianServerOptions>>().Value;
+        return options.InsecureDev || options.Identity.Mode != "builtin"
+            || sp.GetRequiredService<IFhirStore>().Find<Meridian.Storage.Records.ISystemRecordStore>() is not { } records
+            ? null : IdentityRevocationCheck.For(records);
+    }
+
     private sealed class DeliveryService(SubscriptionModule module) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => module.Delivery.StartAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            module.RightsMonitor?.Start();
+            return module.Delivery.StartAsync(cancellationToken);
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => module.Delivery.DisposeAsync().AsTask(); // the container disposes the rest
     }
