@@ -35,12 +35,13 @@ public abstract class SealedSigningKeyTests
     {
         await using var store = NewStore();
         var settings = await store.SettingsAsync();
-        string token, kid, privateD;
+        string token, kid, privateD, port;
         await using (var first = await StartAsync(settings))
         {
+            port = first.Root[(first.Root.LastIndexOf(':') + 1)..];
             var ring = first.App.Services.GetRequiredService<SigningKeyRing>();
             kid = ring.Current.Kid!;
-            privateD = ring.Current.D!;
+            privateD = Base64UrlText.Encode(ring.Current.D!);
             token = await TokenAsync(first);
             Assert.Equal(HttpStatusCode.OK, await ReadAsync(first, token));
         }
@@ -51,7 +52,8 @@ public abstract class SealedSigningKeyTests
         Assert.DoesNotContain("\"d\"", rows[0], StringComparison.Ordinal);
         Assert.Contains("\"sealed\":1", rows[0], StringComparison.Ordinal);
 
-        await using var second = await StartAsync(settings);
+        // Same port: the token's issuer and audience are the server's URL.
+        await using var second = await StartAsync(settings, port);
         Assert.Equal(kid, second.App.Services.GetRequiredService<SigningKeyRing>().Current.Kid);
         Assert.Equal(HttpStatusCode.OK, await ReadAsync(second, token)); // issued by the first process
     }
@@ -71,7 +73,8 @@ public abstract class SealedSigningKeyTests
         {
             await ((IAsyncDisposable)plain).DisposeAsync();
         }
-        Assert.Contains(legacy.D!, (await RawRowsAsync(store))[0], StringComparison.Ordinal);
+        var legacyD = Base64UrlText.Encode(legacy.D!);
+        Assert.Contains(legacyD, (await RawRowsAsync(store))[0], StringComparison.Ordinal);
 
         await using (var server = await StartAsync(settings))
         {
@@ -81,7 +84,7 @@ public abstract class SealedSigningKeyTests
         }
         var rows = await RawRowsAsync(store);
         Assert.Single(rows);
-        Assert.DoesNotContain(legacy.D!, rows[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(legacyD, rows[0], StringComparison.Ordinal);
         Assert.Contains("\"sealed\":1", rows[0], StringComparison.Ordinal);
     }
 
@@ -108,9 +111,9 @@ public abstract class SealedSigningKeyTests
         }
     }
 
-    private static async Task<Running> StartAsync(Dictionary<string, string?> settings)
+    private static async Task<Running> StartAsync(Dictionary<string, string?> settings, string port = "0")
     {
-        var app = await MeridianServer.BuildAsync([], new Dictionary<string, string?>(settings) { ["Meridian:Port"] = "0" });
+        var app = await MeridianServer.BuildAsync([], new Dictionary<string, string?>(settings) { ["Meridian:Port"] = port });
         await app.StartAsync();
         return new Running(app, MeridianServer.Addresses(app).First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
     }
