@@ -14,10 +14,12 @@ public sealed class AnonymousRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
     private readonly TimeSpan _period;
+    private readonly LimitMetrics? _metrics;
 
-    public AnonymousRateLimiter(AnonymousLimitSettings settings)
+    public AnonymousRateLimiter(AnonymousLimitSettings settings, LimitMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        _metrics = metrics;
         _period = settings.ReplenishmentPeriodValue;
         if (settings.Enabled)
         {
@@ -47,6 +49,7 @@ public sealed class AnonymousRateLimiter : IDisposable
             return true;
         }
         retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : _period;
+        _metrics?.Refused("anonymous");
         return false;
     }
 

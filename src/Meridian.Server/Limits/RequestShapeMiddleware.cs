@@ -11,7 +11,7 @@ namespace Meridian.Server.Limits;
 /// the application and gets Kestrel's bare 414/431. Sizes are counted as on the wire (HTTP/1.1):
 /// <c>METHOD SP target SP version CRLF</c>, and <c>name: value CRLF</c> per header.
 /// </summary>
-internal sealed class RequestShapeMiddleware(RequestDelegate next, LimitsSettings limits)
+internal sealed class RequestShapeMiddleware(RequestDelegate next, LimitsSettings limits, LimitMetrics metrics)
 {
     /// <summary>Kestrel's limit for a configured one: a quarter more, at least <paramref name="minimumExtra"/> more.</summary>
     public static int Backstop(int configured, int minimumExtra) => checked(configured + Math.Max(configured / 4, minimumExtra));
@@ -23,6 +23,7 @@ internal sealed class RequestShapeMiddleware(RequestDelegate next, LimitsSetting
         var lineSize = request.Method.Length + 1 + target.Length + 1 + request.Protocol.Length + 2;
         if (lineSize > limits.MaxRequestLineSize)
         {
+            metrics.Refused("request-line");
             return RefuseAsync(http, StatusCodes.Status414UriTooLong,
                 string.Create(CultureInfo.InvariantCulture, $"The request line is {lineSize} bytes; the limit is {limits.MaxRequestLineSize} (Limits:MaxRequestLineSize). Send long searches as POST [type]/_search."));
         }
@@ -35,6 +36,10 @@ internal sealed class RequestShapeMiddleware(RequestDelegate next, LimitsSetting
                 count++;
                 total += header.Key.Length + 2 + (value?.Length ?? 0) + 2;
             }
+        }
+        if (count > limits.MaxRequestHeaderCount || total > limits.MaxRequestHeadersTotalSize)
+        {
+            metrics.Refused("headers");
         }
         if (count > limits.MaxRequestHeaderCount)
         {

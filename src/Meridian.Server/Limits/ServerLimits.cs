@@ -28,7 +28,8 @@ public static class ServerLimits
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(limits);
         builder.WebHost.ConfigureKestrel(k => ConfigureKestrel(k.Limits, limits));
-        builder.Services.AddSingleton(new AnonymousRateLimiter(limits.Anonymous));
+        builder.Services.AddSingleton(sp => new LimitMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new AnonymousRateLimiter(limits.Anonymous, sp.GetRequiredService<LimitMetrics>()));
         if (limits.RateLimit.Enabled)
         {
             builder.Services.AddRateLimiter(o => ConfigureRateLimiter(o, limits.RateLimit));
@@ -102,6 +103,7 @@ public static class ServerLimits
             var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : period;
             var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
             context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            context.HttpContext.RequestServices.GetService<LimitMetrics>()?.Refused("client");
             return new ValueTask(WriteOutcomeAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "throttled",
                 $"Too many requests from this client; retry after {seconds} s.", ct));
         };

@@ -72,6 +72,29 @@ public abstract class AbuseFloodTests(TestStore store)
         }
     }
 
+    [Fact]
+    public async Task Refusals_by_the_limits_are_counted_on_metrics()
+    {
+        await using var server = await ConfiguredServer.StartAsync(store, new Dictionary<string, string?>
+        {
+            ["Meridian:Limits:Anonymous:TokenLimit"] = "5",
+            ["Meridian:Limits:Anonymous:TokensPerPeriod"] = "1",
+            ["Meridian:Limits:Anonymous:ReplenishmentPeriod"] = "10m",
+        });
+        var secret = await ClientAdmin.AddAsync(server.App.Services.GetRequiredService<IdentityStore>(), "default",
+            new NewClient { ClientId = "limits-monitor", Scopes = ["system/*.rs"], Roles = ["monitoring"] }, TimeProvider.System, CancellationToken.None);
+        var monitor = await TokenAsync(server, "limits-monitor", secret.Value);
+        for (var i = 0; i < 12; i++)
+        {
+            using var flooded = await server.Http.SendAsync(Get(server.Root + "/fhir/Patient", null));
+        }
+        using var metrics = await server.Http.SendAsync(Get(server.Root + "/metrics", "Bearer " + monitor));
+        var text = await metrics.Content.ReadAsStringAsync();
+        Assert.True(metrics.StatusCode == HttpStatusCode.OK, text);
+        var line = text.Split('\n').Single(l => l.StartsWith("meridian_limits_refused_total{", StringComparison.Ordinal) && l.Contains("reason=\"anonymous\"", StringComparison.Ordinal));
+        Assert.Equal(8, long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)); // 5 - 1 admitted of 12
+    }
+
     private static HttpRequestMessage Get(string url, string? authorization)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
