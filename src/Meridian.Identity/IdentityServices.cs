@@ -11,7 +11,11 @@ namespace Meridian.Identity;
 public static class IdentityServices
 {
     /// <summary>Loads keys (generating the first one in the store) before the host starts, so a bad key file stops start-up.</summary>
-    public static async Task AddMeridianIdentityAsync(this IServiceCollection services, IdentityOptions options, ISystemRecordStore records, CancellationToken ct)
+    public static Task AddMeridianIdentityAsync(this IServiceCollection services, IdentityOptions options, ISystemRecordStore records, CancellationToken ct) =>
+        services.AddMeridianIdentityAsync(options, records, master: null, ct);
+
+    /// <param name="master">The store's master key: the token-signing keys are stored sealed under it (null: plaintext, for stores without encryption at rest).</param>
+    public static async Task AddMeridianIdentityAsync(this IServiceCollection services, IdentityOptions options, ISystemRecordStore records, Storage.Protection.MasterKey? master, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(records);
@@ -28,7 +32,7 @@ public static class IdentityServices
             services.AddSingleton<IBearerTokenValidator>(sp => new ExternalTokenValidator(jwks.Value, options, sp.GetRequiredService<TimeProvider>()));
             return;
         }
-        var keys = await SigningKeyRing.LoadAsync(options, records, ct).ConfigureAwait(false);
+        var keys = await SigningKeyRing.LoadAsync(options, records, master, ct).ConfigureAwait(false);
         services.AddSingleton(keys);
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<IBearerTokenValidator, BuiltInTokenValidator>();

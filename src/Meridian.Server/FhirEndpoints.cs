@@ -69,7 +69,18 @@ public static class FhirEndpoints
 
     private static async Task<IResult> HandleAsync(HttpContext http, string tenant, string basePath, string? path, FhirApi api, MeridianServerOptions options, CancellationToken ct)
     {
-        var body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
+        ReadOnlyMemory<byte>? body;
+        try
+        {
+            body = await HttpBody.ReadAsync(http.Request, options.MaxBodyBytes, ct).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's MinRequestBodyDataRate tripped (Limits:MinRequestBodyBytesPerSecond): a
+            // client uploading too slowly to hold a connection. Answered here so it is FHIR and audited.
+            return await RefusedAsync(http, tenant, basePath, FhirResponse.Error(408, "timeout",
+                $"The request body arrived slower than {options.Limits.MinRequestBodyBytesPerSecond} bytes/s (Limits:MinRequestBodyBytesPerSecond); the connection is closed.")).ConfigureAwait(false);
+        }
         if (body is null)
         {
             return await RefusedAsync(http, tenant, basePath, FhirResponse.Error(413, "too-costly", $"The request body exceeds {options.MaxBodyBytes} bytes.")).ConfigureAwait(false);

@@ -55,14 +55,14 @@ public static class MeridianServer
         builder.AddMeridianLimits(options.Limits);
         Protection.ServerTls.Configure(builder, options);
 
-        var (store, storageWarnings, _) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false); // migrated, key checked
+        var (store, storageWarnings, _, masterKey) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
         builder.Services.AddMeridianMetrics();
         builder.Services.AddMeridianEvents(options.Events);
         builder.Services.AddMeridianRabbitMqTransport(); // Events:Transport = rabbitmq
         builder.Services.AddSingleton(new FhirApi(audited.WithCommitSignal(builder.Services), searchParser: null, options.ToApiOptions()));
-        await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, cancellationToken).ConfigureAwait(false);
+        await builder.AddMeridianAuthenticationAsync(options, (Storage.Records.ISystemRecordStore)store, masterKey, cancellationToken).ConfigureAwait(false);
         builder.AddMeridianRetention(options.Retention, store);
         builder.Services.AddMeridianSubscriptions(options.Subscriptions);
         if (options.Hl7.Process)
@@ -89,6 +89,7 @@ public static class MeridianServer
         {
             app.Logger.LogWarning("{Warning}", warning);
         }
+        app.UseMeridianRequestShapeLimits(options.Limits);
         Protection.ServerTls.Use(app, options);
         // Authentication first, so the rate limiter partitions by the verified client.
         app.UseMeridianAuthentication(options);

@@ -31,9 +31,10 @@ internal static class ImportCommand
         var serverIds = new Option<bool>("--server-ids") { Description = "POST resources as given (server-assigned ids) instead of idempotent PUTs by id" };
         var parallel = new Option<int?>("--parallel") { Description = "Files imported at once (default 1)" };
         var restart = new Option<bool>("--restart") { Description = "Ignore the checkpoint and import everything again" };
+        var masterKey = new Option<string?>("--master-key-file") { Description = "Master key of an encrypted store (default: MERIDIAN_MASTER_KEY, or the SQLite data directory's master.key)" };
         var command = new Command("import", "Load FHIR Bundles and NDJSON into a Meridian server or store (resumable).")
         {
-            paths, server, data, store, connection, report, state, chunk, serverIds, parallel, restart,
+            paths, server, data, store, connection, report, state, chunk, serverIds, parallel, restart, masterKey,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -101,10 +102,13 @@ internal static class ImportCommand
                 }
                 else
                 {
-                    var (opened, identity) = await OpenStoreAsync(storeKind, parse.GetValue(data) ?? "data", parse.GetValue(connection), ct).ConfigureAwait(false);
+                    var (opened, identity) = await OpenStoreAsync(storeKind, parse.GetValue(data) ?? "data", parse.GetValue(connection), parse.GetValue(masterKey), ct).ConfigureAwait(false);
                     await using var owned = opened.ConfigureAwait(false);
                     Func<CancellationToken, Task>? analyze = storeKind == "postgres" ? c => PostgresStatistics.AnalyzeAsync(parse.GetValue(connection)!, c) : null;
-                    var target = new InProcessTarget(new FhirApi((IFhirStore)opened), identity, analyze);
+                    // Audited like a POST to the server: each committed chunk carries its AuditEvent (ImportAudit).
+                    var audit = new ImportAudit((IFhirStore)opened);
+                    await using var drained = audit.ConfigureAwait(false);
+                    var target = new InProcessTarget(new FhirApi(audit.Store), identity, analyze) { Interceptor = audit.Interceptor, Caller = ImportAudit.Operator() };
                     summary = await RunAsync(target, files, options, output, ct).ConfigureAwait(false);
                 }
                 await output.WriteLineAsync(Describe(summary, reportPath)).ConfigureAwait(false);
@@ -149,7 +153,7 @@ internal static class ImportCommand
             }).ConfigureAwait(false);
     }
 
-    private static async Task<(IAsyncDisposable Store, string Identity)> OpenStoreAsync(string kind, string data, string? connection, CancellationToken ct)
+    private static async Task<(IAsyncDisposable Store, string Identity)> OpenStoreAsync(string kind, string data, string? connection, string? masterKeyFile, CancellationToken ct)
     {
         string identity;
         if (kind == "postgres")
@@ -164,7 +168,7 @@ internal static class ImportCommand
         }
         // Opened as the server opens it: same encryption at rest (master key from
         // MERIDIAN_MASTER_KEY or the data directory's key file) and the same key check.
-        var opened = await Meridian.Server.Protection.MeridianStoreOpener.OpenAsync(new Meridian.Server.MeridianServerOptions { Store = kind, Data = data, Connection = connection }, ct).ConfigureAwait(false);
+        var opened = await Meridian.Server.Protection.MeridianStoreOpener.OpenAsync(new Meridian.Server.MeridianServerOptions { Store = kind, Data = data, Connection = connection, Encryption = { MasterKeyFile = masterKeyFile } }, ct).ConfigureAwait(false);
         return ((IAsyncDisposable)opened.Store, identity);
     }
 

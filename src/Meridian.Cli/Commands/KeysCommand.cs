@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Meridian.Identity.Tokens;
 using Meridian.Server;
 using Meridian.Server.Protection;
 using Meridian.Storage.Protection;
+using Meridian.Storage.Records;
 using Microsoft.Extensions.Options;
 
 namespace Meridian.Cli.Commands;
@@ -121,6 +123,12 @@ internal static class KeysCommand
                 {
                     return 1;
                 }
+                // The token-signing keys are sealed under the master key too (docs/encryption.md).
+                var signing = await SigningKeyRotation.RewrapAsync((ISystemRecordStore)admin, current, next, ct).ConfigureAwait(false);
+                if (!await ReportAsync(signing, $"re-wrapped {signing.Changed} signing key(s) under {next.Id}", output, error).ConfigureAwait(false))
+                {
+                    return 1;
+                }
             }
             var targets = parse.GetValue(allTenants) ? await KeyRotation.TenantsAsync(admin, ct).ConfigureAwait(false) : tenantList;
             foreach (var tenant in targets)
@@ -139,6 +147,12 @@ internal static class KeysCommand
                 {
                     await error.WriteLineAsync($"meridian keys rotate: {retireId} is the master key given as current; retire the old key with the new one as --master-key-file").ConfigureAwait(false);
                     return 2;
+                }
+                // Signing keys first: it refuses before changing anything when a key would be left without a wrap.
+                var signingRetired = await SigningKeyRotation.RetireAsync((ISystemRecordStore)admin, retireId, ct).ConfigureAwait(false);
+                if (!await ReportAsync(signingRetired, $"removed {signingRetired.Changed} signing key wrap(s) under {retireId}", output, error).ConfigureAwait(false))
+                {
+                    return 1;
                 }
                 var retired = await KeyRotation.RetireMasterAsync(admin, retireId, ct).ConfigureAwait(false);
                 if (!await ReportAsync(retired, $"removed {retired.Changed} wrap(s) under {retireId}", output, error).ConfigureAwait(false))

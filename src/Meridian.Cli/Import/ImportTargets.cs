@@ -27,6 +27,13 @@ public sealed class InProcessTarget(FhirApi api, string identity, Func<Cancellat
 {
     public string Identity { get; } = identity;
 
+    /// <summary>Wraps every Bundle the way the HTTP host wraps a request: the audit interceptor,
+    /// so each committed transaction carries its AuditEvent (<see cref="ImportAudit"/>). Null: unaudited (tests of the reader only).</summary>
+    public IFhirInterceptor? Interceptor { get; init; }
+
+    /// <summary>Who the writes are attributed to (in the AuditEvents).</summary>
+    public Caller Caller { get; init; } = Caller.System("meridian-import");
+
     public Task CompleteAsync(CancellationToken cancellationToken) => afterImport?.Invoke(cancellationToken) ?? Task.CompletedTask;
 
     public async Task<TargetReply> PostBundleAsync(ReadOnlyMemory<byte> bundle, CancellationToken cancellationToken)
@@ -34,11 +41,13 @@ public sealed class InProcessTarget(FhirApi api, string identity, Func<Cancellat
         var request = new FhirRequest("POST", "")
         {
             // The importer is a trusted pipeline: system scopes, integration role (docs/authorization.md).
-            Caller = Caller.System("meridian-import"),
+            Caller = Caller,
             Body = bundle,
             Headers = new FhirRequestHeaders { ContentType = "application/fhir+json", Prefer = "return=minimal" },
         };
-        var response = await api.HandleAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = Interceptor is null
+            ? await api.HandleAsync(request, cancellationToken).ConfigureAwait(false)
+            : await Interceptor.HandleAsync(request, api.HandleAsync, cancellationToken).ConfigureAwait(false);
         return new TargetReply(response.Status, response.Body);
     }
 

@@ -2,14 +2,15 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using Meridian.Identity.Jose;
+using Meridian.Storage.Protection;
 using Meridian.Storage.Records;
 
 namespace Meridian.Identity.Tokens;
 
 /// <summary>
 /// The built-in server's signing keys: loaded once at start from <see cref="IdentityOptions.SigningKeyFile"/>
-/// or from the data store (server-wide records of kind <c>signing-key</c>), generated there on
-/// the first start. Immutable afterwards; every tenant signs with the same key (the issuer URL
+/// or from the data store (server-wide records of kind <c>signing-key</c>, sealed under the
+/// master key: <see cref="SigningKeySeal"/>), generated there on the first start. Immutable afterwards; every tenant signs with the same key (the issuer URL
 /// and audience, not the key, separate tenants).
 /// </summary>
 public sealed class SigningKeyRing
@@ -33,7 +34,14 @@ public sealed class SigningKeyRing
 
     public JsonWebKeySet Jwks => new(PublicKeys);
 
-    public static async Task<SigningKeyRing> LoadAsync(IdentityOptions options, ISystemRecordStore records, CancellationToken ct)
+    public static Task<SigningKeyRing> LoadAsync(IdentityOptions options, ISystemRecordStore records, CancellationToken ct) =>
+        LoadAsync(options, records, master: null, ct);
+
+    /// <param name="master">The store's master key (encryption at rest): stored keys are sealed
+    /// under it (<see cref="SigningKeySeal"/>), and plaintext keys from before sealing existed
+    /// are re-sealed as they are loaded. Null: keys are stored as plain JWK JSON (a store
+    /// without encryption at rest), and a sealed key stops start-up.</param>
+    public static async Task<SigningKeyRing> LoadAsync(IdentityOptions options, ISystemRecordStore records, MasterKey? master, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(records);
@@ -45,20 +53,49 @@ public sealed class SigningKeyRing
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var stored = await records.ListRecordsAsync(SystemRecord.ServerWide, Kind, ct).ConfigureAwait(false);
-            if (stored.Length > 0)
+            var keys = ImmutableArray.CreateBuilder<JsonWebKey>(stored.Length);
+            foreach (var record in stored)
             {
-                var keys = stored.Select(r => JsonWebKey.Parse(Encoding.UTF8.GetString(r.Value)))
-                    .Where(r => r.IsSuccess && r.Value.HasPrivateKey).Select(r => r.Value).ToImmutableArray();
-                if (keys.Length > 0)
+                if (await ReadAsync(record, master, records, ct).ConfigureAwait(false) is { } key)
                 {
-                    return new SigningKeyRing(keys[^1], keys);
+                    keys.Add(key);
                 }
             }
+            if (keys.Count > 0)
+            {
+                return new SigningKeyRing(keys[^1], keys.ToImmutable());
+            }
             var fresh = JsonWebKey.Generate(JwsAlgorithm.RS256);
+            var value = master is null ? Encoding.UTF8.GetBytes(fresh.ToJson()) : SigningKeySeal.Seal(fresh, [master]);
             // Create-only: when two servers start on one empty database, one key wins and both use it.
-            await records.PutRecordAsync(SystemRecord.ServerWide, Kind, fresh.Kid!, Encoding.UTF8.GetBytes(fresh.ToJson()), SystemRecord.Absent, null, ct).ConfigureAwait(false);
+            await records.PutRecordAsync(SystemRecord.ServerWide, Kind, fresh.Kid!, value, SystemRecord.Absent, null, ct).ConfigureAwait(false);
         }
         throw new InvalidOperationException("No signing key could be stored or read.");
+    }
+
+    private static async Task<JsonWebKey?> ReadAsync(SystemRecord record, MasterKey? master, ISystemRecordStore records, CancellationToken ct)
+    {
+        if (SigningKeySeal.IsSealed(record.Value))
+        {
+            if (master is null)
+            {
+                throw new InvalidOperationException($"Token-signing key {record.Key} is sealed under a master key, but the store is opened without one (--master-key-file or MERIDIAN_MASTER_KEY).");
+            }
+            var opened = SigningKeySeal.Open(record.Value, master);
+            return opened.IsSuccess ? opened.Value : throw new InvalidOperationException(opened.Error!.Description);
+        }
+        var parsed = JsonWebKey.Parse(Encoding.UTF8.GetString(record.Value));
+        if (!parsed.IsSuccess || !parsed.Value.HasPrivateKey)
+        {
+            return null;
+        }
+        if (master is not null && parsed.Value.Kid is not null)
+        {
+            // Written before signing keys were sealed: seal it now, compare-and-swap on its
+            // version (a server starting beside this one may have sealed it first: fine).
+            await records.PutRecordAsync(SystemRecord.ServerWide, Kind, record.Key, SigningKeySeal.Seal(parsed.Value, [master]), record.Version, null, ct).ConfigureAwait(false);
+        }
+        return parsed.Value;
     }
 
     /// <summary>A private key as JWK JSON (with <c>alg</c>) or PEM (RSA → RS256, P-256 → ES256, P-384 → ES384).</summary>

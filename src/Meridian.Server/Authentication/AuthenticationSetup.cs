@@ -14,13 +14,17 @@ namespace Meridian.Server.Authentication;
 /// </summary>
 public static class AuthenticationSetup
 {
-    public static async Task AddMeridianAuthenticationAsync(this WebApplicationBuilder builder, MeridianServerOptions options, ISystemRecordStore records, CancellationToken ct)
+    public static Task AddMeridianAuthenticationAsync(this WebApplicationBuilder builder, MeridianServerOptions options, ISystemRecordStore records, CancellationToken ct) =>
+        builder.AddMeridianAuthenticationAsync(options, records, master: null, ct);
+
+    /// <param name="master">The store's master key: seals the token-signing keys at rest.</param>
+    public static async Task AddMeridianAuthenticationAsync(this WebApplicationBuilder builder, MeridianServerOptions options, ISystemRecordStore records, Storage.Protection.MasterKey? master, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         if (!options.InsecureDev)
         {
-            await builder.Services.AddMeridianIdentityAsync(options.Identity, records, ct).ConfigureAwait(false);
+            await builder.Services.AddMeridianIdentityAsync(options.Identity, records, master, ct).ConfigureAwait(false);
             if (options.Identity.Mode == "builtin" && options.Identity.BootstrapAdmin)
             {
                 var store = new IdentityStore(records);

@@ -15,32 +15,35 @@ namespace Meridian.Server.Authentication;
 /// accident. Failures answer 401 with <c>WWW-Authenticate: Bearer</c> (RFC 6750 §3) and an
 /// OperationOutcome. With <c>--insecure-dev</c> nothing is checked.
 /// </summary>
-internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBearerTokenValidator validator, IdentityOptions options)
+internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBearerTokenValidator validator, IdentityOptions options, Limits.AnonymousRateLimiter anonymous)
 {
     public const string Realm = "meridian";
 
     public Task InvokeAsync(HttpContext http)
     {
+        // Unauthenticated traffic spends its address's bucket first (Limits:Anonymous): the
+        // token endpoint, login page and discovery, and every refusal below — so a flood of
+        // guesses or bad tokens is cut off before password hashing or an audit write per request.
         if (IsOpen(http))
         {
-            return next(http);
+            return anonymous.TryAdmit(http, out var wait) ? next(http) : Limits.AnonymousRateLimiter.ThrottleAsync(http, wait);
         }
         var header = http.Request.Headers.Authorization;
         if (header.Count == 0)
         {
             // No credentials: no error code (RFC 6750 §3.1), just the challenge.
-            return ChallengeAsync(http, null, "The request needs a bearer token (Authorization: Bearer ...).");
+            return RefuseAsync(http, null, "The request needs a bearer token (Authorization: Bearer ...).");
         }
         var value = header.Count == 1 ? header[0] ?? "" : "";
         if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || value.Length <= 7)
         {
-            return ChallengeAsync(http, "invalid_request", "The Authorization header must be one 'Bearer' token.");
+            return RefuseAsync(http, "invalid_request", "The Authorization header must be one 'Bearer' token.");
         }
         var tenant = http.Request.RouteValues.TryGetValue("tenant", out var t) && t is string s ? s : IdentityUrls.DefaultTenant;
         var result = validator.Validate(value[7..].Trim(), IdentityUrls.For(http.Request, options, tenant));
         if (!result.IsSuccess)
         {
-            return ChallengeAsync(http, result.Error!.Code, result.Error.Description);
+            return RefuseAsync(http, result.Error!.Code, result.Error.Description);
         }
         var caller = HttpCaller.From(result.Value);
         http.Features.Set(new CallerFeature(caller));
@@ -48,6 +51,9 @@ internal sealed class BearerAuthenticationMiddleware(RequestDelegate next, IBear
         http.Items[Limits.ClientPartition.ClientIdItem] = caller.ClientId;
         return next(http);
     }
+
+    private Task RefuseAsync(HttpContext http, string? error, string description) =>
+        anonymous.TryAdmit(http, out var wait) ? ChallengeAsync(http, error, description) : Limits.AnonymousRateLimiter.ThrottleAsync(http, wait);
 
     private static bool IsOpen(HttpContext http)
     {

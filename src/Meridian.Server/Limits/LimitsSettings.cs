@@ -13,6 +13,9 @@ public sealed class LimitsSettings
 {
     public RateLimitSettings RateLimit { get; set; } = new();
 
+    /// <summary>The per-address bucket for unauthenticated requests (token endpoint, login page, refused tokens).</summary>
+    public AnonymousLimitSettings Anonymous { get; set; } = new();
+
     /// <summary>Largest total size of the request headers (Kestrel answers 431).</summary>
     public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
 
@@ -74,6 +77,7 @@ public sealed class LimitsSettings
             problems.Add(p + "MaxConcurrentConnections must be at least 1 when set.");
         }
         problems.AddRange(RateLimit.Problems());
+        problems.AddRange(Anonymous.Problems());
         return problems;
     }
 }

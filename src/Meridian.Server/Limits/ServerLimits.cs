@@ -14,8 +14,9 @@ namespace Meridian.Server.Limits;
 /// <summary>
 /// Wires <see cref="LimitsSettings"/> into the host: Kestrel's connection and header limits,
 /// the ASP.NET Core rate limiter (a token bucket per <see cref="ClientPartition"/>) and request
-/// timeouts. Refusals the application writes (429, 503) carry an OperationOutcome; those Kestrel
-/// writes itself before any application code runs (431, 414, 408) have no body.
+/// timeouts, the request-shape check (414, 431) and the anonymous per-address bucket. Refusals
+/// the application writes (408, 413, 414, 429, 431, 503) carry an OperationOutcome; Kestrel's
+/// own (beyond its backstop limits, header timeouts) have no body.
 /// </summary>
 public static class ServerLimits
 {
@@ -27,6 +28,8 @@ public static class ServerLimits
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(limits);
         builder.WebHost.ConfigureKestrel(k => ConfigureKestrel(k.Limits, limits));
+        builder.Services.AddSingleton(sp => new LimitMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new AnonymousRateLimiter(limits.Anonymous, sp.GetRequiredService<LimitMetrics>()));
         if (limits.RateLimit.Enabled)
         {
             builder.Services.AddRateLimiter(o => ConfigureRateLimiter(o, limits.RateLimit));
@@ -39,6 +42,16 @@ public static class ServerLimits
                 $"The request took longer than {limits.RequestTimeout} and was stopped; nothing it had not committed was kept.", CancellationToken.None),
         });
         return builder;
+    }
+
+    /// <summary>Refuses oversized request lines and headers with an OperationOutcome (414, 431);
+    /// call first after <c>Build()</c>, before anything else reads the request.</summary>
+    public static WebApplication UseMeridianRequestShapeLimits(this WebApplication app, LimitsSettings limits)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(limits);
+        app.UseMiddleware<RequestShapeMiddleware>(limits);
+        return app;
     }
 
     /// <summary>Adds the middleware; call after <c>Build()</c>, before the endpoints are mapped.</summary>
@@ -56,9 +69,11 @@ public static class ServerLimits
 
     internal static void ConfigureKestrel(KestrelServerLimits k, LimitsSettings limits)
     {
-        k.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
-        k.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
-        k.MaxRequestLineSize = limits.MaxRequestLineSize;
+        // A little above the configured limits: RequestShapeMiddleware answers between the two
+        // (with an OperationOutcome); Kestrel's bare refusal only beyond.
+        k.MaxRequestHeadersTotalSize = RequestShapeMiddleware.Backstop(limits.MaxRequestHeadersTotalSize, 1024);
+        k.MaxRequestHeaderCount = RequestShapeMiddleware.Backstop(limits.MaxRequestHeaderCount, 8);
+        k.MaxRequestLineSize = RequestShapeMiddleware.Backstop(limits.MaxRequestLineSize, 1024);
         k.RequestHeadersTimeout = Durations.Parse(limits.RequestHeadersTimeout);
         k.KeepAliveTimeout = Durations.Parse(limits.KeepAliveTimeout);
         var grace = Durations.Parse(limits.MinDataRateGracePeriod);
@@ -88,12 +103,13 @@ public static class ServerLimits
             var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : period;
             var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
             context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            context.HttpContext.RequestServices.GetService<LimitMetrics>()?.Refused("client");
             return new ValueTask(WriteOutcomeAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "throttled",
                 $"Too many requests from this client; retry after {seconds} s.", ct));
         };
     }
 
-    private static async Task WriteOutcomeAsync(HttpContext http, int status, string code, string message, CancellationToken ct)
+    internal static async Task WriteOutcomeAsync(HttpContext http, int status, string code, string message, CancellationToken ct)
     {
         if (http.Response.HasStarted)
         {

@@ -16,7 +16,8 @@ internal static class ServerEncryption
     /// <summary>Name of the generated key file of the embedded store, inside its data directory.</summary>
     public const string DefaultKeyFile = "master.key";
 
-    public sealed record Opened(IFhirStore Store, IReadOnlyList<string> Warnings, string? MasterKeyId);
+    /// <param name="Master">The master key the store encrypts with (also seals the token-signing keys); null when plaintext.</param>
+    public sealed record Opened(IFhirStore Store, IReadOnlyList<string> Warnings, string? MasterKeyId, MasterKey? Master = null);
 
     public static async Task<Opened> OpenStoreAsync(MeridianServerOptions options, IConfiguration configuration, StoreOptions? storeOptions, CancellationToken ct)
     {
@@ -95,7 +96,7 @@ internal static class ServerEncryption
             await DisposeAsync(store).ConfigureAwait(false);
             throw Refuse(problems.ToArray());
         }
-        return new Opened(store, warnings, master.Id);
+        return new Opened(store, warnings, master.Id, master);
     }
 
     /// <summary>The master key from Encryption:MasterKeyFile or MERIDIAN_MASTER_KEY (which the
