@@ -16,6 +16,17 @@ internal sealed class PendingTransaction(string tenant, IReadOnlyList<WriteOpera
 
     /// <summary>How often this request lost a race with another writer and was re-queued.</summary>
     public int Conflicts { get; set; }
+
+    /// <summary>
+    /// Instead of <see cref="Operations"/>: statements run inside the batch's transaction (in the
+    /// request's tenant scope, no savepoint: they must not fail but by the batch failing), whose
+    /// value is kept in <see cref="WorkResult"/> and handed out only after the commit. System
+    /// record writes use it so that they share the batch's fsync instead of paying their own.
+    /// </summary>
+    public Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, CancellationToken, Task<long?>>? Work { get; init; }
+
+    /// <summary>What <see cref="Work"/> returned (valid once <see cref="Completion"/> succeeded).</summary>
+    public long? WorkResult { get; set; }
 }
 
 /// <summary>
