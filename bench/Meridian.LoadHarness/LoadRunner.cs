@@ -16,6 +16,8 @@ internal static class LoadRunner
         using var deadline = new CancellationTokenSource(duration);
         var tallies = new WorkerTally[workers];
         long next = -1;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var dbBefore = DatabaseCpu.Read();
         var clock = Stopwatch.StartNew();
         var tasks = new Task[workers];
         for (var w = 0; w < workers; w++)
@@ -56,7 +58,11 @@ internal static class LoadRunner
             });
         }
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        var result = ScenarioResult.From(name, unitName, clock.Elapsed, tallies);
+        var result = ScenarioResult.From(name, unitName, clock.Elapsed, tallies) with
+        {
+            ProcessCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore,
+            DatabaseCpu = DatabaseCpu.Read() - dbBefore,
+        };
         var firstError = tallies.Select(t => t.FirstError).FirstOrDefault(e => e is not null);
         if (firstError is not null)
         {

@@ -4,6 +4,11 @@ using Meridian.LoadHarness;
 
 // Load harness for the REST server and store (issue 3): see README.md for the scenarios.
 var options = HarnessOptions.Parse(args);
+if (options.Store != "postgres")
+{
+    // cpu/request adds the PostgreSQL cluster's CPU only when the server runs on it.
+    Environment.SetEnvironmentVariable("MERIDIAN_PG_DIR", null);
+}
 Console.WriteLine($"meridian load harness: store {options.Store}, concurrency {options.Concurrency}, ingest concurrency {options.IngestConcurrency}, {options.Seconds} s per timed scenario, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u}");
 var corpus = SyntheaCorpus.Load(options.Bundles);
 Console.WriteLine($"corpus: {corpus.Bundles.Count} bundles, {corpus.ResourcesPerCopy} resources per copy");

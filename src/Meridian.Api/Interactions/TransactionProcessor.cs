@@ -28,6 +28,23 @@ internal static class TransactionProcessor
     public static async Task<FhirResponse> RunAsync(FhirRequest request, List<BundleRequestEntry> entries, InteractionContext ctx, Lazy<byte[]> capabilities, CancellationToken ct)
     {
         await Authorization.AccessGate.CheckEntriesAsync(request, entries, ctx, ct).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (response, replan) = await RunOnceAsync(request, entries, ctx, capabilities, lastAttempt: attempt >= ConditionalKey.MaxAttempts, ct).ConfigureAwait(false);
+            if (!replan)
+            {
+                return response!;
+            }
+            // A conditional create lost its claim to a resource another writer created after this
+            // Bundle's search (docs/adr: conditional-create claims): plan again from the original
+            // entries (the first plan rewrote their references in place), so that the entry now
+            // resolves to the winner's resource (200) and references to it point there.
+            entries = BundleRequest.Read(request.Body).Entries;
+        }
+    }
+
+    private static async Task<(FhirResponse? Response, bool Replan)> RunOnceAsync(FhirRequest request, List<BundleRequestEntry> entries, InteractionContext ctx, Lazy<byte[]> capabilities, bool lastAttempt, CancellationToken ct)
+    {
         var slots = entries.Select(e => new Slot(e)).ToList();
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -37,7 +54,7 @@ internal static class TransactionProcessor
             var failure = await SettleIdentityAsync(request, s, ctx, ct).ConfigureAwait(false);
             if (failure is not null)
             {
-                return Fail(s, failure);
+                return (Fail(s, failure), false);
             }
             if (s.Entry.FullUrl is { } fullUrl && s.Type is not null && s.Id is not null && s.Entry.Method is "POST" or "PUT")
             {
@@ -50,7 +67,7 @@ internal static class TransactionProcessor
             if (s.Entry.Method != "GET" && s.Type is not null && s.Id is not null && !s.Matched && !written.Add((s.Type, s.Id)))
             {
                 // 409: the entries conflict with each other (the spec forbids overlapping identities).
-                return Fail(s, FhirResponse.Error(409, "conflict", $"{s.Type}/{s.Id} is written by more than one entry of the transaction."));
+                return (Fail(s, FhirResponse.Error(409, "conflict", $"{s.Type}/{s.Id} is written by more than one entry of the transaction.")), false);
             }
         }
 
@@ -60,7 +77,7 @@ internal static class TransactionProcessor
         if (referenceError is not null)
         {
             var status = referenceError.Contains("more than one", StringComparison.Ordinal) ? 412 : 400;
-            return FhirResponse.Error(status, IssueType.Processing, referenceError);
+            return (FhirResponse.Error(status, IssueType.Processing, referenceError), false);
         }
 
         // (3) plan
@@ -69,12 +86,12 @@ internal static class TransactionProcessor
             s.Request = s.Entry.ToRequest(request, null);
             if (ContentNegotiation.Check(s.Request) is { } refused)
             {
-                return Fail(s, refused);
+                return (Fail(s, refused), false);
             }
             s.Step = await PlanAsync(s, ctx, ct).ConfigureAwait(false);
             if (s.Step.Done is { IsSuccess: false } failed)
             {
-                return Fail(s, failed);
+                return (Fail(s, failed), false);
             }
         }
 
@@ -83,11 +100,15 @@ internal static class TransactionProcessor
             .OrderBy(s => Order(s.Entry.Method)).ToList();
         if (ordered.Count > 0)
         {
-            var result = await TransactAsync(request, ordered, ctx, ct).ConfigureAwait(false);
+            var (result, replan) = await TransactAsync(request, ordered, ctx, lastAttempt, ct).ConfigureAwait(false);
+            if (replan)
+            {
+                return (null, true);
+            }
             if (result.Failure is { } f)
             {
                 var culprit = f.Index >= 0 && f.Index < ordered.Count ? ordered[f.Index] : ordered[0];
-                return Fail(culprit, Responses.StoreFailure(f));
+                return (Fail(culprit, Responses.StoreFailure(f)), false);
             }
             for (var i = 0; i < ordered.Count; i++)
             {
@@ -106,16 +127,18 @@ internal static class TransactionProcessor
             s.Response = await Router.DispatchAsync(get, ctx, capabilities, ct).ConfigureAwait(false);
         }
         var entriesOut = slots.Select(s => BundleInteraction.ResponseEntry(s.Response!)).ToList();
-        return new FhirResponse(200, BundleWriter.Write("transaction-response", null, [], entriesOut));
+        return (new FhirResponse(200, BundleWriter.Write("transaction-response", null, [], entriesOut)), false);
     }
 
     /// <summary>
     /// Runs the writes. A conditional create whose claim (<see cref="ConditionalKey"/>) another
     /// writer holds is searched again: still no match means the holder no longer matches, so the
     /// claim is taken over and the transaction re-run; a match means another writer created the
-    /// resource after this Bundle's search, which needs a fresh plan: 409, retry.
+    /// resource after this Bundle's search: the Bundle is planned again (Replan), where the entry
+    /// then resolves to that resource, as if the other writer had committed before this Bundle
+    /// arrived. Only when the attempts are used up does it answer 409 (retry).
     /// </summary>
-    private static async Task<TransactResult> TransactAsync(FhirRequest request, List<Slot> ordered, InteractionContext ctx, CancellationToken ct)
+    private static async Task<(TransactResult Result, bool Replan)> TransactAsync(FhirRequest request, List<Slot> ordered, InteractionContext ctx, bool lastAttempt, CancellationToken ct)
     {
         var operations = ordered.Select(s => s.Step!.Operation!).ToArray();
         for (var attempt = 1; ; attempt++)
@@ -124,14 +147,18 @@ internal static class TransactionProcessor
             if (result.Failure is not { Kind: StoreFailureKind.ConditionalKeyTaken } taken || attempt >= ConditionalKey.MaxAttempts
                 || taken.Index < 0 || taken.Index >= operations.Length || operations[taken.Index] is not CreateOperation create)
             {
-                return result;
+                return (result, false);
             }
             var criteria = ordered[taken.Index].Entry.Header("ifNoneExist") ?? "";
             var (_, q) = QueryString.SplitUrl(criteria);
             var match = await ConditionalMatch.FindAsync(ctx, request.Tenant, create.Type, q ?? criteria, 1, ct).ConfigureAwait(false);
+            if (match.Error is null && !match.Matches.IsEmpty && !lastAttempt)
+            {
+                return (result, true);
+            }
             if (match.Error is not null || !match.Matches.IsEmpty)
             {
-                return TransactResult.Failed(taken with { Kind = StoreFailureKind.Conflict, Message = $"{create.Type} matching If-None-Exist '{criteria}' was created concurrently; retry the transaction." });
+                return (TransactResult.Failed(taken with { Kind = StoreFailureKind.Conflict, Message = $"{create.Type} matching If-None-Exist '{criteria}' was created concurrently; retry the transaction." }), false);
             }
             operations[taken.Index] = create with { TakeOverFrom = taken.HolderId };
         }

@@ -6,6 +6,7 @@ namespace Meridian.Storage.Relational;
 public abstract partial class RelationalFhirStore
 {
     private const string Savepoint = "request";
+    private static readonly TransactResult s_workDone = TransactResult.Committed([]);
 
     /// <summary>
     /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
@@ -49,6 +50,15 @@ public abstract partial class RelationalFhirStore
                 {
                     await EnterScopeAsync(c, tx, DataScope.Of(p.Tenant), ct).ConfigureAwait(false);
                     scoped = p.Tenant;
+                }
+                if (p.Work is { } work)
+                {
+                    // A system record write: one statement whose outcome (matched or not) is a
+                    // value; it joins the batch's commit and is acknowledged with it.
+                    p.WorkResult = await work(c, tx, ct).ConfigureAwait(false);
+                    results[i] = s_workDone;
+                    succeeded++;
+                    continue;
                 }
                 var savepoint = savepoints && NeedsSavepoint(p.Operations);
                 if (savepoint)

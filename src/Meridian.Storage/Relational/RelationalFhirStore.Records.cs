@@ -5,9 +5,9 @@ using Meridian.Storage.Records;
 namespace Meridian.Storage.Relational;
 
 /// <summary>
-/// <see cref="ISystemRecordStore"/> on table <c>system_records</c> (migration 0005). Each call is
-/// one autocommitted statement on the writer connection (or a reader for reads): the
-/// compare-and-swap is the statement's WHERE clause, atomic on both engines.
+/// <see cref="ISystemRecordStore"/> on table <c>system_records</c> (migration 0005). Writes join the
+/// group commit (one statement in the batch's transaction, acknowledged after its commit); reads
+/// use a reader: the compare-and-swap is the statement's WHERE clause, atomic on both engines.
 /// </summary>
 public abstract partial class RelationalFhirStore : ISystemRecordStore
 {
@@ -37,19 +37,22 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
         var now = Options.Clock.GetUtcNow().UtcTicks;
         var bytes = value.ToArray();
-        await using var lease = await AcquireWriterAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         if (expectedVersion == SystemRecord.Absent)
         {
             // An expired record is absent: clear it so the create-only insert can take the key.
             var purge = new SqlBuilder(Dialect);
             purge.Append("DELETE FROM system_records WHERE tenant = ").AppendParam(tenant).Append(" AND kind = ").AppendParam(kind)
                  .Append(" AND key = ").AppendParam(key).Append(" AND expires_at IS NOT NULL AND expires_at <= ").AppendParam(now);
-            await ExecuteAsync(lease.Connection, purge.Build(), cancellationToken).ConfigureAwait(false);
             var insert = new SqlBuilder(Dialect);
             insert.Append($"INSERT INTO system_records ({RecordColumns}) VALUES (").AppendParam(tenant).Append(", ").AppendParam(kind)
                   .Append(", ").AppendParam(key).Append(", 1, ").AppendParam(bytes).Append(", ").AppendParam(now)
                   .Append(", ").AppendParam(expiresAt?.UtcTicks).Append(") ON CONFLICT (tenant, kind, key) DO NOTHING");
-            return await ExecuteAsync(lease.Connection, insert.Build(), cancellationToken).ConfigureAwait(false) == 1 ? 1 : null;
+            var (purgeSql, insertSql) = (purge.Build(), insert.Build());
+            return await InGroupCommitAsync(tenant, async (c, tx, ct) =>
+            {
+                await ExecuteAsync(c, tx, purgeSql, ct).ConfigureAwait(false);
+                return await ExecuteAsync(c, tx, insertSql, ct).ConfigureAwait(false) == 1 ? 1 : null;
+            }, cancellationToken).ConfigureAwait(false);
         }
         var update = new SqlBuilder(Dialect);
         update.Append("UPDATE system_records SET value = ").AppendParam(bytes).Append(", version = version + 1, updated = ").AppendParam(now)
@@ -57,7 +60,9 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
               .Append(" WHERE tenant = ").AppendParam(tenant).Append(" AND kind = ").AppendParam(kind).Append(" AND key = ").AppendParam(key)
               .Append(" AND version = ").AppendParam(expectedVersion)
               .Append(" AND (expires_at IS NULL OR expires_at > ").AppendParam(now).Append(")");
-        return await ExecuteAsync(lease.Connection, update.Build(), cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
+        var updateSql = update.Build();
+        return await InGroupCommitAsync(tenant, async (c, tx, ct) =>
+            await ExecuteAsync(c, tx, updateSql, ct).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteRecordAsync(string tenant, string kind, string key, long expectedVersion, CancellationToken cancellationToken = default)
@@ -69,9 +74,27 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         {
             sql.Append(" AND version = ").AppendParam(expectedVersion);
         }
-        await using var lease = await AcquireWriterAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(lease.Connection, sql.Build(), cancellationToken).ConfigureAwait(false) > 0;
+        var statement = sql.Build();
+        return await InGroupCommitAsync(tenant, async (c, tx, ct) => await ExecuteAsync(c, tx, statement, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) > 0;
     }
+
+    /// <summary>
+    /// Runs a record write inside the next group commit (docs/adr/0010-group-commit.md) and
+    /// returns its value once that commit is durable. Record writes (event positions, leases,
+    /// sessions) used to be autocommitted statements on the writer: on SQLite each one was a
+    /// transaction and an fsync of its own on the single writer, queued between the data batches;
+    /// now they share the data's fsync. The compare-and-swap is still the statement's WHERE clause.
+    /// </summary>
+    private async Task<long?> InGroupCommitAsync(string tenant, Func<DbConnection, DbTransaction, CancellationToken, Task<long?>> work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tenant); // the server-wide tenant is ""
+        ct.ThrowIfCancellationRequested();
+        var pending = new Write.PendingTransaction(tenant, [], s_noOptions, ct) { Work = work };
+        await _coalescer.EnqueueAsync(pending).ConfigureAwait(false);
+        return pending.WorkResult;
+    }
+
+    private static readonly TransactOptions s_noOptions = new();
 
     public async Task<int> PurgeExpiredRecordsAsync(string kind, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -82,9 +105,12 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         return await ExecuteAsync(lease.Connection, sql.Build(), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> ExecuteAsync(DbConnection connection, SqlStatement statement, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(DbConnection connection, SqlStatement statement, CancellationToken ct) =>
+        await ExecuteAsync(connection, null, statement, ct).ConfigureAwait(false);
+
+    private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? tx, SqlStatement statement, CancellationToken ct)
     {
-        await using var cmd = CreateCommand(connection, null, statement);
+        await using var cmd = CreateCommand(connection, tx, statement);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 

@@ -16,6 +16,17 @@ internal sealed class PendingTransaction(string tenant, IReadOnlyList<WriteOpera
 
     /// <summary>How often this request lost a race with another writer and was re-queued.</summary>
     public int Conflicts { get; set; }
+
+    /// <summary>
+    /// Instead of <see cref="Operations"/>: statements run inside the batch's transaction (in the
+    /// request's tenant scope, no savepoint: they must not fail but by the batch failing), whose
+    /// value is kept in <see cref="WorkResult"/> and handed out only after the commit. System
+    /// record writes use it so that they share the batch's fsync instead of paying their own.
+    /// </summary>
+    public Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, CancellationToken, Task<long?>>? Work { get; init; }
+
+    /// <summary>What <see cref="Work"/> returned (valid once <see cref="Completion"/> succeeded).</summary>
+    public long? WorkResult { get; set; }
 }
 
 /// <summary>
@@ -78,6 +89,22 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
         }
     }
 
+    /// <summary>How long a batch of only record writes waits for data writes to join it.</summary>
+    public static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(5);
+
+    private async Task LingerAsync()
+    {
+        using var timeout = new CancellationTokenSource(RecordLinger);
+        try
+        {
+            await _queue.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing arrived: commit the record writes alone.
+        }
+    }
+
     private async Task RunAsync()
     {
         var batch = new List<PendingTransaction>();
@@ -100,6 +127,20 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
             if (batch.Count == 0)
             {
                 continue;
+            }
+            if (operations < MaxOperations && batch.TrueForAll(p => p.Work is not null) && _retry.IsEmpty)
+            {
+                // Only system record writes (event positions, leases): bookkeeping that nobody's
+                // response waits for. A data batch is usually a moment away (the record writes
+                // follow the commits they record), so wait briefly for it and share its fsync
+                // instead of paying one of our own on the single writer.
+                await LingerAsync().ConfigureAwait(false);
+                while (_queue.Reader.TryPeek(out var next) && operations + next.Operations.Count <= MaxOperations
+                       && _queue.Reader.TryRead(out next))
+                {
+                    batch.Add(next);
+                    operations += next.Operations.Count;
+                }
             }
             try
             {
