@@ -12,7 +12,7 @@ namespace Meridian.Hl7.Engine;
 /// AR for refusals (unknown sender, unsupported version, oversize) and when the store is down;
 /// enhanced mode CA / CR / CE for the same three cases.
 /// </summary>
-public sealed class Hl7Receiver
+public sealed partial class Hl7Receiver
 {
     public const string DefaultTenant = "default";
 
@@ -39,6 +39,10 @@ public sealed class Hl7Receiver
     public async Task<Hl7Receipt> ReceiveAsync(ReadOnlyMemory<byte> raw, Hl7Origin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
+        if (_codec.ReadBatch(raw) is { } batch)
+        {
+            return await ReceiveBatchAsync(raw, batch, origin, cancellationToken).ConfigureAwait(false);
+        }
         var reading = _codec.Read(raw);
         var header = reading.Header;
         if (!reading.IsReadable)
