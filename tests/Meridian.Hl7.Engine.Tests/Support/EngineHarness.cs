@@ -23,9 +23,12 @@ public abstract class EngineStore : IAsyncDisposable
     /// Settable between opens (a test reopens the same database with another key).</summary>
     public MasterKey? Master { get; set; }
 
+    /// <summary>Extra transaction contributors (a test makes transactions fail after the inbox rows were written).</summary>
+    public ITransactionContributor[] ExtraContributors { get; set; } = [];
+
     public StoreOptions StoreOptions() => new()
     {
-        Contributors = [new AuditContributor(TimeProvider.System)],
+        Contributors = [new AuditContributor(TimeProvider.System), .. ExtraContributors],
         ChainedTypes = AuditTypes.Chained,
         Protector = Master is null ? null : new EnvelopeProtector(Master),
     };
