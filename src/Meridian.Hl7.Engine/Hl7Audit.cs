@@ -1,5 +1,6 @@
 using Meridian.Api;
 using Meridian.Audit;
+using Meridian.Storage;
 
 namespace Meridian.Hl7.Engine;
 
@@ -26,13 +27,25 @@ public sealed class AppenderHl7Audit(AuditAppender appender, TimeProvider? clock
     public Task<bool> RecordAsync(Hl7AuditFact fact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fact);
+        return appender.AppendAsync(fact.Tenant, Hl7AuditRecords.Content(fact, _clock.GetUtcNow()), cancellationToken);
+    }
+}
+
+/// <summary>The BALP AuditEvent of one received message (<c>$hl7v2-receive</c>, action C, the
+/// sending integration's client as requestor): written by the inbox in the message's own
+/// transaction for accepted messages, through <see cref="AppenderHl7Audit"/> for refusals.</summary>
+public static class Hl7AuditRecords
+{
+    public static ResourceContent Content(Hl7AuditFact fact, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
         var caller = Caller.System(fact.ClientId) with { RemoteAddress = fact.Origin.Remote, UserAgent = fact.Origin.Transport };
-        var record = new AuditRecord(fact.Tenant, "operation", "C", _clock.GetUtcNow(), fact.Accepted ? "0" : "4", caller)
+        var record = new AuditRecord(fact.Tenant, "operation", "C", now, fact.Accepted ? "0" : "4", caller)
         {
-            Operation = Operation,
+            Operation = AppenderHl7Audit.Operation,
             OutcomeDescription = fact.Reason,
             Request = $"{fact.Origin.Transport.ToUpperInvariant()} {fact.MessageType ?? "?"} from {fact.Sender ?? "?"} control id {fact.ControlId ?? "?"}",
         };
-        return appender.AppendAsync(fact.Tenant, AuditEventWriter.ToContent(record), cancellationToken);
+        return AuditEventWriter.ToContent(record);
     }
 }

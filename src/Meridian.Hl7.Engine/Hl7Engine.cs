@@ -20,9 +20,11 @@ public sealed class Hl7Engine : IAsyncDisposable
     private readonly InboxWriter _writer;
     private readonly MllpListener? _listener;
     private readonly Hl7Dispatcher? _dispatcher;
+    private readonly Hl7AppAckSender? _appAcks;
 
-    private Hl7Engine(IHl7Inbox inbox, InboxWriter writer, Hl7Receiver receiver, MllpListener? listener, Hl7Dispatcher? dispatcher)
+    private Hl7Engine(IHl7Inbox inbox, InboxWriter writer, Hl7Receiver receiver, MllpListener? listener, Hl7Dispatcher? dispatcher, Hl7AppAckSender? appAcks)
     {
+        _appAcks = appAcks;
         Inbox = inbox;
         _writer = writer;
         Receiver = receiver;
@@ -58,12 +60,16 @@ public sealed class Hl7Engine : IAsyncDisposable
         }
         var inbox = RelationalHl7Inbox.For(store, clock);
         var writer = new InboxWriter(inbox, options.MaxInboxBatch);
-        var receiver = new Hl7Receiver(codec ?? Hl7Codecs.Default, writer, inbox, options, new AppenderHl7Audit(appender, clock), clock);
+        codec ??= Hl7Codecs.Default;
+        var receiver = new Hl7Receiver(codec, writer, inbox, options, new AppenderHl7Audit(appender, clock), clock);
         Hl7Dispatcher? dispatcher = null;
+        Hl7AppAckSender? appAcks = null;
         if (processor is not null)
         {
             dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval);
             receiver.Stored += dispatcher.Wake;
+            // Application acknowledgments follow processing outcomes: sent where messages are processed.
+            appAcks = new Hl7AppAckSender(inbox, codec, options, clock);
         }
         MllpListener? listener = null;
         if (options.MllpPort is not null)
@@ -71,7 +77,7 @@ public sealed class Hl7Engine : IAsyncDisposable
             listener = new MllpListener(receiver, options, LoadCertificate(options));
             listener.Start();
         }
-        return new Hl7Engine(inbox, writer, receiver, listener, dispatcher);
+        return new Hl7Engine(inbox, writer, receiver, listener, dispatcher, appAcks);
     }
 
     private static X509Certificate2? LoadCertificate(Hl7EngineOptions options)
@@ -101,6 +107,10 @@ public sealed class Hl7Engine : IAsyncDisposable
         if (_dispatcher is not null)
         {
             await _dispatcher.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_appAcks is not null)
+        {
+            await _appAcks.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

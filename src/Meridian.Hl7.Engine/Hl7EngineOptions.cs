@@ -53,6 +53,12 @@ public sealed class Hl7EngineOptions
     /// while a broken mapping is fixed); turned on again, processing resumes where it stopped.</summary>
     public bool Process { get; set; } = true;
 
+    /// <summary>How often due application acknowledgments are looked for (and retried).</summary>
+    public TimeSpan AppAckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a sender's receiver has to answer an application acknowledgment before the attempt counts as failed.</summary>
+    public TimeSpan AppAckTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The settings for a message from <paramref name="application"/>/<paramref name="facility"/>, or null when refused.</summary>
     public Hl7SenderOptions? SenderFor(string application, string facility) =>
         Senders.TryGetValue(application + "|" + facility, out var exact) ? exact
@@ -87,6 +93,10 @@ public sealed class Hl7EngineOptions
             {
                 yield return $"Hl7:Senders:{name}:ClientId must name the integration client the sender acts as.";
             }
+            if (sender.AppAckAddress is { } address && !Hl7AppAckSender.TryParseAddress(address, out _, out _))
+            {
+                yield return $"Hl7:Senders:{name}:AppAckAddress '{address}' is not host:port.";
+            }
         }
     }
 }
@@ -108,4 +118,9 @@ public sealed class Hl7SenderOptions
 
     /// <summary>Field whose value orders processing (e.g. <c>PID-3.1</c>): same key in order, different keys in parallel; null: ordered by sender.</summary>
     public string? OrderingKey { get; set; } = "PID-3.1";
+
+    /// <summary>Where enhanced-mode application acknowledgments (MSH-16 AL/ER/SU) go: the MLLP
+    /// <c>host:port</c> of the sender's receiving side. Null: requested ones are recorded as
+    /// unroutable (visible, never sent).</summary>
+    public string? AppAckAddress { get; set; }
 }

@@ -12,7 +12,7 @@ namespace Meridian.Hl7.Engine;
 /// AR for refusals (unknown sender, unsupported version, oversize) and when the store is down;
 /// enhanced mode CA / CR / CE for the same three cases.
 /// </summary>
-public sealed class Hl7Receiver
+public sealed partial class Hl7Receiver
 {
     public const string DefaultTenant = "default";
 
@@ -39,6 +39,10 @@ public sealed class Hl7Receiver
     public async Task<Hl7Receipt> ReceiveAsync(ReadOnlyMemory<byte> raw, Hl7Origin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
+        if (_codec.ReadBatch(raw) is { } batch)
+        {
+            return await ReceiveBatchAsync(raw, batch, origin, cancellationToken).ConfigureAwait(false);
+        }
         var reading = _codec.Read(raw);
         var header = reading.Header;
         if (!reading.IsReadable)
@@ -59,8 +63,14 @@ public sealed class Hl7Receiver
             return await RejectAsync(raw, reading, sender, origin, $"version '{header.Version}' is not the configured '{expected}'", content: false, Hl7ErrorCodes.UnsupportedVersionId, cancellationToken).ConfigureAwait(false);
         }
         var orderingKey = sender.OrderingKey is { Length: > 0 } path ? _codec.Value(reading, path) : null;
+        // The AuditEvent commits with the inbox row (one transaction, ADR 0023 as amended): the
+        // ACK below is sent only after that single commit.
         var entry = new InboxEntry(sender.Tenant, header.Sender, header.ControlId, header.MessageType, header.Version,
-            string.IsNullOrEmpty(orderingKey) ? null : orderingKey, sender.MappingSet, sender.ClientId, origin.Remote, _clock.GetUtcNow(), raw.ToArray());
+            string.IsNullOrEmpty(orderingKey) ? null : orderingKey, sender.MappingSet, sender.ClientId, origin.Remote, _clock.GetUtcNow(), raw.ToArray())
+        {
+            Audit = new Hl7AuditFact(sender.Tenant, sender.ClientId, origin, header.Sender, header.MessageType, header.ControlId, true, null),
+            AppAckMode = AppAckModeOf(header),
+        };
         InboxAppend appended;
         try
         {
@@ -69,13 +79,6 @@ public sealed class Hl7Receiver
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return Unavailable(reading, "the message could not be stored; resend it later");
-        }
-        var fact = new Hl7AuditFact(sender.Tenant, sender.ClientId, origin, header.Sender, header.MessageType, header.ControlId, true,
-            appended.Duplicate ? "duplicate of inbox message " + appended.Id : null);
-        if (!await _audit.RecordAsync(fact, cancellationToken).ConfigureAwait(false))
-        {
-            // Stored but not audited: do not acknowledge; the resend is a duplicate and is audited then.
-            return Unavailable(reading, "the message could not be audited; resend it later");
         }
         if (!appended.Duplicate)
         {
@@ -128,6 +131,17 @@ public sealed class Hl7Receiver
         var ack = new Hl7Ack(reading.Header?.IsEnhancedMode == true ? Hl7AckCode.CE : Hl7AckCode.AR, reason, Hl7ErrorCodes.ApplicationInternalError);
         return new Hl7Receipt(Hl7ReceiptKind.Unavailable, ack, _codec.Acknowledge(reading, ack)) { Header = reading.Header };
     }
+
+    /// <summary>MSH-16 when it asks for an application acknowledgment that may have to be sent
+    /// (AL always, ER on failure, SU on success); NE or empty: none.</summary>
+    internal static string? AppAckModeOf(ReceivedHeader header) =>
+        header.ApplicationAckType.ToUpperInvariant() switch
+        {
+            "AL" => "AL",
+            "ER" => "ER",
+            "SU" => "SU",
+            _ => null,
+        };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

@@ -38,4 +38,8 @@ public sealed record TransactOptions(string? TraceId = null)
     /// <summary>Facts about the request behind this transaction for <see cref="ITransactionContributor"/>s
     /// (Meridian.Audit passes who/what/where so the AuditEvent commits with the data). Opaque to the store.</summary>
     public object? Audit { get; init; }
+
+    /// <summary>A module's rows written in this request's own transaction (relational stores;
+    /// see <see cref="ITransactionParticipant"/>). Ignored by stores without SQL.</summary>
+    public ITransactionParticipant? Participant { get; init; }
 }

@@ -36,12 +36,49 @@ public interface IHl7Inbox
 
     /// <summary>Message counts per status (received = waiting for processing or a mapping).</summary>
     Task<ImmutableDictionary<string, long>> CountsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> received messages for processing node <paramref name="node"/>
+    /// (a name unique per process), oldest first, for <paramref name="lease"/>. Safe with several
+    /// nodes on one database: an ordering key held by one node is not claimed by another while the
+    /// holder's lease lives, so one key's messages are never processed on two nodes at once, and in
+    /// id order. Each call renews the node's leases; a node that stops calling loses its keys and
+    /// claims after the lease, and another node takes them (and its unfinished messages).
+    /// <see cref="CompleteAsync"/> ends a claim. Messages this node already holds are not returned again.
+    /// </summary>
+    Task<ImmutableArray<StoredHl7Message>> ClaimAsync(string node, int max, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Application acknowledgments due to be sent (processing finished), each taken for a
+    /// short in-progress lease; the caller records the result with <see cref="RecordAppAckAsync"/>.</summary>
+    Task<ImmutableArray<AppAckWork>> AppAcksDueAsync(int max, CancellationToken cancellationToken = default);
+
+    Task RecordAppAckAsync(long id, AppAckResult result, CancellationToken cancellationToken = default);
+
+    /// <summary>The application acknowledgment state of a message (null when it does not exist).</summary>
+    Task<AppAckState?> AppAckStateAsync(long id, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A due application acknowledgment: the message (with its outcome), MSH-16, attempts so far.</summary>
+public sealed record AppAckWork(StoredHl7Message Message, string Mode, int Attempts);
+
+/// <summary>What became of an attempt: new state (<see cref="AppAckStatus"/>), error, next attempt (pending).</summary>
+public sealed record AppAckResult(string Status, bool Attempted, string? Error = null, DateTimeOffset? NextAttempt = null);
+
+/// <summary>A message's application acknowledgment state, for operators and tests.</summary>
+public sealed record AppAckState(string? Mode, string? Status, int Attempts, string? Error);
 
 /// <summary>A message to store: routing facts from its header and sender configuration, and the raw bytes.</summary>
 public sealed record InboxEntry(
     string Tenant, string Sender, string ControlId, string MessageType, string Version,
-    string? OrderingKey, string? MappingSet, string ClientId, string? Remote, DateTimeOffset ReceivedAt, byte[] Raw);
+    string? OrderingKey, string? MappingSet, string ClientId, string? Remote, DateTimeOffset ReceivedAt, byte[] Raw)
+{
+    /// <summary>When set, the message's AuditEvent is written in the same transaction as its row
+    /// (for a duplicate: with "duplicate of inbox message N" as the outcome).</summary>
+    public Hl7AuditFact? Audit { get; init; }
+
+    /// <summary>MSH-16 when the sender asked for an application acknowledgment (AL, ER, SU); null otherwise.</summary>
+    public string? AppAckMode { get; init; }
+}
 
 /// <summary>Where an appended message ended up: its inbox id, and whether it was already there.</summary>
 public readonly record struct InboxAppend(long Id, bool Duplicate);
@@ -69,6 +106,20 @@ public sealed record RejectedMessage(
 public sealed record Hl7Error(
     long Id, string Tenant, string Stage, string? Sender, string? ControlId, string? MessageType, long? InboxId,
     string? Remote, string Reason, DateTimeOffset OccurredAt, string Status, int Replays, byte[] Raw);
+
+/// <summary>States of the enhanced-mode application acknowledgment of an inbox message.</summary>
+public static class AppAckStatus
+{
+    /// <summary>Requested (MSH-16); processing has not finished.</summary>
+    public const string Awaiting = "awaiting";
+    /// <summary>Processing finished; to be sent (again) at its next attempt time.</summary>
+    public const string Pending = "pending";
+    public const string Sent = "sent";
+    /// <summary>MSH-16 ER/SU and the outcome did not call for one.</summary>
+    public const string Skipped = "skipped";
+    /// <summary>Requested, but the sender has no return address configured (<c>AppAckAddress</c>).</summary>
+    public const string Unroutable = "unroutable";
+}
 
 public static class ErrorStage
 {

@@ -29,5 +29,7 @@ internal static class SqlCommands
 
     public static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
+    public static byte[]? NullableBytes(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
+
     public static DateTimeOffset Ticks(DbDataReader r, int i) => new(r.GetInt64(i), TimeSpan.Zero);
 }

@@ -9,7 +9,7 @@ namespace Meridian.Hl7.Engine.Messages;
 /// MSH-9 or MSH-10 refused; ACKs by <see cref="Hl7AckBuilder"/> in the sender's delimiters,
 /// version and character set.
 /// </summary>
-public sealed class Hl7ParserCodec : IHl7MessageCodec
+public sealed partial class Hl7ParserCodec : IHl7MessageCodec
 {
     public Hl7Reading Read(ReadOnlyMemory<byte> raw)
     {

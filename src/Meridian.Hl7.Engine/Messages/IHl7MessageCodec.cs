@@ -19,6 +19,29 @@ public interface IHl7MessageCodec
     /// <summary>An ACK answering the payload <paramref name="reading"/> came from (from a minimal
     /// header when it had no usable MSH), encoded for the wire.</summary>
     byte[] Acknowledge(Hl7Reading reading, Hl7Ack ack);
+
+    /// <summary>An FHS/BHS batch split into its messages (each as its own payload), or null when
+    /// the payload is not a batch. A batch whose envelope or any message is malformed has
+    /// <see cref="Hl7BatchReading.Error"/> set. Codecs without batch support return null.</summary>
+    Hl7BatchReading? ReadBatch(ReadOnlyMemory<byte> raw) => null;
+
+    /// <summary>The acknowledgment batch answering <paramref name="batch"/>: the envelope with one
+    /// acknowledgment message per received message, in order.</summary>
+    byte[] AcknowledgeBatch(Hl7BatchReading batch, IReadOnlyList<byte[]> acks) => throw new NotSupportedException("this codec does not read batches");
+}
+
+/// <summary>A received batch: its messages (payloads), envelope facts for the answer, or why it is refused.</summary>
+public sealed record Hl7BatchReading(ImmutableArray<byte[]> Messages, string? Error)
+{
+    public bool HasFileHeader { get; init; }
+
+    /// <summary>BHS-11 (or FHS-11 without BHS): echoed in the answer's BHS-12 / FHS-12.</summary>
+    public string BatchControlId { get; init; } = "";
+    public string FileControlId { get; init; } = "";
+    public string SendingApplication { get; init; } = "";
+    public string SendingFacility { get; init; } = "";
+    public string ReceivingApplication { get; init; } = "";
+    public string ReceivingFacility { get; init; } = "";
 }
 
 /// <summary>The result of reading a payload: a header (possibly with warnings), or why not.</summary>

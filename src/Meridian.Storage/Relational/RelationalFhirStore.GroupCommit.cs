@@ -60,7 +60,7 @@ public abstract partial class RelationalFhirStore
                     succeeded++;
                     continue;
                 }
-                var savepoint = savepoints && NeedsSavepoint(p.Operations);
+                var savepoint = savepoints && NeedsSavepoint(p.Operations, p.Options);
                 if (savepoint)
                 {
                     await tx.SaveAsync(Savepoint, ct).ConfigureAwait(false);
@@ -69,7 +69,7 @@ public abstract partial class RelationalFhirStore
                 using var requestSpan = StoreTelemetry.Source.StartActivity("store.commit.request");
                 try
                 {
-                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, deferVersions: !NeedsSavepoint(p.Operations), ct).ConfigureAwait(false);
+                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, deferVersions: !NeedsSavepoint(p.Operations, p.Options), ct).ConfigureAwait(false);
                     if (state == Attempt.Done && result!.Succeeded)
                     {
                         if (savepoint)
@@ -189,9 +189,9 @@ public abstract partial class RelationalFhirStore
     /// deferred rows (no statement of its own at all). Should it fail anyway, the whole batch fails and
     /// nobody is acknowledged.
     /// </summary>
-    private bool NeedsSavepoint(IReadOnlyList<WriteOperation> operations)
+    private bool NeedsSavepoint(IReadOnlyList<WriteOperation> operations, TransactOptions options)
     {
-        if (!Options.Contributors.IsDefaultOrEmpty)
+        if (!Options.Contributors.IsDefaultOrEmpty || options.Participant is not null)
         {
             return true;
         }

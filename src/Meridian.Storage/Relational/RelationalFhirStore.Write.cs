@@ -44,6 +44,11 @@ public abstract partial class RelationalFhirStore
     private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
     {
         var now = Now();
+        // A module's own rows first (the HL7 v2 inbox), inside this request's savepoint; the
+        // operations it derives from them are planned with the contributors' below.
+        var joined = options.Participant is { } participant
+            ? await participant.ParticipateAsync(new ParticipantContext(tenant, c, tx, Dialect, SealerFor(c, tx)), ct).ConfigureAwait(false)
+            : [];
         var heads = new Dictionary<(string, string), Head>();
         await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(operations), heads, ct).ConfigureAwait(false);
         var keys = new Queue<long>(await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(operations, heads), ct).ConfigureAwait(false));
@@ -64,11 +69,11 @@ public abstract partial class RelationalFhirStore
             await FillUnchangedAsync(c, tx, tenant, planner.Plan, ct).ConfigureAwait(false);
         }
         var results = planner.Plan.Results.ToImmutableArray();
-        if (!Options.Contributors.IsDefaultOrEmpty)
+        if (!Options.Contributors.IsDefaultOrEmpty || !joined.IsDefaultOrEmpty)
         {
-            var extra = new List<WriteOperation>();
+            var extra = new List<WriteOperation>(joined);
             var context = new TransactionContext(tenant, options, results);
-            foreach (var contributor in Options.Contributors)
+            foreach (var contributor in Options.Contributors.IsDefault ? [] : Options.Contributors)
             {
                 extra.AddRange(await contributor.ContributeAsync(context, ct).ConfigureAwait(false));
             }

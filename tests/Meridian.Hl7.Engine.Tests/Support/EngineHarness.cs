@@ -4,6 +4,7 @@ using Meridian.Hl7.Engine.Mllp;
 using Meridian.Hl7.Engine.Processing;
 using Meridian.Storage;
 using Meridian.Storage.Postgres;
+using Meridian.Storage.Protection;
 using Meridian.Storage.Search;
 using Meridian.Storage.Sqlite;
 
@@ -18,10 +19,18 @@ public abstract class EngineStore : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    public static StoreOptions StoreOptions() => new()
+    /// <summary>The master key the store is opened with (encryption at rest), or null for plaintext.
+    /// Settable between opens (a test reopens the same database with another key).</summary>
+    public MasterKey? Master { get; set; }
+
+    /// <summary>Extra transaction contributors (a test makes transactions fail after the inbox rows were written).</summary>
+    public ITransactionContributor[] ExtraContributors { get; set; } = [];
+
+    public StoreOptions StoreOptions() => new()
     {
-        Contributors = [new AuditContributor(TimeProvider.System)],
+        Contributors = [new AuditContributor(TimeProvider.System), .. ExtraContributors],
         ChainedTypes = AuditTypes.Chained,
+        Protector = Master is null ? null : new EnvelopeProtector(Master),
     };
 }
 

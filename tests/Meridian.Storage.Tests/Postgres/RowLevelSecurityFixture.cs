@@ -26,7 +26,7 @@ public sealed class RowLevelSecurityFixture : IAsyncLifetime
     /// <summary>Tables that modules keep beside the FHIR data (subscriptions 0010, HL7 v2 inbox 0011),
     /// under the same policies since migration 0013. The store never writes them, so the row
     /// assertions here cover <see cref="TenantTables"/>; the modules' own PostgreSQL tests run on them.</summary>
-    public static readonly string[] ModuleTenantTables = ["subscription_state", "subscription_events", "hl7_inbox", "hl7_errors"];
+    public static readonly string[] ModuleTenantTables = ["subscription_state", "subscription_events", "hl7_inbox", "hl7_errors", "hl7_key_leases"];
 
     private PostgresTestDatabase? _database;
 

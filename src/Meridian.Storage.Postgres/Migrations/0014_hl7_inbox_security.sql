@@ -1,0 +1,43 @@
+-- HL7 v2 inbox: encryption at rest, application acknowledgments, processing leases
+-- (src/Meridian.Hl7.Engine, docs/adr/XXXX-hl7-inbox-encryption-and-application-acks.md).
+-- sealed = 1: raw, and the PHI-bearing fields (ordering key, reason), are sealed with the
+-- tenant's envelope encryption (ADR 0016) in raw / ordering_key_sealed / reason_sealed, and
+-- ordering_key / reason hold nothing. sealed = 0: rows written before this migration or by a
+-- server without a master key, read as plaintext as before.
+-- ordering_bucket: 16 bits of a hash of (tenant, sender, ordering key): coarse on purpose, so it
+-- does not identify a patient, yet enough to keep one key's messages on one node at a time.
+ALTER TABLE hl7_inbox ADD COLUMN sealed bigint NOT NULL DEFAULT 0;
+ALTER TABLE hl7_inbox ADD COLUMN ordering_key_sealed bytea;
+ALTER TABLE hl7_inbox ADD COLUMN reason_sealed bytea;
+ALTER TABLE hl7_inbox ADD COLUMN ordering_bucket bigint NOT NULL DEFAULT 0;
+-- Processing claims (several engine nodes per database): the node that claimed the row and
+-- until when (UTC ticks); an expired claim is taken again.
+ALTER TABLE hl7_inbox ADD COLUMN claimed_by text;
+ALTER TABLE hl7_inbox ADD COLUMN claim_expires bigint;
+-- Enhanced-mode application acknowledgment (MSH-16): awaiting (processing not finished),
+-- pending (to send, next attempt at app_ack_next), sent, skipped (MSH-16 condition not met),
+-- unroutable (no return address configured for the sender); NULL: none requested.
+ALTER TABLE hl7_inbox ADD COLUMN app_ack_mode text;
+ALTER TABLE hl7_inbox ADD COLUMN app_ack_status text COLLATE "C";
+ALTER TABLE hl7_inbox ADD COLUMN app_ack_attempts bigint NOT NULL DEFAULT 0;
+ALTER TABLE hl7_inbox ADD COLUMN app_ack_next bigint;
+ALTER TABLE hl7_inbox ADD COLUMN app_ack_error text;
+CREATE INDEX hl7_inbox_key_pending ON hl7_inbox (tenant, sender, ordering_bucket, id) WHERE status = 'received';
+CREATE INDEX hl7_inbox_app_ack ON hl7_inbox (id) WHERE app_ack_status IN ('awaiting', 'pending');
+
+ALTER TABLE hl7_errors ADD COLUMN sealed bigint NOT NULL DEFAULT 0;
+ALTER TABLE hl7_errors ADD COLUMN reason_sealed bytea;
+
+-- One processing node per ordering key at a time: the holder and its lease (UTC ticks).
+CREATE TABLE hl7_key_leases (
+    tenant      text COLLATE "C" NOT NULL,
+    sender      text COLLATE "C" NOT NULL,
+    bucket      bigint NOT NULL,
+    node        text,
+    expires_at  bigint NOT NULL,
+    PRIMARY KEY (tenant, sender, bucket)
+);
+ALTER TABLE hl7_key_leases ENABLE ROW LEVEL SECURITY;
+ALTER TABLE hl7_key_leases FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON hl7_key_leases USING (tenant = nullif(current_setting('meridian.tenant', true), ''));
+CREATE POLICY system_rows ON hl7_key_leases USING (current_setting('meridian.scope', true) = 'system');
