@@ -134,7 +134,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
             switch (rule.Kind)
             {
                 case RuleKind.Constant:
-                    if (Primitives.Convert(rule.Type, rule.Source, Options.DefaultOffset, out var problem) is { } constant)
+                    if (Primitives.Convert(rule.Type, rule.Source, Options.Zone, out var problem) is { } constant)
                     {
                         JsonPaths.Set(target, rule.Target, constant);
                     }
@@ -286,7 +286,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         {
             return null;
         }
-        var node = Primitives.Convert(type is "system" or "hdsystem" or "eisystem" ? "uri" : type, text, Options.DefaultOffset, out var problem);
+        var node = Primitives.Convert(type is "system" or "hdsystem" or "eisystem" ? "uri" : type, text, Options.Zone, out var problem);
         if (problem is not null)
         {
             Notes.Add($"line {line}: {problem}");
