@@ -14,6 +14,11 @@ internal sealed record LoadOptions
     public string? To { get; init; }
     public int Observations { get; init; } = 10;
 
+    /// <summary>After each run wait until the inbox is mapped and report the mapping rate.</summary>
+    public bool Drain { get; init; } = true;
+
+    public int DrainSeconds { get; init; } = 300;
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -29,6 +34,8 @@ internal sealed record LoadOptions
                 "--seconds" => o with { Seconds = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--warmup" => o with { Warmup = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--to" => o with { To = v },
+                "--drain" => o with { Drain = v != "off" },
+                "--drain-seconds" => o with { DrainSeconds = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--obx" => o with { Observations = int.Parse(v, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

@@ -56,7 +56,12 @@ foreach (var mode in options.Modes)
     {
         run++;
         await DriveAsync(mode, connections, TimeSpan.FromSeconds(options.Warmup), $"w{run}", report: false);
+        await DrainAsync(report: false);
+        var before = await CountsAsync();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.StartNew();
         await DriveAsync(mode, connections, TimeSpan.FromSeconds(options.Seconds), $"r{run}", report: true);
+        await DrainAsync(report: true, started, before, cpu);
     }
 }
 
@@ -68,6 +73,45 @@ if (app is not null)
 if (data is not null)
 {
     Directory.Delete(data, recursive: true);
+}
+
+// The mapping rate: after the run, wait (bounded) until the inbox has nothing left to map, then
+// processed messages / time from the run's start. CPU is this process's (server and clients; the
+// database's own CPU is not included).
+async Task<(long Processed, long Failed, long Received)> CountsAsync()
+{
+    if (app is null)
+    {
+        return (0, 0, 0);
+    }
+    var counts = await app.Services.GetRequiredService<Hl7EngineHost>().Engine.Inbox.CountsAsync();
+    return (counts.GetValueOrDefault("processed"), counts.GetValueOrDefault("failed"), counts.GetValueOrDefault("received"));
+}
+
+async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, long Failed, long Received) before = default, TimeSpan cpuBefore = default)
+{
+    if (app is null || !options.Drain)
+    {
+        return;
+    }
+    var deadline = Stopwatch.StartNew();
+    var now = await CountsAsync();
+    while (now.Received > 0 && deadline.Elapsed < TimeSpan.FromSeconds(options.DrainSeconds))
+    {
+        await Task.Delay(200);
+        now = await CountsAsync();
+    }
+    if (!report || started is null)
+    {
+        return;
+    }
+    var elapsed = started.Elapsed.TotalSeconds;
+    var processed = now.Processed - before.Processed;
+    var failed = now.Failed - before.Failed;
+    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var done = Math.Max(1, processed + failed);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"           mapped: {processed / elapsed,8:F0} msg/s  ({processed} processed, {failed} failed, {now.Received} still waiting, {elapsed:F1} s to drain)  CPU {cpu.TotalMilliseconds / done:F2} ms/msg (this process)"));
 }
 
 async Task DriveAsync(string mode, int connections, TimeSpan duration, string prefix, bool report)

@@ -97,6 +97,10 @@ public sealed class Hl7EngineOptions
             {
                 yield return $"Hl7:Senders:{name}:AppAckAddress '{address}' is not host:port.";
             }
+            if (sender.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                yield return $"Hl7:Senders:{name}:TimeZone '{zone}' is not a known time zone.";
+            }
         }
     }
 }
@@ -115,6 +119,10 @@ public sealed class Hl7SenderOptions
 
     /// <summary>The mapping set the v2→FHIR processor applies to this sender's messages.</summary>
     public string? MappingSet { get; set; }
+
+    /// <summary>Time zone (IANA id such as <c>America/Chicago</c>) of the sender's times written
+    /// without an offset (TS/DTM like <c>20240102030405</c>); null: UTC.</summary>
+    public string? TimeZone { get; set; }
 
     /// <summary>Field whose value orders processing (e.g. <c>PID-3.1</c>): same key in order, different keys in parallel; null: ordered by sender.</summary>
     public string? OrderingKey { get; set; } = "PID-3.1";

@@ -68,8 +68,14 @@ public static class MeridianServer
         if (options.Hl7.Process)
         {
             // Accepted HL7 v2 messages land in the FHIR store through the mapping sets (issue 6, ADR 0024).
+            // Through the REST path's interceptors (audit) as the sender's integration client, in its time zone.
             builder.Services.AddSingleton<Meridian.Hl7.Engine.Processing.IHl7MessageProcessor>(sp => new Meridian.Hl7.Fhir.Processing.FhirMappingProcessor(
-                sp.GetRequiredService<FhirApi>(), new Meridian.Hl7.Fhir.Mapping.MappingSetCatalog(options.Hl7.MappingFolder)));
+                sp.GetRequiredService<FhirApi>(), new Meridian.Hl7.Fhir.Mapping.MappingSetCatalog(options.Hl7.MappingFolder),
+                new Meridian.Hl7.Fhir.Processing.FhirMappingProcessorOptions
+                {
+                    Interceptors = [.. sp.GetServices<IFhirInterceptor>()],
+                    TimeZoneFor = Meridian.Hl7.Fhir.Processing.SenderTimeZones.From(options.Hl7),
+                }));
         }
         Hl7.Hl7Registration.AddMeridianHl7(builder, options.Hl7, store);
 

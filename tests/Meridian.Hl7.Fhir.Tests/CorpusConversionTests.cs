@@ -11,7 +11,7 @@ namespace Meridian.Hl7.Fhir.Tests;
 public sealed class CorpusConversionTests(ITestOutputHelper output)
 {
     private const int ConvertedFloor = 191;
-    private const int CleanFloor = 178;
+    private const int CleanFloor = 181;
 
     [Fact]
     public void Mapped_corpus_messages_convert_and_validate()

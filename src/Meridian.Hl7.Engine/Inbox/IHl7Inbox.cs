@@ -23,6 +23,17 @@ public interface IHl7Inbox
     /// the error store, in the same transaction).</summary>
     Task CompleteAsync(long id, ProcessingOutcome outcome, CancellationToken cancellationToken = default);
 
+    /// <summary>Records the outcomes of a processed batch; an implementation marks the successes in
+    /// one transaction. By default, one <see cref="CompleteAsync"/> each.</summary>
+    async Task CompleteManyAsync(IReadOnlyList<(long Id, ProcessingOutcome Outcome)> outcomes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        foreach (var (id, outcome) in outcomes)
+        {
+            await CompleteAsync(id, outcome, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Keeps a message that could not be accepted (stage <c>receive</c>), raw, with its reason; returns its error id.</summary>
     Task<long> RecordRejectedAsync(RejectedMessage rejected, CancellationToken cancellationToken = default);
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Meridian.Hl7.Engine.Inbox;
 
@@ -7,7 +8,10 @@ namespace Meridian.Hl7.Engine.Processing;
 /// Feeds inbox messages in status <c>received</c> to the processor. Messages are routed to a lane
 /// by their ordering key (tenant, sender and key; sender alone when the message has none): while a
 /// key has messages in flight they all go to its lane, which processes them one after another in
-/// inbox order, so a patient's messages stay in order; lanes run in parallel. After a restart the same query finds every message not yet completed: nothing
+/// inbox order, so a patient's messages stay in order; lanes run in parallel. A lane hands an
+/// <see cref="IHl7BatchProcessor"/> what it has queued as one batch (distinct keys only; see
+/// <see cref="WorkAsync"/>) and marks the batch complete in one transaction. After a restart the
+/// same query finds every message not yet completed: nothing
 /// acknowledged is forgotten. It also rescans periodically, which picks up replays made from
 /// another process (the CLI).
 /// </summary>
@@ -15,6 +19,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
 {
     private const int PageSize = 512;
     private const int MaxInFlight = 8192;
+
+    /// <summary>Messages per batch by default: enough that a transaction's fixed costs are shared,
+    /// few enough that one bad message's retry-alone pass stays short.</summary>
+    public const int DefaultMaxBatch = 16;
+
+    private readonly int _maxBatch;
 
     private readonly IHl7Inbox _inbox;
     private readonly IHl7MessageProcessor _processor;
@@ -37,8 +47,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private readonly Task _feeder;
     private readonly Task[] _workers;
 
-    public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null)
+    /// <param name="maxBatch">Messages a lane hands an <see cref="IHl7BatchProcessor"/> at once (1: no batching).</param>
+    public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch)
     {
+        _maxBatch = Math.Max(1, maxBatch);
         _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
         _processor = processor ?? throw new ArgumentNullException(nameof(processor));
         _rescan = rescanInterval ?? TimeSpan.FromSeconds(1);
@@ -184,41 +196,102 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One lane: takes what is queued (up to <see cref="_maxBatch"/>) as a batch when the processor
+    /// can do batches. A batch holds one tenant and one sending client and at most one message per
+    /// ordering key: the first message whose key is already in the batch (or whose tenant/client
+    /// differs) is carried to the next batch, so the lane's order is kept exactly.
+    /// </summary>
     private async Task WorkAsync(Channel<StoredHl7Message> lane)
     {
-        await foreach (var message in lane.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = lane.Reader;
+        var batching = _processor as IHl7BatchProcessor;
+        StoredHl7Message? carried = null;
+        for (var loop = 0L; loop < long.MaxValue; loop++)
         {
-            if (_stop.IsCancellationRequested)
+            if (carried is null)
             {
-                continue; // stays 'received': processed after the restart
+                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+                if (!reader.TryRead(out carried))
+                {
+                    continue;
+                }
             }
+            var batch = new List<StoredHl7Message> { carried };
+            carried = null;
+            if (batching is not null)
+            {
+                var keys = new HashSet<string>(StringComparer.Ordinal) { KeyOf(batch[0]) };
+                while (batch.Count < _maxBatch && reader.TryRead(out var next))
+                {
+                    if (next.Tenant != batch[0].Tenant || next.ClientId != batch[0].ClientId || !keys.Add(KeyOf(next)))
+                    {
+                        carried = next;
+                        break;
+                    }
+                    batch.Add(next);
+                }
+            }
+            await RunAsync(batch, batching).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(List<StoredHl7Message> batch, IHl7BatchProcessor? batching)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            Forget(batch); // stays 'received': processed after the restart
+            return;
+        }
+        try
+        {
+            ImmutableArray<ProcessingOutcome> outcomes;
             try
             {
-                ProcessingOutcome outcome;
-                try
+                outcomes = batch.Count > 1 && batching is not null
+                    ? await batching.ProcessBatchAsync(batch, _stop.Token).ConfigureAwait(false)
+                    : [await _processor.ProcessAsync(batch[0], _stop.Token).ConfigureAwait(false)];
+                if (outcomes.Length != batch.Count)
                 {
-                    outcome = await _processor.ProcessAsync(message, _stop.Token).ConfigureAwait(false);
+                    throw new InvalidOperationException($"the processor returned {outcomes.Length} outcomes for {batch.Count} messages");
                 }
-                catch (Exception ex) when (!_stop.IsCancellationRequested)
-                {
-                    outcome = ProcessingOutcome.Failed($"{ex.GetType().Name}: {ex.Message}");
-                }
-                await _inbox.CompleteAsync(message.Id, outcome, CancellationToken.None).ConfigureAwait(false);
-                lock (_lock)
+            }
+            catch (Exception ex) when (!_stop.IsCancellationRequested)
+            {
+                outcomes = [.. batch.Select(_ => ProcessingOutcome.Failed($"{ex.GetType().Name}: {ex.Message}"))];
+            }
+            // One transaction marks the batch (its successes); failures go to the error store each.
+            await _inbox.CompleteManyAsync([.. batch.Select((m, i) => (m.Id, outcomes[i]))], CancellationToken.None).ConfigureAwait(false);
+            lock (_lock)
+            {
+                foreach (var message in batch)
                 {
                     _completed[message.Id] = _round;
                 }
             }
-            catch (Exception)
+        }
+        catch (Exception)
+        {
+            // Stopping, or the store failed to record the outcome: the messages stay 'received'
+            // and are processed again after the next rescan or restart (processors are idempotent).
+        }
+        finally
+        {
+            Forget(batch);
+        }
+    }
+
+    private void Forget(List<StoredHl7Message> batch)
+    {
+        lock (_lock)
+        {
+            foreach (var message in batch)
             {
-                // Stopping, or the store failed to record the outcome: the message stays 'received'
-                // and is processed again after the next rescan or restart (processors are idempotent).
-            }
-            finally
-            {
-                lock (_lock)
+                if (_inFlight.Remove(message.Id))
                 {
-                    _inFlight.Remove(message.Id);
                     Release(message);
                 }
             }

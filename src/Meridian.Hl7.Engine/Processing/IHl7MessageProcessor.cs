@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Meridian.Hl7.Engine.Inbox;
 
 namespace Meridian.Hl7.Engine.Processing;
@@ -13,4 +14,16 @@ namespace Meridian.Hl7.Engine.Processing;
 public interface IHl7MessageProcessor
 {
     Task<ProcessingOutcome> ProcessAsync(StoredHl7Message message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A processor that can do several messages' work at once (the v2→FHIR mapping lands them in one
+/// FHIR transaction). The dispatcher hands it messages of one tenant and one sending client, in
+/// inbox order, never two with the same ordering key (those wait for the next batch, so a key's
+/// messages still run one after another). It returns one outcome per message, in the same order;
+/// one bad message must fail only itself (isolate it and redo the others).
+/// </summary>
+public interface IHl7BatchProcessor : IHl7MessageProcessor
+{
+    Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, CancellationToken cancellationToken);
 }

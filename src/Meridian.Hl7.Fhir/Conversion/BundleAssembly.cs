@@ -9,7 +9,7 @@ namespace Meridian.Hl7.Fhir.Conversion;
 /// <summary>
 /// Turns a run's resources into the transaction Bundle: settles how each is written (its key),
 /// folds resources with the same key into one entry (the same Practitioner in PV1-7 and PV1-17),
-/// rewrites references to the surviving entries, and adds one Provenance per resource.
+/// rewrites references to the surviving entries, and adds the message's Provenance (one, targeting them all).
 /// </summary>
 internal static class BundleAssembly
 {
@@ -56,17 +56,16 @@ internal static class BundleAssembly
             Rewrite(entry.Resource, renamed);
             entries.Add(EntryJson("urn:uuid:" + entry.Uuid, entry.Resource, entry.Method!, entry.Url!));
         }
-        var recorded = Recorded(run);
-        foreach (var entry in kept)
-        {
-            var provenance = Provenance(run, entry, recorded);
-            var id = HashId("Provenance", entry.Url!, run.Sender, run.ControlId);
-            entries.Add(EntryJson("urn:uuid:" + DeterministicUuid("Provenance", id), provenance, "PUT", "Provenance/" + id));
-        }
+        // One Provenance per message, targeting every resource it landed (Provenance.target is
+        // 1..*): the facts (source message, sender, time) are the message's, and one entry instead
+        // of one per resource nearly halves what a message writes (ADR "HL7 v2 mapped writes in
+        // shared transactions"). Its id is hashed from sender + MSH-10, so a re-send overwrites it.
+        var provenanceId = HashId("Provenance", run.Sender, run.ControlId);
+        entries.Add(EntryJson("urn:uuid:" + DeterministicUuid("Provenance", provenanceId), Provenance(run, kept, Recorded(run)), "PUT", "Provenance/" + provenanceId));
         var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction" };
         if (run.Message.Header.DateTimeOfMessage is { } sent)
         {
-            bundle["timestamp"] = Primitives.FormatInstant(sent, run.Options.DefaultOffset);
+            bundle["timestamp"] = Primitives.FormatInstant(sent, run.Options.Zone);
         }
         bundle["entry"] = entries;
         return bundle;
@@ -186,14 +185,14 @@ internal static class BundleAssembly
 
     private static string Recorded(ConversionRun run) =>
         run.Message.Header.DateTimeOfMessage is { } sent
-            ? Primitives.FormatInstant(sent, run.Options.DefaultOffset)
+            ? Primitives.FormatInstant(sent, run.Options.Zone)
             : (run.Options.Now ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>The Provenance of one landed resource: the message (sender, MSH-10, type) is its source entity, the sender its author.</summary>
-    private static JsonObject Provenance(ConversionRun run, Entry entry, string recorded) => new()
+    /// <summary>The Provenance of the resources a message landed: the message (sender, MSH-10, type) is their source entity, the sender their author.</summary>
+    private static JsonObject Provenance(ConversionRun run, List<Entry> landed, string recorded) => new()
     {
         ["resourceType"] = "Provenance",
-        ["target"] = new JsonArray(new JsonObject { ["reference"] = "urn:uuid:" + entry.Uuid }),
+        ["target"] = new JsonArray([.. landed.Select(e => (JsonNode)new JsonObject { ["reference"] = "urn:uuid:" + e.Uuid })]),
         ["recorded"] = recorded,
         ["activity"] = new JsonObject
         {

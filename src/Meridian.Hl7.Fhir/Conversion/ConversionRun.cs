@@ -77,6 +77,10 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         foreach (var (binding, index, entry) in work)
         {
             var element = Set.FindElement(binding.MapName)!;
+            if (entry is null && !IsNearestInto(work, binding, index))
+            {
+                continue;
+            }
             var target = entry ?? FindAlias(binding.Into!, index);
             if (target is null)
             {
@@ -89,6 +93,23 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         {
             Notes.Add($"segments not used by message map {map.Name}: {string.Join(", ", unmapped)}");
         }
+    }
+
+    /// <summary>
+    /// A segment with several <c>into</c> lines (NTE into the observation or the report) goes into
+    /// the nearest target made before it only: after an OBX its note is the observation's, after
+    /// the OBR the report's. A segment with one <c>into</c> line keeps the usual alias lookup.
+    /// </summary>
+    private bool IsNearestInto(List<(SegmentBinding Binding, int Index, Entry? Entry)> work, SegmentBinding binding, int index)
+    {
+        var rivals = work.Where(w => w.Index == index && w.Entry is null && w.Binding.Into is not null).Select(w => w.Binding).ToList();
+        if (rivals.Count <= 1)
+        {
+            return true;
+        }
+        int Before(SegmentBinding b) => _aliases.Where(a => a.Alias == b.Into && a.Entry.SegmentIndex <= index).Select(a => a.Entry.SegmentIndex).DefaultIfEmpty(-1).Max();
+        var best = rivals.OrderByDescending(Before).First();
+        return ReferenceEquals(best, binding) && Before(binding) >= 0;
     }
 
     private Entry NewEntry(ElementMap element, int segmentIndex, V2Value? value, string? alias)
@@ -134,7 +155,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
             switch (rule.Kind)
             {
                 case RuleKind.Constant:
-                    if (Primitives.Convert(rule.Type, rule.Source, Options.DefaultOffset, out var problem) is { } constant)
+                    if (Primitives.Convert(rule.Type, rule.Source, Options.Zone, out var problem) is { } constant)
                     {
                         JsonPaths.Set(target, rule.Target, constant);
                     }
@@ -251,7 +272,12 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         }
         var node = new JsonObject();
         ApplyRules(map, new Source(null, segmentIndex, value), node, null);
-        return JsonPaths.Prune(node) ? null : node;
+        if (JsonPaths.Prune(node))
+        {
+            return null;
+        }
+        // An extension whose value did not convert is only its constant url: ext-1 forbids it.
+        return map.FhirType == "Extension" && !node.Any(p => p.Key == "extension" || p.Key.StartsWith("value", StringComparison.Ordinal)) ? null : node;
     }
 
     public JsonNode? Primitive(string type, V2Value value, string? vocabulary, int line)
@@ -286,7 +312,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         {
             return null;
         }
-        var node = Primitives.Convert(type is "system" or "hdsystem" or "eisystem" ? "uri" : type, text, Options.DefaultOffset, out var problem);
+        var node = Primitives.Convert(type is "system" or "hdsystem" or "eisystem" ? "uri" : type, text, Options.Zone, out var problem);
         if (problem is not null)
         {
             Notes.Add($"line {line}: {problem}");

@@ -14,6 +14,12 @@ public sealed record Hl7ConversionOptions
     /// <summary>The offset of v2 times written without a zone (the sender's local time); UTC by default.</summary>
     public TimeSpan DefaultOffset { get; init; }
 
+    /// <summary>The sender's time zone for v2 times written without a zone (takes precedence over
+    /// <see cref="DefaultOffset"/>; the offset is the zone's at that local time). Null: UTC, or <see cref="DefaultOffset"/>.</summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+
+    internal SenderZone Zone => new(DefaultOffset, TimeZone);
+
     /// <summary>Provenance.recorded when MSH-7 is missing or malformed.</summary>
     public DateTimeOffset? Now { get; init; }
 

@@ -21,7 +21,7 @@ internal static class Primitives
     public static bool IsPrimitive(string type) => s_names.Contains(type);
 
     /// <summary>Converts <paramref name="text"/>; null with a reason in <paramref name="problem"/> when it cannot be.</summary>
-    public static JsonNode? Convert(string type, string text, TimeSpan defaultOffset, out string? problem)
+    public static JsonNode? Convert(string type, string text, SenderZone defaultOffset, out string? problem)
     {
         problem = null;
         if (text.Length == 0)
@@ -86,7 +86,7 @@ internal static class Primitives
         _ => value.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
     };
 
-    public static string FormatDateTime(Hl7DateTime value, TimeSpan defaultOffset)
+    public static string FormatDateTime(Hl7DateTime value, SenderZone defaultOffset)
     {
         if (value.Precision <= Hl7DatePrecision.Day)
         {
@@ -95,10 +95,10 @@ internal static class Primitives
         return FormatInstant(value, defaultOffset);
     }
 
-    public static string FormatInstant(Hl7DateTime value, TimeSpan defaultOffset)
+    public static string FormatInstant(Hl7DateTime value, SenderZone defaultOffset)
     {
         var v = value.Value;
-        var offset = value.HasOffset ? v.Offset : defaultOffset;
+        var offset = value.HasOffset ? v.Offset : defaultOffset.OffsetAt(v.DateTime);
         var clock = new DateTimeOffset(v.DateTime, offset);
         var format = value.Precision == Hl7DatePrecision.FractionalSecond ? "yyyy-MM-dd'T'HH:mm:ss.fff" : "yyyy-MM-dd'T'HH:mm:ss";
         var zone = offset == TimeSpan.Zero ? "Z" : clock.ToString("zzz", CultureInfo.InvariantCulture);
@@ -124,4 +124,14 @@ internal static class Primitives
         time = $"{padded[..2]}:{padded[2..4]}:{padded[4..]}";
         return true;
     }
+}
+
+/// <summary>
+/// Where a sender's zone-less times are: a fixed offset, or a time zone whose offset is looked up
+/// for each local time (so a summer and a winter time of the same sender get their own offsets).
+/// </summary>
+public readonly record struct SenderZone(TimeSpan Offset, TimeZoneInfo? Zone)
+{
+    public TimeSpan OffsetAt(DateTime local) =>
+        Zone is null ? Offset : Zone.GetUtcOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified));
 }

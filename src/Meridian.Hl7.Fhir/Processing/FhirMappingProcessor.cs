@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Meridian.Api;
 using Meridian.Hl7.Engine.Inbox;
 using Meridian.Hl7.Engine.Processing;
@@ -7,51 +10,188 @@ using Meridian.Hl7.Fhir.Mapping;
 
 namespace Meridian.Hl7.Fhir.Processing;
 
-/// <summary>
-/// The HL7 engine's processor: converts a stored message with its sender's mapping set and posts
-/// the transaction Bundle to the FHIR interaction layer — the same path a REST client's
-/// transaction takes — as the sending integration (<see cref="Caller.System"/> with its client
-/// id), so the write is authorized, validated and audited like any other. The Bundle upserts by
-/// identifier or deterministic id, so processing a message twice (a crash before its completion
-/// mark, a replay) changes nothing. Failures come back as values with the precise reason.
-/// </summary>
-public sealed class FhirMappingProcessor(FhirApi api, MappingSetCatalog catalog, Hl7ConversionOptions? options = null) : IHl7MessageProcessor
+/// <summary>How the processor lands messages: the interceptors of the REST path (audit), who the
+/// integration is, the sender's time zone.</summary>
+public sealed record FhirMappingProcessorOptions
 {
-    private readonly FhirApi _api = api ?? throw new ArgumentNullException(nameof(api));
-    private readonly MappingSetCatalog _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
-    private readonly Hl7ConversionOptions _options = options ?? Hl7ConversionOptions.Default;
+    public Hl7ConversionOptions Conversion { get; init; } = Hl7ConversionOptions.Default;
+
+    /// <summary>The interceptors every REST request runs through (the host's: the audit
+    /// interceptor), so mapped writes are authorized and audited exactly like REST writes.</summary>
+    public IReadOnlyList<IFhirInterceptor> Interceptors { get; init; } = [];
+
+    /// <summary>The caller a message's writes run as; by default the sender's integration client
+    /// (<see cref="StoredHl7Message.ClientId"/>, role <c>integration</c>) with <see cref="FhirMappingProcessor.Scopes"/>.</summary>
+    public Func<StoredHl7Message, Caller>? CallerFor { get; init; }
+
+    /// <summary>The sender's time zone for v2 times written without an offset; null (or no
+    /// function): <see cref="Hl7ConversionOptions.TimeZone"/>, else UTC.</summary>
+    public Func<StoredHl7Message, TimeZoneInfo?>? TimeZoneFor { get; init; }
+}
+
+/// <summary>
+/// The HL7 engine's processor: converts stored messages with their sender's mapping set and posts
+/// the transaction Bundle to the FHIR interaction layer through the host's interceptors — the
+/// path a REST client's transaction takes — as the sending integration, so the writes are
+/// authorized, validated and audited (an AuditEvent naming every written resource, the
+/// integration as agent) like any other. A batch from the dispatcher (distinct ordering keys)
+/// becomes one transaction (<see cref="BundleMerge"/>); if it is refused, each message is landed
+/// alone, in order, so only the bad one fails. Upserts by identifier or deterministic id make a
+/// message processed twice (a crash before its completion mark, a replay) change nothing.
+/// </summary>
+public sealed class FhirMappingProcessor : IHl7BatchProcessor
+{
+    private readonly FhirApi _api;
+    private readonly MappingSetCatalog _catalog;
+    private readonly FhirMappingProcessorOptions _options;
+
+    public FhirMappingProcessor(FhirApi api, MappingSetCatalog catalog, FhirMappingProcessorOptions? options = null)
+    {
+        _api = api ?? throw new ArgumentNullException(nameof(api));
+        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        _options = options ?? new FhirMappingProcessorOptions();
+    }
+
+    public FhirMappingProcessor(FhirApi api, MappingSetCatalog catalog, Hl7ConversionOptions? conversion)
+        : this(api, catalog, new FhirMappingProcessorOptions { Conversion = conversion ?? Hl7ConversionOptions.Default })
+    {
+    }
 
     /// <summary>The scopes the integration writes with: create/update (conditional) on any type, and search for conditional matching.</summary>
     public static readonly string[] Scopes = ["system/*.cus"];
 
+    /// <summary>Conditional URLs already resolved by this processor's creates (skips their search).</summary>
+    public ConditionalIdCache Ids { get; } = new();
+
     public async Task<ProcessingOutcome> ProcessAsync(StoredHl7Message message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return (await ProcessBatchAsync([message], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    public async Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var outcomes = new ProcessingOutcome[messages.Count];
+        var converted = new List<(int Index, JsonObject Bundle)>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var (bundle, failure) = Convert(messages[i]);
+            if (bundle is null)
+            {
+                outcomes[i] = ProcessingOutcome.Failed(failure!);
+            }
+            else
+            {
+                converted.Add((i, bundle));
+            }
+        }
+        if (converted.Count > 0)
+        {
+            var first = messages[converted[0].Index];
+            var failed = await LandAsync(first, [.. converted.Select(c => c.Bundle)], cancellationToken).ConfigureAwait(false);
+            if (failed is null)
+            {
+                foreach (var (index, _) in converted)
+                {
+                    outcomes[index] = ProcessingOutcome.Processed;
+                }
+            }
+            else if (converted.Count == 1)
+            {
+                outcomes[converted[0].Index] = ProcessingOutcome.Failed(failed);
+            }
+            else
+            {
+                // Isolate: each message alone, in inbox order (the merged Bundle's entries were
+                // consumed, so convert again; this path is the rare one).
+                foreach (var (index, _) in converted)
+                {
+                    var (bundle, failure) = Convert(messages[index]);
+                    var alone = bundle is null ? failure : await LandAsync(messages[index], [bundle], cancellationToken).ConfigureAwait(false);
+                    outcomes[index] = alone is null ? ProcessingOutcome.Processed : ProcessingOutcome.Failed(alone);
+                }
+            }
+        }
+        return [.. outcomes];
+    }
+
+    private (JsonObject? Bundle, string? Failure) Convert(StoredHl7Message message)
+    {
         var set = _catalog.Get(message.MappingSet);
         if (set.Problems.Length > 0)
         {
-            return ProcessingOutcome.Failed($"mapping set '{set.Name}' is broken: {set.Problems[0]}" + (set.Problems.Length > 1 ? $" (and {set.Problems.Length - 1} more)" : ""));
+            return (null, $"mapping set '{set.Name}' is broken: {set.Problems[0]}" + (set.Problems.Length > 1 ? $" (and {set.Problems.Length - 1} more)" : ""));
         }
-        var result = new Hl7FhirConverter(set).Convert(message.Raw, _options with { Sender = message.Sender });
-        if (!result.Success)
+        var conversion = _options.Conversion with { Sender = message.Sender };
+        if (_options.TimeZoneFor?.Invoke(message) is { } zone)
         {
-            return ProcessingOutcome.Failed(result.Error!);
+            conversion = conversion with { TimeZone = zone };
         }
+        var result = new Hl7FhirConverter(set).Convert(message.Raw, conversion);
+        return result.Success ? (result.Bundle, null) : (null, result.Error);
+    }
+
+    /// <summary>Posts the Bundles as one transaction; null when it committed, else the reason.</summary>
+    private async Task<string?> LandAsync(StoredHl7Message first, List<JsonObject> bundles, CancellationToken cancellationToken)
+    {
+        var merged = BundleMerge.Merge(bundles, first.Tenant, Ids);
         var request = new FhirRequest("POST", "")
         {
-            Tenant = message.Tenant,
-            Body = result.ToUtf8(),
+            Tenant = first.Tenant,
+            Body = JsonSerializer.SerializeToUtf8Bytes(merged.Bundle),
             Headers = new FhirRequestHeaders { ContentType = "application/fhir+json", Prefer = "return=minimal" },
-            Caller = Caller.System(message.ClientId, Scopes),
+            Caller = _options.CallerFor?.Invoke(first) ?? Caller.System(first.ClientId, Scopes),
         };
-        var response = await _api.HandleAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = await FhirInterceptors.RunAsync(_options.Interceptors, request, _api.HandleAsync, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess)
         {
-            return ProcessingOutcome.Processed;
+            Learn(first.Tenant, merged.Conditional, response.Body);
+            return null;
+        }
+        foreach (var url in merged.FromCache)
+        {
+            Ids.Forget(first.Tenant, url);
         }
         var detail = response.Issues.Length > 0
             ? string.Join("; ", response.Issues.Take(3).Select(i => i.ToString()))
             : Encoding.UTF8.GetString(response.Body.Span);
-        return ProcessingOutcome.Failed($"the FHIR transaction was refused ({response.Status}): {detail}");
+        return $"the FHIR transaction was refused ({response.Status}): {detail}";
+    }
+
+    /// <summary>Remembers <c>Type/id</c> of each conditional entry the transaction created (201 + Location).</summary>
+    private void Learn(string tenant, List<string?> conditional, ReadOnlyMemory<byte> body)
+    {
+        if (!conditional.Exists(c => c is not null))
+        {
+            return;
+        }
+        using var doc = JsonDocument.Parse(body);
+        if (!doc.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array || entries.GetArrayLength() != conditional.Count)
+        {
+            return;
+        }
+        var i = 0;
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (conditional[i++] is { } url && entry.TryGetProperty("response", out var response)
+                && response.TryGetProperty("status", out var status) && status.GetString()?.StartsWith("201", StringComparison.Ordinal) == true
+                && response.TryGetProperty("location", out var location) && TypeAndId(location.GetString()) is { } typeAndId)
+            {
+                Ids.Learn(tenant, url, typeAndId);
+            }
+        }
+    }
+
+    /// <summary><c>Type/id</c> from <c>[base/]Type/id/_history/v</c>.</summary>
+    private static string? TypeAndId(string? location)
+    {
+        if (location is null)
+        {
+            return null;
+        }
+        var parts = location.Split('/');
+        var h = Array.LastIndexOf(parts, "_history");
+        return h >= 2 ? parts[h - 2] + "/" + parts[h - 1] : parts.Length >= 2 ? parts[^2] + "/" + parts[^1] : null;
     }
 }
