@@ -33,6 +33,7 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Meridian.Events.IDispatchLease? _lease;
+    private readonly VersionCache _versions;
     private readonly string _holder = Environment.MachineName + "/" + Guid.NewGuid().ToString("N");
     private DateTimeOffset _leaseRenewAt = DateTimeOffset.MinValue;
     private bool _leaseHeld;
@@ -42,8 +43,9 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     /// <param name="lease">When several nodes share the database, only the holder of this lease
     /// delivers (so a subscription's notifications leave one node, in order); null: this node always does.</param>
     public SubscriptionDelivery(IFhirStore store, SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionQueue queue,
-        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null, Meridian.Events.IDispatchLease? lease = null)
+        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null, Meridian.Events.IDispatchLease? lease = null, VersionCache? versions = null)
     {
+        _versions = versions ?? new VersionCache(0);
         _lease = lease;
         _store = store;
         _registry = registry;
