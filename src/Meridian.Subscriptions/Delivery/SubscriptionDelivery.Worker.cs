@@ -40,7 +40,10 @@ public sealed partial class SubscriptionDelivery
         while (sent < _options.BatchPerPass)
         {
             var asked = _options.BatchPerPass - sent;
-            var pending = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
+            var queued = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
+            // Sent but not yet marked (the acks flush every few ms): never send those twice.
+            var acked = _acks.AckedThrough(tenant, id);
+            var pending = acked == 0 ? queued : [.. queued.Where(e => e.EventNumber > acked)];
             var now = _clock.GetUtcNow();
             if (pending.IsEmpty || pending[0].NextAttempt > now)
             {
@@ -81,7 +84,7 @@ public sealed partial class SubscriptionDelivery
                 }
                 return;
             }
-            if (due.Count < pending.Length || pending.Length < asked)
+            if (due.Count < pending.Length || queued.Length < asked || pending.Length < queued.Length)
             {
                 break; // nothing more queued now, or the rest waits for a retry time or the dead-letter check of the next pass
             }
@@ -121,7 +124,7 @@ public sealed partial class SubscriptionDelivery
             }
             delivered++;
         }
-        await MarkAsync(s, due, delivered, ct).ConfigureAwait(false);
+        Mark(s, due, delivered);
         return (delivered, failure);
     }
 
@@ -145,23 +148,24 @@ public sealed partial class SubscriptionDelivery
             var result = await SendAsync(s, _builder.Events(d, events, StatusOf(s), Math.Max(state?.LastEventNumber ?? 0, chunk[^1].EventNumber)), ct).ConfigureAwait(false);
             if (!result.Ok)
             {
-                await MarkAsync(s, due, delivered, ct).ConfigureAwait(false);
+                Mark(s, due, delivered);
                 return (delivered, (chunk[0], result.Error ?? "failed"));
             }
             delivered += chunk.Length;
         }
-        await MarkAsync(s, due, delivered, ct).ConfigureAwait(false);
+        Mark(s, due, delivered);
         return (delivered, null);
     }
 
-    private async Task MarkAsync(RegisteredSubscription s, List<QueuedEvent> due, int delivered, CancellationToken ct)
+    /// <summary>Hands the delivered prefix to the acks (marked in the queue by the next flush) and records latencies.</summary>
+    private void Mark(RegisteredSubscription s, List<QueuedEvent> due, int delivered)
     {
         if (delivered == 0)
         {
             return;
         }
         var d = s.Definition;
-        await _queue.MarkDeliveredAsync(d.Tenant, d.Id, due[0].EventNumber, due[delivered - 1].EventNumber, ct).ConfigureAwait(false);
+        _acks.Add(d.Tenant, d.Id, due[0].EventNumber, due[delivered - 1].EventNumber);
         var now = _clock.GetUtcNow();
         for (var i = 0; i < delivered; i++)
         {
