@@ -23,6 +23,7 @@ public sealed class SubscriptionConsumer(SubscriptionRegistry registry, Subscrip
     IFhirStore store, Action? queued = null, Delivery.VersionCache? versions = null) : IEventConsumer
 {
     private readonly CriteriaCache _criteria = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RegisteredSubscription, IndexedSubscription> _compiled = new();
     private readonly ConcurrentDictionary<string, (SubscriptionRegistry.TenantView View, SubscriptionIndex Index)> _indexes = new(StringComparer.Ordinal);
 
     public string Name => "subscriptions";
@@ -62,7 +63,7 @@ public sealed class SubscriptionConsumer(SubscriptionRegistry registry, Subscrip
         {
             return built.Index;
         }
-        var index = SubscriptionIndex.Build(view, _criteria);
+        var index = SubscriptionIndex.Build(view, _criteria, _compiled);
         _indexes[tenant] = (view, index);
         return index;
     }

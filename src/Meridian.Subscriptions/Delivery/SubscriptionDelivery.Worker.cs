@@ -40,9 +40,10 @@ public sealed partial class SubscriptionDelivery
         while (sent < _options.BatchPerPass)
         {
             var asked = _options.BatchPerPass - sent;
-            var queued = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
-            // Sent but not yet marked (the acks flush every few ms): never send those twice.
+            // Sent but not yet marked (the acks flush every few ms): never send those twice. Read before
+            // the queue: a range that leaves the acks is committed first, so the query then sees it delivered.
             var acked = _acks.AckedThrough(tenant, id);
+            var queued = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
             var pending = acked == 0 ? queued : [.. queued.Where(e => e.EventNumber > acked)];
             var now = _clock.GetUtcNow();
             if (pending.IsEmpty || pending[0].NextAttempt > now)

@@ -65,7 +65,10 @@ public sealed class SubscriptionIndex
         }
     }
 
-    public static SubscriptionIndex Build(SubscriptionRegistry.TenantView view, CriteriaCache cache)
+    /// <param name="compiled">Entries of R4 subscriptions from earlier builds, by the registry's
+    /// (immutable) subscription object: a view change replaces one subscription, so a rebuild
+    /// recompiles only that one (1,000 subscriptions activating would otherwise cost 1,000² compilations).</param>
+    public static SubscriptionIndex Build(SubscriptionRegistry.TenantView view, CriteriaCache cache, System.Runtime.CompilerServices.ConditionalWeakTable<RegisteredSubscription, IndexedSubscription>? compiled = null)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(cache);
@@ -94,11 +97,16 @@ public sealed class SubscriptionIndex
             else if (d.CriteriaType is { } type)
             {
                 // R4: criteria apply to the new content, so a delete notifies nobody (R4 Subscription, "Content").
-                Add(types, type, new IndexedSubscription(s, cache.Get(type, d.CriteriaParameters), kind => kind != ChangeKind.Delete));
+                var entry = compiled is null
+                    ? new IndexedSubscription(s, cache.Get(type, d.CriteriaParameters), s_notDelete)
+                    : compiled.GetValue(s, x => new IndexedSubscription(x, cache.Get(x.Definition.CriteriaType!, x.Definition.CriteriaParameters), s_notDelete));
+                Add(types, type, entry);
             }
         }
         return new SubscriptionIndex(types);
     }
+
+    private static readonly Func<ChangeKind, bool> s_notDelete = kind => kind != ChangeKind.Delete;
 
     private static void Add(Dictionary<string, TypeIndex> types, string type, IndexedSubscription s)
     {
