@@ -95,6 +95,28 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
         return matched;
     }
 
+    /// <summary>
+    /// The ids among <paramref name="ids"/> of <paramref name="type"/> that the subscription's
+    /// creator may read: a search through the API as the creator (<c>_id=a,b,…</c>, in chunks),
+    /// so its scopes, roles, patient compartment and tenant apply. An insecure-dev creator
+    /// (authorization off) reads everything without a search.
+    /// </summary>
+    public async Task<HashSet<string>> ReadableIdsAsync(RegisteredSubscription subscription, string type, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (subscription.Owner.IsInsecureDev)
+        {
+            return new HashSet<string>(ids, StringComparer.Ordinal);
+        }
+        var readable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(100))
+        {
+            readable.UnionWith(await SearchIdsAsync(subscription, type, [], chunk, ct).ConfigureAwait(false));
+        }
+        return readable;
+    }
+
     private async Task<IEnumerable<string>> SearchIdsAsync(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string[] ids, CancellationToken ct)
     {
         var request = Request(subscription, type, parameters, string.Join(",", ids));

@@ -40,6 +40,10 @@ public sealed record SubscriptionOptions
     /// <summary>Notifications sent per subscription in one pass before the scheduler looks at others.</summary>
     public int BatchPerPass { get; init; } = 50;
 
+    /// <summary>Backport: at most this many pending events of one subscription go out together in one
+    /// notification Bundle (consecutive event numbers); 1 sends one Bundle per event.</summary>
+    public int MaxEventsPerNotification { get; init; } = 20;
+
     /// <summary>Where this server's FHIR base is, for fullUrls in notification Bundles (a tenant adds <c>/t/{tenant}</c>).</summary>
     public string PublicBaseUrl { get; init; } = "http://localhost";
 
@@ -60,9 +64,9 @@ public sealed record SubscriptionOptions
         {
             problems.Add("Subscriptions:DeliveryTimeout must be positive.");
         }
-        if (MaxConcurrencyPerEndpoint < 1 || BatchPerPass < 1)
+        if (MaxConcurrencyPerEndpoint < 1 || BatchPerPass < 1 || MaxEventsPerNotification < 1)
         {
-            problems.Add("Subscriptions:MaxConcurrencyPerEndpoint and BatchPerPass must be at least 1.");
+            problems.Add("Subscriptions:MaxConcurrencyPerEndpoint, BatchPerPass and MaxEventsPerNotification must be at least 1.");
         }
         if (BreakerFailureRatio is <= 0 or > 1 || BreakerMinimumThroughput < 2 || BreakerBreakDuration < TimeSpan.FromMilliseconds(500) || BreakerSamplingDuration < TimeSpan.FromMilliseconds(500))
         {

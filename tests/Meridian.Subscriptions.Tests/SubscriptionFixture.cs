@@ -36,6 +36,10 @@ public sealed class SubscriptionFixture : IAsyncDisposable
     /// <summary>The last exception a consumer threw (the batch was offered again), for failure messages.</summary>
     public Exception? LastPumpError { get; private set; }
 
+    /// <summary>While true the pump feeds nothing: changes committed meanwhile reach the consumer
+    /// together, after later writes (a slow feed, deterministically).</summary>
+    public bool Paused { get; set; }
+
     /// <summary>More consumers the pump feeds after the subscriptions' (clinical alerts).</summary>
     public List<Meridian.Events.IEventConsumer> ExtraConsumers { get; } = [];
 
@@ -125,7 +129,7 @@ public sealed class SubscriptionFixture : IAsyncDisposable
         {
             try
             {
-                var batch = await Store.ReadChangesAsync(position, 100, ct);
+                var batch = Paused ? [] : await Store.ReadChangesAsync(position, 100, ct);
                 if (batch.IsEmpty)
                 {
                     await Task.Delay(20, ct);

@@ -21,6 +21,9 @@ public sealed class SubscriptionsSettings
 
     public int MaxConcurrencyPerEndpoint { get; set; } = 4;
 
+    /// <summary>Backport: most events one notification Bundle carries when several are pending.</summary>
+    public int MaxEventsPerNotification { get; set; } = 20;
+
     public string BreakerBreakDuration { get; set; } = "15s";
 
     /// <summary>How long delivered notifications stay available to <c>$events</c>.</summary>
@@ -51,6 +54,10 @@ public sealed class SubscriptionsSettings
         Durations.Check(problems, "Subscriptions:DeliveryTimeout", DeliveryTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Durations.Check(problems, "Subscriptions:BreakerBreakDuration", BreakerBreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromDays(1));
         Durations.Check(problems, "Subscriptions:EventRetention", EventRetention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650));
+        if (MaxEventsPerNotification is < 1 or > 1000)
+        {
+            problems.Add("Subscriptions:MaxEventsPerNotification must be between 1 and 1000.");
+        }
         if (MaxConcurrencyPerEndpoint is < 1 or > 1000)
         {
             problems.Add("Subscriptions:MaxConcurrencyPerEndpoint must be between 1 and 1000.");
@@ -74,6 +81,7 @@ public sealed class SubscriptionsSettings
         MaxBackoff = Durations.Parse(MaxBackoff),
         DeliveryTimeout = Durations.Parse(DeliveryTimeout),
         MaxConcurrencyPerEndpoint = MaxConcurrencyPerEndpoint,
+        MaxEventsPerNotification = MaxEventsPerNotification,
         BreakerBreakDuration = Durations.Parse(BreakerBreakDuration),
         EventRetention = Durations.Parse(EventRetention),
         PublicBaseUrl = PublicBaseUrl,

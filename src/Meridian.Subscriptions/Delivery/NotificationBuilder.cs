@@ -51,6 +51,24 @@ public sealed class NotificationBuilder(SubscriptionOptions options)
         return new OutgoingMessage("PUT", url, resource.Json, s.PayloadMimeType ?? "application/fhir+json", headers);
     }
 
+    /// <summary>Backport: several consecutive events of one subscription in one notification Bundle
+    /// (one <c>notification-event</c> per event, each with its event number).</summary>
+    public OutgoingMessage Events(SubscriptionDefinition s, IReadOnlyList<(QueuedEvent Event, StoredResource? Resource)> events, string status, long eventsSinceStart)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("A notification carries at least one event.", nameof(events));
+        }
+        var first = events[0].Event.EventNumber.ToString(CultureInfo.InvariantCulture);
+        var last = events[^1].Event.EventNumber.ToString(CultureInfo.InvariantCulture);
+        // The header names the event numbers the Bundle carries ("7" or "7-9"), for receivers of either kind.
+        var headers = Headers(s, first == last ? first : first + "-" + last);
+        var bundle = Bundle(s, NotificationTypes.Event, status, eventsSinceStart, events, error: null);
+        return Http(s, "POST", s.Endpoint, bundle, headers);
+    }
+
     /// <summary>A backport handshake or heartbeat (no events).</summary>
     public OutgoingMessage Control(SubscriptionDefinition s, string type, string status, long eventsSinceStart)
     {

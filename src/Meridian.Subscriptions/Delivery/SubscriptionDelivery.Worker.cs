@@ -14,7 +14,8 @@ public sealed partial class SubscriptionDelivery
         }
         var d = s.Definition;
         var key = (tenant, id);
-        var state = await _queue.GetStateAsync(tenant, id, ct).ConfigureAwait(false);
+        // Only backport Bundles carry events-since-subscription-start; R4 workers read the state on failure only.
+        var state = d.IsTopicBased ? await _queue.GetStateAsync(tenant, id, ct).ConfigureAwait(false) : null;
         var sinceStart = state?.LastEventNumber ?? 0;
         if (d.IsTopicBased && d.Status == SubscriptionStatusCodes.Requested)
         {
@@ -35,17 +36,23 @@ public sealed partial class SubscriptionDelivery
             s = _registry.Find(tenant, id) ?? s;
             d = s.Definition;
         }
-        for (var sent = 0; sent < _options.BatchPerPass; sent++)
+        var sent = 0;
+        while (sent < _options.BatchPerPass)
         {
-            var pending = await _queue.PendingAsync(tenant, id, 1, ct).ConfigureAwait(false);
+            var asked = _options.BatchPerPass - sent;
+            // Sent but not yet marked (the acks flush every few ms): never send those twice. Read before
+            // the queue: a range that leaves the acks is committed first, so the query then sees it delivered.
+            var acked = _acks.AckedThrough(tenant, id);
+            var queued = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
+            var pending = acked == 0 ? queued : [.. queued.Where(e => e.EventNumber > acked)];
             var now = _clock.GetUtcNow();
             if (pending.IsEmpty || pending[0].NextAttempt > now)
             {
                 break;
             }
-            var e = pending[0];
-            if (e.Enqueued < now - _options.RetryBudget)
+            if (pending[0].Enqueued < now - _options.RetryBudget)
             {
+                var e = pending[0];
                 var error = $"retry budget of {_options.RetryBudget} spent; last error: {e.LastError ?? "none"}";
                 var dead = await _queue.DeadLetterAsync(tenant, id, now - _options.RetryBudget, error, ct).ConfigureAwait(false);
                 _metrics.DeadLettered(d, dead);
@@ -53,28 +60,35 @@ public sealed partial class SubscriptionDelivery
                 s = _registry.Find(tenant, id) ?? s;
                 continue;
             }
-            var resource = e.Kind == Meridian.Storage.ChangeKind.Delete || d.Payload != PayloadContent.FullResource
-                ? null
-                : await _store.ReadVersionAsync(tenant, e.ResourceType, e.ResourceId, e.VersionId, ct).ConfigureAwait(false);
-            var result = await SendAsync(s, _builder.Event(d, e, resource, StatusOf(s), state?.LastEventNumber ?? e.EventNumber), ct).ConfigureAwait(false);
-            if (result.Ok)
+            // The due prefix, in event-number order: it stops at a notification waiting for its retry or past its budget.
+            var due = pending.TakeWhile(e => e.NextAttempt <= now && e.Enqueued >= now - _options.RetryBudget).ToList();
+            var (delivered, failure) = d.IsTopicBased
+                ? await SendBundlesAsync(s, due, state, ct).ConfigureAwait(false)
+                : await SendEachAsync(s, due, ct).ConfigureAwait(false);
+            sent += delivered;
+            if (delivered > 0)
             {
-                await _queue.MarkDeliveredAsync(tenant, id, e.EventNumber, ct).ConfigureAwait(false);
-                _metrics.Delivered(d, (_clock.GetUtcNow() - e.CommitTime).TotalMilliseconds);
                 _lastSent[key] = _clock.GetUtcNow();
                 if (_registry.Find(tenant, id) is { Definition.Status: SubscriptionStatusCodes.Error } erring)
                 {
                     await _lifecycle.SetStatusAsync(erring, SubscriptionStatusCodes.Active, null, ct).ConfigureAwait(false);
                 }
-                continue;
             }
-            await _queue.MarkFailedAsync(tenant, id, e.EventNumber, now + Backoff(e.Attempts + 1), result.Error ?? "failed", ct).ConfigureAwait(false);
-            _metrics.Retried(d);
-            if (_registry.Find(tenant, id) is { } current && (current.Definition.Status != SubscriptionStatusCodes.Error || state?.LastError != result.Error))
+            if (failure is { } f)
             {
-                await _lifecycle.SetStatusAsync(current, SubscriptionStatusCodes.Error, result.Error, ct).ConfigureAwait(false);
+                await _queue.MarkFailedAsync(tenant, id, f.Event.EventNumber, now + Backoff(f.Event.Attempts + 1), f.Error, ct).ConfigureAwait(false);
+                _metrics.Retried(d);
+                state ??= await _queue.GetStateAsync(tenant, id, ct).ConfigureAwait(false);
+                if (_registry.Find(tenant, id) is { } current && (current.Definition.Status != SubscriptionStatusCodes.Error || state?.LastError != f.Error))
+                {
+                    await _lifecycle.SetStatusAsync(current, SubscriptionStatusCodes.Error, f.Error, ct).ConfigureAwait(false);
+                }
+                return;
             }
-            return;
+            if (due.Count < pending.Length || queued.Length < asked || pending.Length < queued.Length)
+            {
+                break; // nothing more queued now, or the rest waits for a retry time or the dead-letter check of the next pass
+            }
         }
         if (d.IsTopicBased && d.HeartbeatPeriod is { } period && d.Status == SubscriptionStatusCodes.Active
             && _clock.GetUtcNow() - _lastSent.GetOrAdd(key, _clock.GetUtcNow()) >= period)
@@ -88,6 +102,75 @@ public sealed partial class SubscriptionDelivery
             {
                 _controlRetryAt[key] = _clock.GetUtcNow() + Backoff(3);
             }
+        }
+    }
+
+    /// <summary>R4: one message per notification (the R4 payloads carry one resource each), in order;
+    /// the delivered prefix is marked in one statement. Stops at the first failure.</summary>
+    private async Task<(int Delivered, (QueuedEvent Event, string Error)? Failure)> SendEachAsync(RegisteredSubscription s, List<QueuedEvent> due, CancellationToken ct)
+    {
+        var d = s.Definition;
+        var delivered = 0;
+        (QueuedEvent, string)? failure = null;
+        foreach (var e in due)
+        {
+            var resource = e.Kind == Meridian.Storage.ChangeKind.Delete || d.Payload != PayloadContent.FullResource
+                ? null
+                : await _versions.ReadAsync(_store, d.Tenant, e.ResourceType, e.ResourceId, e.VersionId, ct).ConfigureAwait(false);
+            var result = await SendAsync(s, _builder.Event(d, e, resource, StatusOf(s), e.EventNumber), ct).ConfigureAwait(false);
+            if (!result.Ok)
+            {
+                failure = (e, result.Error ?? "failed");
+                break;
+            }
+            delivered++;
+        }
+        Mark(s, due, delivered);
+        return (delivered, failure);
+    }
+
+    /// <summary>Backport: the due notifications in Bundles of up to <see cref="SubscriptionOptions.MaxEventsPerNotification"/>
+    /// consecutive events each (the IG lets one notification carry several events; each keeps its event
+    /// number, so receivers still de-duplicate). Stops at the first Bundle that fails.</summary>
+    private async Task<(int Delivered, (QueuedEvent Event, string Error)? Failure)> SendBundlesAsync(RegisteredSubscription s, List<QueuedEvent> due, SubscriptionState? state, CancellationToken ct)
+    {
+        var d = s.Definition;
+        var delivered = 0;
+        foreach (var chunk in due.Chunk(_options.MaxEventsPerNotification))
+        {
+            var events = new List<(QueuedEvent, Meridian.Storage.StoredResource?)>(chunk.Length);
+            foreach (var e in chunk)
+            {
+                var resource = e.Kind == Meridian.Storage.ChangeKind.Delete || d.Payload != PayloadContent.FullResource
+                    ? null
+                    : await _versions.ReadAsync(_store, d.Tenant, e.ResourceType, e.ResourceId, e.VersionId, ct).ConfigureAwait(false);
+                events.Add((e, resource));
+            }
+            var result = await SendAsync(s, _builder.Events(d, events, StatusOf(s), Math.Max(state?.LastEventNumber ?? 0, chunk[^1].EventNumber)), ct).ConfigureAwait(false);
+            if (!result.Ok)
+            {
+                Mark(s, due, delivered);
+                return (delivered, (chunk[0], result.Error ?? "failed"));
+            }
+            delivered += chunk.Length;
+        }
+        Mark(s, due, delivered);
+        return (delivered, null);
+    }
+
+    /// <summary>Hands the delivered prefix to the acks (marked in the queue by the next flush) and records latencies.</summary>
+    private void Mark(RegisteredSubscription s, List<QueuedEvent> due, int delivered)
+    {
+        if (delivered == 0)
+        {
+            return;
+        }
+        var d = s.Definition;
+        _acks.Add(d.Tenant, d.Id, due[0].EventNumber, due[delivered - 1].EventNumber);
+        var now = _clock.GetUtcNow();
+        for (var i = 0; i < delivered; i++)
+        {
+            _metrics.Delivered(d, (now - due[i].CommitTime).TotalMilliseconds);
         }
     }
 

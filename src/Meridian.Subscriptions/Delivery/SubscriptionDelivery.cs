@@ -33,17 +33,21 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Meridian.Events.IDispatchLease? _lease;
+    private readonly VersionCache _versions;
     private readonly string _holder = Environment.MachineName + "/" + Guid.NewGuid().ToString("N");
     private DateTimeOffset _leaseRenewAt = DateTimeOffset.MinValue;
     private bool _leaseHeld;
+    private readonly DeliveredAcks _acks = new();
     private Task? _loop;
+    private Task? _ackLoop;
     private int _disposed;
 
     /// <param name="lease">When several nodes share the database, only the holder of this lease
     /// delivers (so a subscription's notifications leave one node, in order); null: this node always does.</param>
     public SubscriptionDelivery(IFhirStore store, SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionQueue queue,
-        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null, Meridian.Events.IDispatchLease? lease = null)
+        ChannelSender sender, SubscriptionMetrics metrics, SubscriptionOptions options, TimeProvider? clock = null, Meridian.Events.IDispatchLease? lease = null, VersionCache? versions = null)
     {
+        _versions = versions ?? new VersionCache(0);
         _lease = lease;
         _store = store;
         _registry = registry;
@@ -80,6 +84,7 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         using (ExecutionContext.SuppressFlow())
         {
             _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
+            _ackLoop = Task.Run(() => AckLoopAsync(_stop.Token), CancellationToken.None);
         }
         return Task.CompletedTask;
     }
@@ -102,6 +107,18 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Workers stop with the service.
+        }
+        if (_ackLoop is not null)
+        {
+            await _ackLoop.ConfigureAwait(false);
+        }
+        try
+        {
+            await _acks.FlushAsync(_queue, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Not marked: those notifications go out again (same event numbers) after a restart.
         }
         if (_lease is not null && _leaseHeld)
         {
@@ -148,6 +165,32 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     }
 
     public const string LeaseName = "subscriptions-delivery";
+
+    /// <summary>How often sent notifications are marked delivered (one transaction for all subscriptions).</summary>
+    private static readonly TimeSpan s_ackInterval = TimeSpan.FromMilliseconds(50);
+
+    private async Task AckLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(s_ackInterval, ct).ConfigureAwait(false);
+                if (await _acks.FlushAsync(_queue, ct).ConfigureAwait(false) > 0)
+                {
+                    Signal(); // workers skipped what was unmarked; more may be waiting behind it
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception)
+            {
+                // A database hiccup: the ranges stay and the next flush tries again.
+            }
+        }
+    }
 
     private async Task PassAsync(bool housekeeping, CancellationToken ct)
     {

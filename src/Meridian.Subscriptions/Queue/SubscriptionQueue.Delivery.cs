@@ -46,12 +46,42 @@ public sealed partial class SubscriptionQueue
         return await QueryEventsAsync(sql.Build(), ct).ConfigureAwait(false);
     }
 
-    public async Task MarkDeliveredAsync(string tenant, string subscriptionId, long eventNumber, CancellationToken ct)
+    public Task MarkDeliveredAsync(string tenant, string subscriptionId, long eventNumber, CancellationToken ct) =>
+        MarkDeliveredAsync(tenant, subscriptionId, eventNumber, eventNumber, ct);
+
+    /// <summary>Marks the pending notifications numbered <paramref name="from"/>..<paramref name="to"/> delivered in one
+    /// statement (a batch that went out in order; dead letters in between stay dead letters).</summary>
+    public async Task MarkDeliveredAsync(string tenant, string subscriptionId, long from, long to, CancellationToken ct)
     {
         var sql = new SqlBuilder(db.Dialect);
         sql.Append("UPDATE subscription_events SET state = ").AppendParam((long)EventState.Delivered).Append(", delivered = ").AppendParam(Now)
-           .Append(", attempts = attempts + 1, last_error = NULL").Append(Key(sql, tenant, subscriptionId, eventNumber));
+           .Append(", attempts = attempts + 1, last_error = NULL WHERE tenant = ").AppendParam(tenant)
+           .Append(" AND subscription_id = ").AppendParam(subscriptionId).Append(" AND state = ").AppendParam((long)EventState.Pending)
+           .Append(" AND event_number >= ").AppendParam(from).Append(" AND event_number <= ").AppendParam(to);
         await WriteAsync(sql.Build(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks several subscriptions' delivered ranges in one transaction.</summary>
+    public async Task MarkDeliveredAsync(IReadOnlyList<(string Tenant, string SubscriptionId, long From, long To)> ranges, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (ranges.Count == 0)
+        {
+            return;
+        }
+        var now = Now;
+        await using var lease = await db.AcquireModuleWriterAsync(ct).ConfigureAwait(false);
+        await using var tx = await db.BeginModuleTransactionAsync(lease.Connection, ct).ConfigureAwait(false);
+        foreach (var (tenant, subscriptionId, from, to) in ranges)
+        {
+            var sql = new SqlBuilder(db.Dialect);
+            sql.Append("UPDATE subscription_events SET state = ").AppendParam((long)EventState.Delivered).Append(", delivered = ").AppendParam(now)
+               .Append(", attempts = attempts + 1, last_error = NULL WHERE tenant = ").AppendParam(tenant)
+               .Append(" AND subscription_id = ").AppendParam(subscriptionId).Append(" AND state = ").AppendParam((long)EventState.Pending)
+               .Append(" AND event_number >= ").AppendParam(from).Append(" AND event_number <= ").AppendParam(to);
+            await ExecuteAsync(lease.Connection, tx, sql.Build(), ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     public async Task MarkFailedAsync(string tenant, string subscriptionId, long eventNumber, DateTimeOffset nextAttempt, string error, CancellationToken ct)

@@ -30,6 +30,7 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
         var added = 0;
         await using var lease = await db.AcquireModuleWriterAsync(ct).ConfigureAwait(false);
         await using var tx = await db.BeginModuleTransactionAsync(lease.Connection, ct).ConfigureAwait(false);
+        var rows = new List<(EnqueueItem Item, long Number)>();
         foreach (var group in items.GroupBy(i => (i.Tenant, i.SubscriptionId)))
         {
             var sql = new SqlBuilder(db.Dialect);
@@ -55,21 +56,32 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
                 }
                 number++;
                 lastSequence = c.Sequence;
-                var insert = new SqlBuilder(db.Dialect);
-                insert.Append($"INSERT INTO subscription_events ({EventColumns}) VALUES (")
-                      .AppendParam(item.Tenant).Append(", ").AppendParam(item.SubscriptionId).Append(", ").AppendParam(number)
-                      .Append(", ").AppendParam(c.Sequence).Append(", ").AppendParam(c.Type).Append(", ").AppendParam(c.Id)
-                      .Append(", ").AppendParam(c.VersionId).Append(", ").AppendParam((long)c.Kind).Append(", ").AppendParam(c.Time.UtcTicks)
-                      .Append(", ").AppendParam(c.TraceId).Append(", ").AppendParam((long)EventState.Pending).Append(", 0, ").AppendParam(now)
-                      .Append(", ").AppendParam(now).Append(", NULL, NULL)");
-                await ExecuteAsync(lease.Connection, tx, insert.Build(), ct).ConfigureAwait(false);
-                added++;
+                rows.Add((item, number));
             }
             var update = new SqlBuilder(db.Dialect);
             update.Append("UPDATE subscription_state SET last_event_number = ").AppendParam(number)
                   .Append(", last_change_sequence = ").AppendParam(lastSequence).Append(", updated = ").AppendParam(now)
                   .Append(" WHERE tenant = ").AppendParam(group.Key.Tenant).Append(" AND subscription_id = ").AppendParam(group.Key.SubscriptionId);
             await ExecuteAsync(lease.Connection, tx, update.Build(), ct).ConfigureAwait(false);
+        }
+        // Multi-row inserts: a batch of hundreds of notifications costs a few statements, not one each.
+        foreach (var chunk in rows.Chunk(100))
+        {
+            var insert = new SqlBuilder(db.Dialect);
+            insert.Append($"INSERT INTO subscription_events ({EventColumns}) VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (item, number) = chunk[i];
+                var c = item.Change;
+                insert.Append(i == 0 ? "(" : ", (")
+                      .AppendParam(item.Tenant).Append(", ").AppendParam(item.SubscriptionId).Append(", ").AppendParam(number)
+                      .Append(", ").AppendParam(c.Sequence).Append(", ").AppendParam(c.Type).Append(", ").AppendParam(c.Id)
+                      .Append(", ").AppendParam(c.VersionId).Append(", ").AppendParam((long)c.Kind).Append(", ").AppendParam(c.Time.UtcTicks)
+                      .Append(", ").AppendParam(c.TraceId).Append(", ").AppendParam((long)EventState.Pending).Append(", 0, ").AppendParam(now)
+                      .Append(", ").AppendParam(now).Append(", NULL, NULL)");
+            }
+            await ExecuteAsync(lease.Connection, tx, insert.Build(), ct).ConfigureAwait(false);
+            added += chunk.Length;
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return added;
