@@ -33,8 +33,11 @@ public sealed class Hl7EngineOptions
     /// <summary>Messages committed per inbox transaction at most (group commit).</summary>
     public int MaxInboxBatch { get; set; } = 256;
 
-    /// <summary>Processing lanes: messages with the same ordering key run in order in one lane; lanes run in parallel.</summary>
-    public int ProcessingLanes { get; set; } = 8;
+    /// <summary>Processing lanes: messages with the same ordering key run in order in one lane; lanes run in parallel.
+    /// Few lanes: each lane hands a batch processor everything it has queued (distinct keys) as one
+    /// FHIR transaction, so 2 lanes make larger batches and fewer audited transactions than 8
+    /// (measured: about half the CPU per mapped message, docs/benchmarks.md).</summary>
+    public int ProcessingLanes { get; set; } = 2;
 
     /// <summary>Per-sender settings, keyed <c>APP|FACILITY</c> or <c>APP</c>.</summary>
     public Dictionary<string, Hl7SenderOptions> Senders { get; set; } = new(StringComparer.Ordinal);
