@@ -37,6 +37,20 @@ if (phases.Contains("with"))
     await CreateSubscriptionsAsync(http, server.Root, receiver.BaseUrl, specs);
     var active = await WaitActiveAsync(http, server.Root, specs.Count, TimeSpan.FromSeconds(300));
     Console.WriteLine($"subscriptions: {active} of {specs.Count} active after {setup.Elapsed.TotalSeconds:0.0} s");
+    // The feed still carries the 2,000 Subscription versions (create + status): wait until a probe write
+    // is delivered, so the measured phase starts with the consumer caught up.
+    var probe = specs.First(s => s.Criteria.StartsWith("Observation?code=http", StringComparison.Ordinal));
+    var probeWrite = new WriteSpec("Observation", 0, 0, "final", "vital-signs");
+    using (var probed = await PostAsync(http, server.Root + "/Observation", probeWrite.Json(patientIds)))
+    {
+        var probeResource = WriteDriver.ResourceOf(probed.Headers.Location!.ToString());
+        var settle = Stopwatch.StartNew();
+        while (!receiver.Has(probe.Index, probeResource) && settle.Elapsed < TimeSpan.FromSeconds(o.DrainSeconds))
+        {
+            await Task.Delay(100);
+        }
+        Console.WriteLine($"consumer caught up (probe delivered: {receiver.Has(probe.Index, probeResource)}) after {settle.Elapsed.TotalSeconds:0.0} s more");
+    }
     receiver.Reset();
 
     with = await WriteDriver.RunAsync(http, server.Root, workload, patientIds, o);
