@@ -1,5 +1,5 @@
 -- HL7 v2 inbox: encryption at rest, application acknowledgments, processing leases
--- (src/Meridian.Hl7.Engine, docs/adr/XXXX-hl7-inbox-encryption-and-application-acks.md).
+-- (src/Meridian.Hl7.Engine, docs/adr/0027-hl7-inbox-encryption-and-application-acks.md).
 -- sealed = 1: raw, and the PHI-bearing fields (ordering key, reason), are sealed with the
 -- tenant's envelope encryption (ADR 0016) in raw / ordering_key_sealed / reason_sealed, and
 -- ordering_key / reason hold nothing. sealed = 0: rows written before this migration or by a
