@@ -48,7 +48,10 @@ public abstract class CrashTests(Func<TestServerStore> newStore) : IAsyncLifetim
         receiver.Unhang("crash");
         using (var child = await ChildServer.StartAsync(_store.CliArguments))
         {
-            await SubscriptionFixture.EventuallyAsync(() => receiver.Got("crash").Select(r => r.EventNumber).Distinct().Count() >= 10, "all ten after the restart");
+            // The restarted node first waits out the dead node's dispatch and delivery leases
+            // (15 s each) and then the in-flight attempt's back-off; on a loaded CI machine the
+            // child's start-up and catch-up add more, hence the longer bound here.
+            await SubscriptionFixture.EventuallyAsync(() => receiver.Got("crash").Select(r => r.EventNumber).Distinct().Count() >= 10, "all ten after the restart", TimeSpan.FromMinutes(3));
         }
         var got = receiver.Got("crash");
         var firsts = got.GroupBy(r => r.EventNumber!.Value).Select(g => g.First()).ToList();

@@ -106,10 +106,11 @@ public sealed class SubscriptionFixture : IAsyncDisposable
         return doc.RootElement.Clone();
     }
 
-    /// <summary>Waits (bounded: 60 s) for <paramref name="condition"/>; fails the test with <paramref name="what"/> otherwise.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    /// <summary>Waits (bounded: 60 s, or <paramref name="limit"/>) for <paramref name="condition"/>; fails the test with <paramref name="what"/> otherwise.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? limit = null)
     {
-        for (var i = 0; i < 1200; i++)
+        var rounds = (int)((limit ?? TimeSpan.FromSeconds(60)).TotalMilliseconds / 50);
+        for (var i = 0; i < rounds; i++)
         {
             if (await condition())
             {
@@ -120,7 +121,7 @@ public sealed class SubscriptionFixture : IAsyncDisposable
         Assert.Fail("timed out waiting for: " + what);
     }
 
-    public static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
+    public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? limit = null) => EventuallyAsync(() => Task.FromResult(condition()), what, limit);
 
     private async Task PumpAsync(CancellationToken ct)
     {
