@@ -44,6 +44,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
 
     private readonly TimeSpan _lease;
 
+    /// <summary>A claim call failed: it may have committed without this node seeing its messages, which
+    /// would then stay claimed (and renewed) by this node for good. Released once nothing is in flight.</summary>
+    private bool _orphansPossible;
+
     /// <summary>Keys with messages in flight and the lane they are pinned to; messages queued per lane.</summary>
     private readonly Dictionary<string, (int Lane, int Count)> _activeKeys = new(StringComparer.Ordinal);
     private readonly int[] _laneLoad;
@@ -124,6 +128,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             catch (Exception)
             {
                 // The store is unreachable: try again at the next rescan; messages stay in the inbox.
+                _orphansPossible = true;
                 await Task.Delay(_rescan, ct).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
@@ -146,6 +151,20 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         foreach (var message in retry)
         {
             Route(message);
+        }
+        if (_orphansPossible)
+        {
+            bool idle;
+            lock (_lock)
+            {
+                idle = _inFlight.Count == 0;
+            }
+            // Only this feed routes work, so with nothing in flight every claim of this node is an orphan.
+            if (idle)
+            {
+                await _inbox.ReleaseClaimsAsync(NodeId, ct).ConfigureAwait(false);
+                _orphansPossible = false;
+            }
         }
         for (var page = 0; page < 1_000_000; page++)
         {
