@@ -64,15 +64,17 @@ public sealed partial class RelationalHl7Inbox
         //    node has locked), and claim the held keys' unclaimed messages in id order.
         return await _sql.WriteAsync(async (connection, tx, ct) =>
         {
-            await using (var renew = SqlCommands.Create(connection, tx,
-                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node)))
-            {
-                await renew.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            // Inbox rows before lease rows, as completion locks them: the opposite order deadlocks
+            // with the node's own completions on PostgreSQL.
             await using (var renewClaims = SqlCommands.Create(connection, tx,
                 $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node)))
             {
                 await renewClaims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await using (var renew = SqlCommands.Create(connection, tx,
+                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node)))
+            {
+                await renew.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             if (keys.Count == 0)
             {
@@ -164,12 +166,13 @@ public sealed partial class RelationalHl7Inbox
         var expires = _clock.GetUtcNow().UtcTicks + Math.Max(lease.Ticks, TimeSpan.TicksPerSecond);
         return _sql.WriteAsync(async (connection, tx, ct) =>
         {
-            await using var leases = SqlCommands.Create(connection, tx,
-                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node));
-            await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            // Inbox rows first, then lease rows: the order completion takes them in.
             await using var claims = SqlCommands.Create(connection, tx,
                 $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node));
-            return await claims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await claims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await using var leases = SqlCommands.Create(connection, tx,
+                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node));
+            return await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken);
     }
 

@@ -322,7 +322,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
                 outcomes = [.. batch.Select(_ => ProcessingOutcome.Failed($"{ex.GetType().Name}: {ex.Message}"))];
             }
             // One transaction marks the batch (its successes); failures go to the error store each.
-            await _inbox.CompleteManyAsync([.. batch.Select((m, i) => (m.Id, outcomes[i]))], CancellationToken.None).ConfigureAwait(false);
+            await CompleteAsync(batch, outcomes).ConfigureAwait(false);
             Forget(batch);
         }
         catch (Exception)
@@ -337,6 +337,39 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
                 {
                     _retry.AddRange(batch);
                 }
+            }
+        }
+    }
+
+    /// <summary>Records a batch's outcomes, trying again a few times: the work is done, and a transient
+    /// store failure (a deadlock victim, a dropped connection) should not make it run twice.</summary>
+    private async Task CompleteAsync(List<StoredHl7Message> batch, ImmutableArray<ProcessingOutcome> outcomes)
+    {
+        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i]))];
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (attempt > 1)
+                {
+                    // Part of the previous attempt may have committed (failures complete one by one):
+                    // an outcome is recorded once, so no error-store entry is written twice.
+                    var open = new List<(long, ProcessingOutcome)>();
+                    foreach (var record in records)
+                    {
+                        if ((await _inbox.GetAsync(record.Item1, CancellationToken.None).ConfigureAwait(false))?.Status == InboxStatus.Received)
+                        {
+                            open.Add(record);
+                        }
+                    }
+                    records = open;
+                }
+                await _inbox.CompleteManyAsync(records, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception) when (attempt < 3 && !_stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
