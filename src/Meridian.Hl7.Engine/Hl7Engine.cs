@@ -66,7 +66,7 @@ public sealed class Hl7Engine : IAsyncDisposable
         Hl7AppAckSender? appAcks = null;
         if (processor is not null)
         {
-            dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval);
+            dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval, nodeId: options.NodeId, claimLease: options.ClaimLease);
             receiver.Stored += dispatcher.Wake;
             // Application acknowledgments follow processing outcomes: sent where messages are processed.
             appAcks = new Hl7AppAckSender(inbox, codec, options, clock);

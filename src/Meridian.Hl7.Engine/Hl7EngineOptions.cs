@@ -39,6 +39,15 @@ public sealed class Hl7EngineOptions
     /// (measured: about half the CPU per mapped message, docs/benchmarks.md).</summary>
     public int ProcessingLanes { get; set; } = 2;
 
+    /// <summary>This server's name when claiming inbox messages for processing, unique among the
+    /// processing servers sharing the database; null: a new GUID per start. Several servers may
+    /// process one database: each ordering key is processed by one of them at a time.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>How long a processing server's claims on ordering keys live without renewal (renewed
+    /// about every second): after a hard stop, its unfinished keys move to another server after this.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Per-sender settings, keyed <c>APP|FACILITY</c> or <c>APP</c>.</summary>
     public Dictionary<string, Hl7SenderOptions> Senders { get; set; } = new(StringComparer.Ordinal);
 
@@ -85,6 +94,10 @@ public sealed class Hl7EngineOptions
         if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1)
         {
             yield return "Hl7:MaxConnections, MaxInboxBatch and ProcessingLanes must be at least 1.";
+        }
+        if (ClaimLease < TimeSpan.FromSeconds(2))
+        {
+            yield return "Hl7:ClaimLease must be at least 2 seconds (claims are renewed about every second).";
         }
         if (TlsKey is not null && TlsCertificate is null)
         {

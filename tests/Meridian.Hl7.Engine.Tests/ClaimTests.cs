@@ -31,7 +31,7 @@ public abstract class ClaimTests
         await using var b = await EngineHarness.StartAsync(store);
         await ReceiveAsync(a, [("1a", "P1"), ("2a", "P2"), ("1b", "P1"), ("2b", "P2"), ("1c", "P1"), ("2c", "P2")]);
 
-        var lease = TimeSpan.FromSeconds(1);
+        var lease = TimeSpan.FromSeconds(3); // long enough that node A keeps P1 between its claims on a loaded machine
         var first = await a.Inbox.ClaimAsync("node-a", 1, lease);
         Assert.Equal("1a", Assert.Single(first).ControlId);                  // oldest key, one message
         var other = await b.Inbox.ClaimAsync("node-b", 10, TimeSpan.FromMinutes(5));
@@ -102,6 +102,37 @@ public abstract class ClaimTests
             Assert.Equal(ids.Order(), ids); // per key in id order, across both nodes
         }
         Assert.Equal(60, (await b.Inbox.CountsAsync())[InboxStatus.Processed]);
+    }
+
+    [Fact]
+    public async Task Completing_a_batch_ends_its_claims_and_frees_the_key_for_another_node_at_once()
+    {
+        await using var store = NewStore();
+        await using var a = await EngineHarness.StartAsync(store);
+        await using var b = await EngineHarness.StartAsync(store);
+        await ReceiveAsync(a, [("k1", "P1"), ("k2", "P1")]);
+        var held = await a.Inbox.ClaimAsync("node-a", 10, TimeSpan.FromMinutes(5));
+        Assert.Equal(["k1", "k2"], held.Select(m => m.ControlId));
+        await a.Inbox.CompleteManyAsync([.. held.Select(m => (m.Id, ProcessingOutcome.Processed))]);
+
+        // The key's lease went with the last claimed message: node B takes the key's next message
+        // now, not after node A's five-minute lease.
+        await ReceiveAsync(a, [("k3", "P1")]);
+        Assert.Equal("k3", Assert.Single(await b.Inbox.ClaimAsync("node-b", 10, TimeSpan.FromMinutes(5))).ControlId);
+        Assert.Equal(2, (await a.Inbox.CountsAsync())[InboxStatus.Processed]);
+    }
+
+    [Fact]
+    public async Task Released_claims_are_claimable_by_another_node_at_once()
+    {
+        await using var store = NewStore();
+        await using var a = await EngineHarness.StartAsync(store);
+        await using var b = await EngineHarness.StartAsync(store);
+        await ReceiveAsync(a, [("r1", "P1"), ("r2", "P2")]);
+        Assert.Equal(2, (await a.Inbox.ClaimAsync("node-a", 10, TimeSpan.FromMinutes(5))).Length);
+        Assert.Empty(await b.Inbox.ClaimAsync("node-b", 10, TimeSpan.FromMinutes(5)));
+        await a.Inbox.ReleaseClaimsAsync("node-a"); // a clean stop
+        Assert.Equal(["r1", "r2"], (await b.Inbox.ClaimAsync("node-b", 10, TimeSpan.FromMinutes(5))).Select(m => m.ControlId));
     }
 
     private sealed class ImmutableArrayHolder

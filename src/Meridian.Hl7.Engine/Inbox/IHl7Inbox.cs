@@ -59,6 +59,14 @@ public interface IHl7Inbox
     /// </summary>
     Task<ImmutableArray<StoredHl7Message>> ClaimAsync(string node, int max, TimeSpan lease, CancellationToken cancellationToken = default);
 
+    /// <summary>Extends node <paramref name="node"/>'s key leases and message claims by <paramref name="lease"/>
+    /// without claiming more (a node with enough work in flight keeps what it holds).</summary>
+    Task RenewClaimsAsync(string node, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives up every claim and key lease of <paramref name="node"/>: its unfinished messages
+    /// become claimable at once (a clean stop, or a node restarting under the same name).</summary>
+    Task ReleaseClaimsAsync(string node, CancellationToken cancellationToken = default);
+
     /// <summary>Application acknowledgments due to be sent (processing finished), each taken for a
     /// short in-progress lease; the caller records the result with <see cref="RecordAppAckAsync"/>.</summary>
     Task<ImmutableArray<AppAckWork>> AppAcksDueAsync(int max, CancellationToken cancellationToken = default);

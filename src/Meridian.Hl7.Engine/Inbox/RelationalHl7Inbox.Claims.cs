@@ -64,15 +64,17 @@ public sealed partial class RelationalHl7Inbox
         //    node has locked), and claim the held keys' unclaimed messages in id order.
         return await _sql.WriteAsync(async (connection, tx, ct) =>
         {
-            await using (var renew = SqlCommands.Create(connection, tx,
-                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node)))
-            {
-                await renew.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            // Inbox rows before lease rows, as completion locks them: the opposite order deadlocks
+            // with the node's own completions on PostgreSQL.
             await using (var renewClaims = SqlCommands.Create(connection, tx,
                 $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node)))
             {
                 await renewClaims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await using (var renew = SqlCommands.Create(connection, tx,
+                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node)))
+            {
+                await renew.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             if (keys.Count == 0)
             {
@@ -156,6 +158,35 @@ public sealed partial class RelationalHl7Inbox
 #pragma warning restore CA2100
             return await ReadMessagesAsync(connection, tx, read, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task RenewClaimsAsync(string node, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
+        var expires = _clock.GetUtcNow().UtcTicks + Math.Max(lease.Ticks, TimeSpan.TicksPerSecond);
+        return _sql.WriteAsync(async (connection, tx, ct) =>
+        {
+            // Inbox rows first, then lease rows: the order completion takes them in.
+            await using var claims = SqlCommands.Create(connection, tx,
+                $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node));
+            await claims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await using var leases = SqlCommands.Create(connection, tx,
+                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node));
+            return await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    public Task ReleaseClaimsAsync(string node, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
+        return _sql.WriteAsync(async (connection, tx, ct) =>
+        {
+            await using var claims = SqlCommands.Create(connection, tx,
+                $"UPDATE hl7_inbox SET claimed_by = NULL, claim_expires = NULL WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@node", node));
+            await claims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await using var leases = SqlCommands.Create(connection, tx, "DELETE FROM hl7_key_leases WHERE node = @node", ("@node", node));
+            return await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <summary>Frees a key's lease once its holder has no claimed message of it left.</summary>

@@ -5,7 +5,9 @@ namespace Meridian.Hl7.Engine.Inbox;
 
 /// <summary>Batch completion (the dispatcher's batches): the successes of a batch cost one UPDATE
 /// in one transaction instead of one commit each; failures take the single path, which also
-/// copies the message to the error store.</summary>
+/// copies the message to the error store. Like <see cref="CompleteAsync"/>, completion ends the
+/// messages' claims, frees the keys their node no longer has claimed messages of, and makes a
+/// requested application acknowledgment due.</summary>
 public sealed partial class RelationalHl7Inbox
 {
     public async Task CompleteManyAsync(IReadOnlyList<(long Id, ProcessingOutcome Outcome)> outcomes, CancellationToken cancellationToken = default)
@@ -17,24 +19,54 @@ public sealed partial class RelationalHl7Inbox
             var now = _clock.GetUtcNow().UtcTicks;
             await _sql.WriteAsync(async (connection, tx, ct) =>
             {
-                await using var update = connection.CreateCommand();
-                update.Transaction = tx;
-                var text = new StringBuilder($"UPDATE hl7_inbox SET status = '{InboxStatus.Processed}', attempts = attempts + 1, reason = NULL, updated_at = @now WHERE id IN (");
-                SqlCommands.Add(update, "@now", now);
-                for (var i = 0; i < succeeded.Count; i++)
+                // The claimed keys first: after the UPDATE the rows no longer say who held them.
+                var held = new HashSet<(string Tenant, string Sender, long Bucket, string Node)>();
+                await using (var find = connection.CreateCommand())
                 {
-                    text.Append(i > 0 ? ", " : "").Append("@id").Append(i);
-                    SqlCommands.Add(update, $"@id{i}", succeeded[i]);
-                }
+                    find.Transaction = tx;
+                    var select = new StringBuilder("SELECT tenant, sender, ordering_bucket, claimed_by FROM hl7_inbox WHERE claimed_by IS NOT NULL AND id IN (");
+                    AppendIds(find, select, succeeded);
 #pragma warning disable CA2100 // built from constants and parameter names
-                update.CommandText = text.Append(')').ToString();
+                    find.CommandText = select.Append(')').ToString();
 #pragma warning restore CA2100
-                return await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    await using var r = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    while (await r.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        held.Add((r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+                    }
+                }
+                await using (var update = connection.CreateCommand())
+                {
+                    update.Transaction = tx;
+                    var text = new StringBuilder($"UPDATE hl7_inbox SET status = '{InboxStatus.Processed}', attempts = attempts + 1, reason = NULL, reason_sealed = NULL, updated_at = @now, claimed_by = NULL, claim_expires = NULL, " +
+                        $"app_ack_status = CASE WHEN app_ack_status = '{AppAckStatus.Awaiting}' THEN '{AppAckStatus.Pending}' ELSE app_ack_status END, " +
+                        $"app_ack_next = CASE WHEN app_ack_status = '{AppAckStatus.Awaiting}' THEN @now ELSE app_ack_next END WHERE id IN (");
+                    SqlCommands.Add(update, "@now", now);
+                    AppendIds(update, text, succeeded);
+#pragma warning disable CA2100 // built from constants and parameter names
+                    update.CommandText = text.Append(')').ToString();
+#pragma warning restore CA2100
+                    await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+                foreach (var (tenant, sender, bucket, node) in held.OrderBy(h => (h.Tenant, h.Sender, h.Bucket)))
+                {
+                    await ReleaseKeyAsync(connection, tx, tenant, sender, bucket, node, ct).ConfigureAwait(false);
+                }
+                return held.Count;
             }, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (id, outcome) in outcomes.Where(o => !o.Outcome.Succeeded))
         {
             await CompleteAsync(id, outcome, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void AppendIds(System.Data.Common.DbCommand cmd, StringBuilder text, List<long> ids)
+    {
+        for (var i = 0; i < ids.Count; i++)
+        {
+            text.Append(i > 0 ? ", " : "").Append("@id").Append(i);
+            SqlCommands.Add(cmd, $"@id{i}", ids[i]);
         }
     }
 }

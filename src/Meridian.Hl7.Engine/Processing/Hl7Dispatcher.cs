@@ -10,10 +10,14 @@ namespace Meridian.Hl7.Engine.Processing;
 /// key has messages in flight they all go to its lane, which processes them one after another in
 /// inbox order, so a patient's messages stay in order; lanes run in parallel. A lane hands an
 /// <see cref="IHl7BatchProcessor"/> what it has queued as one batch (distinct keys only; see
-/// <see cref="WorkAsync"/>) and marks the batch complete in one transaction. After a restart the
-/// same query finds every message not yet completed: nothing
-/// acknowledged is forgotten. It also rescans periodically, which picks up replays made from
-/// another process (the CLI).
+/// <see cref="WorkAsync"/>) and marks the batch complete in one transaction.
+/// Work is claimed, not just read (<see cref="IHl7Inbox.ClaimAsync"/>, under this dispatcher's
+/// <see cref="NodeId"/>): several processing servers on one database each take whole ordering keys,
+/// so no message is processed by two of them and a key's messages stay in order across nodes. Each
+/// feed round renews this node's leases (also while messages are in flight); a node that dies stops
+/// renewing and its keys, with its unfinished messages, go to another node after the lease. A clean
+/// stop gives its claims back at once. The feed rescans periodically, which picks up replays made from
+/// another process (the CLI) and keys freed by other nodes.
 /// </summary>
 public sealed class Hl7Dispatcher : IAsyncDisposable
 {
@@ -31,11 +35,18 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private readonly Channel<StoredHl7Message>[] _lanes;
     private readonly HashSet<long> _inFlight = [];
 
-    /// <summary>Messages completed recently, stamped with the feed round during which they completed:
-    /// a page read before the completion committed still lists them as received, so they are
-    /// skipped until a round has started after their completion.</summary>
-    private readonly Dictionary<long, long> _completed = [];
-    private long _round;
+    /// <summary>Messages whose outcome could not be recorded (the store failed): still claimed by this
+    /// node, so no claim returns them again; the next feed round routes them again.</summary>
+    private readonly List<StoredHl7Message> _retry = [];
+
+    /// <summary>How long a claim lives without renewal by default: a dead node's keys wait this long.</summary>
+    public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _lease;
+
+    /// <summary>A claim call failed: it may have committed without this node seeing its messages, which
+    /// would then stay claimed (and renewed) by this node for good. Released once nothing is in flight.</summary>
+    private bool _orphansPossible;
 
     /// <summary>Keys with messages in flight and the lane they are pinned to; messages queued per lane.</summary>
     private readonly Dictionary<string, (int Lane, int Count)> _activeKeys = new(StringComparer.Ordinal);
@@ -48,8 +59,16 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private readonly Task[] _workers;
 
     /// <param name="maxBatch">Messages a lane hands an <see cref="IHl7BatchProcessor"/> at once (1: no batching).</param>
-    public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch)
+    /// <param name="nodeId">This node's name in claims, unique among the processing servers of the
+    /// database; null: a new GUID (a restarted node then waits for its predecessor's leases only
+    /// after a hard stop — a clean stop releases them).</param>
+    /// <param name="claimLease">How long claims live without renewal (renewed every rescan, so keep it
+    /// several rescan intervals long); null: <see cref="DefaultClaimLease"/>.</param>
+    public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
+        string? nodeId = null, TimeSpan? claimLease = null)
     {
+        NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
+        _lease = claimLease ?? DefaultClaimLease;
         _maxBatch = Math.Max(1, maxBatch);
         _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
         _processor = processor ?? throw new ArgumentNullException(nameof(processor));
@@ -62,6 +81,9 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             _feeder = Task.Run(FeedAsync);
         }
     }
+
+    /// <summary>The name this dispatcher claims work under.</summary>
+    public string NodeId { get; }
 
     /// <summary>New messages were stored: look now instead of at the next rescan.</summary>
     public void Wake()
@@ -82,6 +104,16 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private async Task FeedAsync()
     {
         var ct = _stop.Token;
+        try
+        {
+            // A node restarted under a configured name takes its own unfinished claims back at once
+            // (a claim never returns messages its node already holds).
+            await _inbox.ReleaseClaimsAsync(NodeId, ct).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Unreachable store or stopping: the claims expire after the lease instead.
+        }
         while (!ct.IsCancellationRequested)
         {
             try
@@ -96,6 +128,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             catch (Exception)
             {
                 // The store is unreachable: try again at the next rescan; messages stay in the inbox.
+                _orphansPossible = true;
                 await Task.Delay(_rescan, ct).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
@@ -105,47 +138,72 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads every pending page (bounded by <see cref="MaxInFlight"/>) and routes what is not yet in flight.</summary>
+    /// <summary>Renews this node's claims and claims more, page by page, while fewer than
+    /// <see cref="MaxInFlight"/> are in flight; routes what is not yet in flight.</summary>
     private async Task FeedOnceAsync(CancellationToken ct)
     {
+        List<StoredHl7Message> retry;
         lock (_lock)
         {
-            var round = ++_round;
-            foreach (var id in _completed.Where(c => c.Value < round).Select(c => c.Key).ToList())
-            {
-                _completed.Remove(id);
-            }
+            retry = [.. _retry];
+            _retry.Clear();
         }
-        long after = 0;
-        for (var page = 0; page < 1_000_000; page++)
+        foreach (var message in retry)
         {
+            Route(message);
+        }
+        if (_orphansPossible)
+        {
+            bool idle;
             lock (_lock)
             {
-                if (_inFlight.Count >= MaxInFlight)
-                {
-                    return;
-                }
+                idle = _inFlight.Count == 0;
             }
-            var pending = await _inbox.PendingAsync(after, PageSize, ct).ConfigureAwait(false);
-            foreach (var message in pending)
+            // Only this feed routes work, so with nothing in flight every claim of this node is an orphan.
+            if (idle)
             {
-                int lane;
-                lock (_lock)
-                {
-                    if (_completed.ContainsKey(message.Id) || !_inFlight.Add(message.Id))
-                    {
-                        continue;
-                    }
-                    lane = Assign(message);
-                }
-                _lanes[lane].Writer.TryWrite(message);
+                await _inbox.ReleaseClaimsAsync(NodeId, ct).ConfigureAwait(false);
+                _orphansPossible = false;
             }
-            if (pending.Length < PageSize)
+        }
+        for (var page = 0; page < 1_000_000; page++)
+        {
+            int room;
+            lock (_lock)
+            {
+                room = MaxInFlight - _inFlight.Count;
+            }
+            if (room <= 0)
+            {
+                // Enough work in flight: keep what this node holds, claim nothing new.
+                await _inbox.RenewClaimsAsync(NodeId, _lease, ct).ConfigureAwait(false);
+                return;
+            }
+            var max = Math.Min(PageSize, room);
+            var claimed = await _inbox.ClaimAsync(NodeId, max, _lease, ct).ConfigureAwait(false);
+            foreach (var message in claimed)
+            {
+                Route(message);
+            }
+            if (claimed.Length < max)
             {
                 return;
             }
-            after = pending[^1].Id;
         }
+    }
+
+    private void Route(StoredHl7Message message)
+    {
+        int lane;
+        lock (_lock)
+        {
+            if (!_inFlight.Add(message.Id))
+            {
+                return;
+            }
+            lane = Assign(message);
+        }
+        _lanes[lane].Writer.TryWrite(message);
     }
 
     private static string KeyOf(StoredHl7Message message) =>
@@ -264,23 +322,55 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
                 outcomes = [.. batch.Select(_ => ProcessingOutcome.Failed($"{ex.GetType().Name}: {ex.Message}"))];
             }
             // One transaction marks the batch (its successes); failures go to the error store each.
-            await _inbox.CompleteManyAsync([.. batch.Select((m, i) => (m.Id, outcomes[i]))], CancellationToken.None).ConfigureAwait(false);
-            lock (_lock)
-            {
-                foreach (var message in batch)
-                {
-                    _completed[message.Id] = _round;
-                }
-            }
+            await CompleteAsync(batch, outcomes).ConfigureAwait(false);
+            Forget(batch);
         }
         catch (Exception)
         {
-            // Stopping, or the store failed to record the outcome: the messages stay 'received'
-            // and are processed again after the next rescan or restart (processors are idempotent).
-        }
-        finally
-        {
+            // Stopping, or the store failed to record the outcome: the messages stay 'received' and
+            // claimed by this node; they are processed again at the next feed round, or by whoever
+            // takes them after this node's stop (processors are idempotent).
             Forget(batch);
+            if (!_stop.IsCancellationRequested)
+            {
+                lock (_lock)
+                {
+                    _retry.AddRange(batch);
+                }
+            }
+        }
+    }
+
+    /// <summary>Records a batch's outcomes, trying again a few times: the work is done, and a transient
+    /// store failure (a deadlock victim, a dropped connection) should not make it run twice.</summary>
+    private async Task CompleteAsync(List<StoredHl7Message> batch, ImmutableArray<ProcessingOutcome> outcomes)
+    {
+        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i]))];
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (attempt > 1)
+                {
+                    // Part of the previous attempt may have committed (failures complete one by one):
+                    // an outcome is recorded once, so no error-store entry is written twice.
+                    var open = new List<(long, ProcessingOutcome)>();
+                    foreach (var record in records)
+                    {
+                        if ((await _inbox.GetAsync(record.Item1, CancellationToken.None).ConfigureAwait(false))?.Status == InboxStatus.Received)
+                        {
+                            open.Add(record);
+                        }
+                    }
+                    records = open;
+                }
+                await _inbox.CompleteManyAsync(records, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception) when (attempt < 3 && !_stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 
@@ -303,6 +393,16 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _feeder.ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        try
+        {
+            // A clean stop: what this node claimed and did not finish is claimable by others at once.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _inbox.ReleaseClaimsAsync(NodeId, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The store is gone: the claims expire after the lease.
+        }
         _stop.Dispose();
         _wake.Dispose();
     }
