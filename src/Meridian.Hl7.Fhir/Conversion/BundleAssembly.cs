@@ -272,7 +272,9 @@ internal static class BundleAssembly
         }
     }
 
-    private static void Rewrite(JsonNode? node, Dictionary<string, string> renamed)
+    /// <summary>Points every <c>reference</c> found in <paramref name="renamed"/> at its new value
+    /// (also used when several messages' Bundles are merged into one transaction).</summary>
+    internal static void Rewrite(JsonNode? node, Dictionary<string, string> renamed)
     {
         if (renamed.Count == 0)
         {

@@ -79,7 +79,7 @@ internal static class BundleMerge
         {
             foreach (var entry in entries)
             {
-                Rename(entry["resource"], renamed);
+                Conversion.BundleAssembly.Rewrite(entry["resource"], renamed);
             }
         }
         var merged = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction" };
@@ -89,31 +89,5 @@ internal static class BundleMerge
         }
         merged["entry"] = new JsonArray([.. entries]);
         return new Merged(merged, conditional, fromCache);
-    }
-
-    private static void Rename(JsonNode? node, Dictionary<string, string> renamed)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (name, child) in obj.ToList())
-                {
-                    if (name == "reference" && child is JsonValue v && v.TryGetValue<string>(out var reference) && renamed.TryGetValue(reference, out var target))
-                    {
-                        obj["reference"] = target;
-                    }
-                    else
-                    {
-                        Rename(child, renamed);
-                    }
-                }
-                break;
-            case JsonArray array:
-                foreach (var child in array)
-                {
-                    Rename(child, renamed);
-                }
-                break;
-        }
     }
 }
