@@ -45,16 +45,27 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
                 return;
             }
             registry.Load(tenant, SubscriptionRegistry.TenantView.Empty);
-            foreach (var basic in await AllAsync(tenant, "Basic", ct).ConfigureAwait(false))
+            try
             {
-                if (TopicParser.Parse(tenant, basic.Id, basic.Json.Span) is { } topic)
+                foreach (var basic in await AllAsync(tenant, "Basic", ct).ConfigureAwait(false))
                 {
-                    registry.PutTopic(topic);
+                    if (TopicParser.Parse(tenant, basic.Id, basic.Json.Span) is { } topic)
+                    {
+                        registry.PutTopic(topic);
+                    }
+                }
+                foreach (var subscription in await AllAsync(tenant, "Subscription", ct).ConfigureAwait(false))
+                {
+                    await RefreshAsync(subscription, ct).ConfigureAwait(false);
                 }
             }
-            foreach (var subscription in await AllAsync(tenant, "Subscription", ct).ConfigureAwait(false))
+            catch
             {
-                await RefreshAsync(subscription, ct).ConfigureAwait(false);
+                // A load that failed part way (the database busy at start-up, say) must not leave
+                // the tenant marked loaded with some or none of its subscriptions: nothing would
+                // ever deliver for the missing ones. Forget it; the next pass loads it again.
+                registry.Unload(tenant);
+                throw;
             }
         }
         finally

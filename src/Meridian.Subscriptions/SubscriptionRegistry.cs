@@ -35,6 +35,9 @@ public sealed class SubscriptionRegistry
 
     public void Load(string tenant, TenantView view) => _tenants[tenant] = view;
 
+    /// <summary>Forgets a tenant whose load failed part way, so the next pass loads it again.</summary>
+    public void Unload(string tenant) => _tenants.TryRemove(tenant, out _);
+
     public void Put(RegisteredSubscription subscription)
     {
         ArgumentNullException.ThrowIfNull(subscription);
