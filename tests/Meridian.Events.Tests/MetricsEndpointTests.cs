@@ -72,9 +72,15 @@ public abstract class MetricsEndpointTests(Func<TestServerStore> newStore) : IAs
         }
 
         IReadOnlyList<PromSample> samples = [];
-        Assert.True(await Eventually.HoldsAsync(async () => Lag(samples = await ScrapeAsync()) >= 5));
-        Assert.True(Lag(samples, "meridian_events_consumer_queue_depth") >= 5);
-        Assert.True(PrometheusParser.Value(samples, "meridian_events_dispatched_total", ("partition", "feed")) >= 5);
+        // Lag (feed head − position) shows as soon as the writes commit; the queue depth and the
+        // dispatched count follow once the dispatcher has handed the events over, so wait for all
+        // three (the consumer is held, so none can drop back meanwhile).
+        Assert.True(await Eventually.HoldsAsync(async () =>
+        {
+            samples = await ScrapeAsync();
+            return Lag(samples) >= 5 && Lag(samples, "meridian_events_consumer_queue_depth") >= 5
+                && PrometheusParser.Value(samples, "meridian_events_dispatched_total", ("partition", "feed")) >= 5;
+        }), $"lag {Lag(samples)}, queue depth {Lag(samples, "meridian_events_consumer_queue_depth")}");
         Assert.Equal(1, PrometheusParser.Value(samples, "meridian_events_lease_held", ("partition", "feed")));
 
         _consumer.Release();
