@@ -50,9 +50,13 @@ public sealed class StructureType
 
     /// <summary>For primitives, the spec's regex for the value (anchored).</summary>
     public string? RegexPattern { get; }
+    /// <remarks>Non-backtracking: the spec's patterns need no lookaround or back-reference,
+    /// and this engine matches in time linear in the input, so no match timeout is needed.
+    /// A wall-clock timeout (the earlier guard) also fired on a loaded machine while the
+    /// first match was still being compiled, failing valid input for no reason of its own.</remarks>
     public Regex? ValueRegex => _regex ??= RegexPattern is null
         ? null
-        : new Regex("^(?:" + RegexPattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+        : new Regex("^(?:" + RegexPattern + ")$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
     internal void SetChildren(IEnumerable<ElementDefinition> children)
     {

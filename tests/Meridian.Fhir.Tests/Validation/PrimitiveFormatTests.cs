@@ -71,6 +71,20 @@ public class PrimitiveFormatTests
     }
 
     [Fact]
+    public void Every_primitive_regex_of_the_spec_builds_on_the_linear_time_engine()
+    {
+        // The non-backtracking engine refuses constructs it cannot match in linear time;
+        // building each pattern proves none of the spec's needs them.
+        var primitives = FhirSpec.R4.Types.Where(t => t.IsPrimitive && t.RegexPattern is not null).ToList();
+        Assert.True(primitives.Count >= 15, $"only {primitives.Count} primitive patterns");
+        foreach (var type in primitives)
+        {
+            Assert.True(type.ValueRegex!.Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking), type.Name);
+        }
+        Assert.DoesNotMatch(FhirSpec.R4.FindType("dateTime")!.ValueRegex!, new string('9', 100_000));
+    }
+
+    [Fact]
     public void Regex_whitespace_means_what_it_means_in_the_spec_java_regexes()
     {
         // In Java (the reference validator) \s is [ \t\n\x0B\f\r]: a no-break space is an
