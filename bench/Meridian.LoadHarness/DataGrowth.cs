@@ -28,8 +28,15 @@ internal sealed class DataGrowth(DbConnection connection, bool postgres)
         await c.OpenAsync(ct).ConfigureAwait(false);
         if (sqliteFile is not null)
         {
-            await ExecAsync(c, null, "PRAGMA busy_timeout=60000; PRAGMA cache_size=-262144;", ct).ConfigureAwait(false);
+            // A bulk copy of benchmark data: no fsync per copy (a crash loses only the copy in
+            // progress, which harness_growth does not count yet) and a 1 GiB page cache.
+            await ExecAsync(c, null, "PRAGMA busy_timeout=60000; PRAGMA cache_size=-1048576; PRAGMA synchronous=OFF;", ct).ConfigureAwait(false);
         }
+        else
+        {
+            await ExecAsync(c, null, "SET synchronous_commit = off; SET maintenance_work_mem = '512MB'", ct).ConfigureAwait(false);
+        }
+        await ExecAsync(c, null, "CREATE TABLE IF NOT EXISTS harness_dropped_indexes (name text NOT NULL, ddl text NOT NULL)", ct).ConfigureAwait(false);
         return new DataGrowth(c, sqliteFile is null);
     }
 
@@ -53,10 +60,19 @@ internal sealed class DataGrowth(DbConnection connection, bool postgres)
         return ids;
     }
 
-    /// <summary>Adds copy <paramref name="copy"/> (≥ 1) of the rows with keys ≤ <paramref name="stride"/>, in one transaction.</summary>
-    public async Task CopyAsync(int copy, long stride, CancellationToken ct)
+    /// <summary>The largest key in use: copies, and what the server wrote meanwhile (the
+    /// AuditEvents of measured searches), lie below it.</summary>
+    public async Task<long> MaxKeyAsync(CancellationToken ct) =>
+        Convert.ToInt64(await ScalarAsync("SELECT coalesce(max(resource_key), 0) FROM resources", ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Adds copy <paramref name="copy"/> (≥ 1) of the rows with keys ≤ <paramref name="stride"/>,
+    /// in one transaction, their keys moved by <paramref name="offset"/> (≥ the largest key in
+    /// use: a run that measured searches has written AuditEvents above the earlier copies, so
+    /// k·stride would collide with them).
+    /// </summary>
+    public async Task CopyAsync(int copy, long stride, long offset, CancellationToken ct)
     {
-        var offset = (long)copy * stride;
         var suffix = SyntheaCorpus.FamilySuffix(copy);
         var idSuffix = "-c" + copy.ToString(CultureInfo.InvariantCulture);
         var shift = copy * TicksPerWeek;
@@ -85,6 +101,84 @@ internal sealed class DataGrowth(DbConnection connection, bool postgres)
             await ExecAsync(connection, tx, "SELECT setval('resource_keys', (SELECT max(resource_key) FROM resources))", ct).ConfigureAwait(false);
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Drops the secondary indexes of the resource and index tables (their DDL saved in
+    /// <c>harness_dropped_indexes</c>) so the copies append rows instead of inserting into a
+    /// dozen B-trees that stop fitting in memory (SQLite went from 15 s to over 100 s per copy);
+    /// <see cref="RestoreIndexesAsync"/> builds them again by sorting, once. Indexes behind
+    /// constraints (primary keys) stay. Returns how many were dropped.
+    /// </summary>
+    public async Task<int> DropIndexesAsync(CancellationToken ct)
+    {
+        var tables = string.Join(", ", IndexTables.All.Select(t => $"'{t.Name}'").Prepend("'resources'"));
+        var sql = postgres
+            ? $"SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename IN ({tables}) " +
+              "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)"
+            : $"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})";
+        var found = new List<(string Name, string Ddl)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = sql;
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                found.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var (name, ddl) in found)
+        {
+            await using (var save = connection.CreateCommand())
+            {
+                save.Transaction = tx;
+                save.CommandText = "INSERT INTO harness_dropped_indexes (name, ddl) VALUES (@n, @d)";
+                AddParameter(save, "@n", name);
+                AddParameter(save, "@d", ddl);
+                await save.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await ExecAsync(connection, tx, $"DROP INDEX {name}", ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return found.Count;
+    }
+
+    /// <summary>Builds the indexes <see cref="DropIndexesAsync"/> dropped (also after an interrupted run).</summary>
+    public async Task<int> RestoreIndexesAsync(CancellationToken ct)
+    {
+        var saved = new List<(string Name, string Ddl)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name, ddl FROM harness_dropped_indexes";
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                saved.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        foreach (var (name, ddl) in saved)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await ExecAsync(connection, tx, ddl, ct).ConfigureAwait(false);
+            await using (var done = connection.CreateCommand())
+            {
+                done.Transaction = tx;
+                done.CommandText = "DELETE FROM harness_dropped_indexes WHERE name = @n";
+                AddParameter(done, "@n", name);
+                await done.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        return saved.Count;
+    }
+
+    private static void AddParameter(DbCommand cmd, string name, string value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 
     private async Task<object?> ScalarAsync(string sql, CancellationToken ct)

@@ -22,6 +22,14 @@ public sealed record StoreOptions
     /// <summary>Upper bound on search and history page sizes.</summary>
     public int MaxPageSize { get; init; } = 1000;
 
+    /// <summary>
+    /// A top-level <c>_has</c> whose source condition has fewer index rows than this (counted,
+    /// up to this bound, before the page) drives the page from its source resources instead of
+    /// walking every candidate target (docs/adr/0011-search-sql-shapes.md, addendum). 0 never
+    /// drives from the sources. Results and paging are the same either way.
+    /// </summary>
+    public int HasSourceDriveLimit { get; init; } = 1000;
+
     /// <summary>Encrypts resource JSON at rest (<see cref="Protection.EnvelopeProtector"/>); null
     /// stores plaintext. See docs/encryption.md.</summary>
     public Protection.IPayloadProtector? Protector { get; init; }

@@ -89,13 +89,14 @@ public abstract partial class RelationalFhirStore
         var keys = new List<long>();
         var matches = ImmutableArray<StoredResource>.Empty;
         string? next = null;
+        var plan = await PlanSearchAsync(connection, tenant, query, now, cancellationToken).ConfigureAwait(false);
         if (count > 0 && sorted)
         {
-            (matches, keys, next) = await SortedPageAsync(connection, tenant, query, count, now, cancellationToken).ConfigureAwait(false);
+            (matches, keys, next) = await SortedPageAsync(connection, tenant, query, count, now, plan, cancellationToken).ConfigureAwait(false);
         }
         else if (count > 0)
         {
-            var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now, afterKey), cancellationToken, keys).ConfigureAwait(false);
+            var rows = await QueryResourcesAsync(connection, tenant, _search.Page(tenant, query, offset, count, now, afterKey, plan), cancellationToken, keys).ConfigureAwait(false);
             if (rows.Length > count)
             {
                 rows = rows.RemoveAt(count);
@@ -110,10 +111,37 @@ public abstract partial class RelationalFhirStore
         long? total = null;
         if (query.Total != TotalMode.None || count == 0)
         {
-            await using var cmd = CreateCommand(connection, null, _search.Count(tenant, query, now));
+            await using var cmd = CreateCommand(connection, null, _search.Count(tenant, query, now, plan));
             total = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
         return new SearchResult(matches, included, total, next);
+    }
+
+    /// <summary>
+    /// Decisions from the data before the page (<see cref="SearchPlan"/>): each top-level
+    /// <c>_has</c> whose source driver has fewer index rows than
+    /// <see cref="StoreOptions.HasSourceDriveLimit"/> (a bounded count, at most that many index
+    /// entries read) drives from its sources. Without it, a source condition that matches
+    /// nothing makes the page walk every candidate target and each one's sources.
+    /// </summary>
+    private async Task<SearchPlan> PlanSearchAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        var probes = _search.SourceProbes(tenant, query, Options.HasSourceDriveLimit, now);
+        if (probes.Count == 0)
+        {
+            return SearchPlan.Default;
+        }
+        var driving = ImmutableHashSet.CreateBuilder<Search.Expressions.SearchExpression>();
+        foreach (var probe in probes)
+        {
+            await using var cmd = CreateCommand(connection, null, probe.Count);
+            var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (rows < probe.Bound)
+            {
+                driving.Add(probe.Has);
+            }
+        }
+        return driving.Count == 0 ? SearchPlan.Default : new SearchPlan(driving.ToImmutable());
     }
 
     private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)

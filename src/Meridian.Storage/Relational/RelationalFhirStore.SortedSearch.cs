@@ -14,10 +14,10 @@ public abstract partial class RelationalFhirStore
     /// row's sort values, each tagged with its CLR type so it binds back exactly as read, and its
     /// surrogate key). Offsets would repeat or skip rows when others insert or delete meanwhile.
     /// </summary>
-    private async Task<(ImmutableArray<StoredResource> Rows, List<long> Keys, string? Next)> SortedPageAsync(DbConnection connection, string tenant, SearchQuery query, int count, DateTimeOffset now, CancellationToken ct)
+    private async Task<(ImmutableArray<StoredResource> Rows, List<long> Keys, string? Next)> SortedPageAsync(DbConnection connection, string tenant, SearchQuery query, int count, DateTimeOffset now, SearchPlan plan, CancellationToken ct)
     {
         var after = query.Cursor is null ? null : DecodeSortCursor(query.Cursor, query.Sort.Length);
-        await using var cmd = CreateCommand(connection, null, _search.SortedPage(tenant, query, count, now, after));
+        await using var cmd = CreateCommand(connection, null, _search.SortedPage(tenant, query, count, now, after, plan));
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var rows = ImmutableArray.CreateBuilder<StoredResource>();
         var keys = new List<long>();

@@ -54,6 +54,37 @@ public class SearchSqlShapeTests(DateRangeFixture fixture) : IClassFixture<DateR
         Assert.Contains("t1.resource_key IN (SELECT i.resource_key FROM string_index i", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_rare_has_source_drives_the_page_from_the_sources()
+    {
+        var query = Query("Patient", "_has:Observation:patient:code=http://loinc.org|8480-6&family=smith");
+        var probe = Assert.Single(s_sqlite.SourceProbes(DateRangeFixture.Tenant, query, 1000, s_now));
+        Assert.StartsWith("SELECT count(*) FROM (SELECT 1 FROM token_index i WHERE i.tenant = @p0 AND i.type = @p1 AND i.param = @p2", probe.Count.Text, StringComparison.Ordinal);
+        Assert.EndsWith("LIMIT @p5) c", probe.Count.Text, StringComparison.Ordinal);
+        Assert.Equal(1000L, probe.Count.Values[^1]);
+
+        var semiJoin = Page("Patient", "_has:Observation:patient:code=http://loinc.org|8480-6&family=smith").Text;
+        Assert.Contains("EXISTS (SELECT 1 FROM reference_index ri1", semiJoin, StringComparison.Ordinal);
+
+        var plan = new SearchPlan([probe.Has]);
+        var driven = s_sqlite.Page(DateRangeFixture.Tenant, query, 0, 50, s_now, plan: plan);
+        Assert.Contains("r.resource_key IN (SELECT t1.resource_key FROM resources s1 JOIN reference_index ri1", driven.Text, StringComparison.Ordinal);
+        Assert.Contains("s1.resource_key IN (SELECT i.resource_key FROM token_index i", driven.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("EXISTS (SELECT 1 FROM reference_index", driven.Text, StringComparison.Ordinal);
+        // The family condition probes; nothing walks the Patients in key order.
+        var explained = await ExplainAsync(driven);
+        Assert.DoesNotContain("SCAN r", explained, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_top_level_has_with_a_drivable_source_is_counted()
+    {
+        Assert.Empty(s_sqlite.SourceProbes(DateRangeFixture.Tenant, Query("Patient", "family=smith"), 1000, s_now));
+        Assert.Empty(s_sqlite.SourceProbes(DateRangeFixture.Tenant, Query("Patient", "_has:Observation:patient:code:not=8480-6"), 1000, s_now));
+        Assert.Empty(s_sqlite.SourceProbes(DateRangeFixture.Tenant, Query("Patient", "_has:Observation:patient:code=8480-6"), 0, s_now));
+        Assert.Equal(2, s_sqlite.SourceProbes(DateRangeFixture.Tenant, Query("Patient", "_has:Observation:patient:code=8480-6&_has:Observation:subject:status=final"), 1000, s_now).Count);
+    }
+
     [Theory]
     [InlineData("Observation", "code=http://loinc.org|8302-2&date=ge2020-02-01&date=lt2020-03-01")]
     [InlineData("Observation", "patient=p1&code=http://loinc.org|8302-2")]

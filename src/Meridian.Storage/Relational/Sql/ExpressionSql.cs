@@ -83,6 +83,9 @@ internal sealed class ExpressionSql
             case ChainedExpression chain:
                 WriteChainProbe(sql, chain, scope, context, ref aliasCounter);
                 break;
+            case ReverseChainedExpression has when !scope.Bound && context.DrivesFromSources(has):
+                WriteReverseChainDriver(sql, has, scope, context, ref aliasCounter);
+                break;
             case ReverseChainedExpression has:
                 WriteReverseChain(sql, has, scope, context, ref aliasCounter);
                 break;
@@ -136,7 +139,9 @@ internal sealed class ExpressionSql
             var best = NoDriver;
             for (var i = 0; i < operands.Length; i++)
             {
-                var rank = DriverRank(operands[i]);
+                // A _has the store found rare drives before anything ranked by kind: its
+                // sources were counted (fewer than the bound), the other conditions were not.
+                var rank = context.DrivesFromSources(operands[i]) ? 0 : DriverRank(operands[i]);
                 if (rank < best)
                 {
                     best = rank;
@@ -342,6 +347,70 @@ internal sealed class ExpressionSql
            .Append($" AND {ri}.type = ").AppendParam(has.SourceType).Append(" AND (");
         Write(sql, has.Source, new Scope(s, has.SourceType, scope.TenantParam, Bound: true), context, ref aliasCounter);
         sql.Append("))");
+    }
+
+    /// <summary>
+    /// <c>_has</c> as a driver, when its sources are rare (<see cref="SearchPlan"/>): the keys of
+    /// the current targets that the matching sources point at, starting from the sources' own
+    /// driver. Same rows as the <see cref="WriteReverseChain"/> semi-join (same reference row
+    /// conditions, both sides current), but the cost is the number of matching sources instead
+    /// of every candidate target and its sources (a code no Observation carries walked every
+    /// Patient).
+    /// </summary>
+    private void WriteReverseChainDriver(SqlBuilder sql, ReverseChainedExpression has, Scope scope, SearchSqlContext context, ref int aliasCounter)
+    {
+        var n = ++aliasCounter;
+        var ri = "ri" + n;
+        var s = "s" + n;
+        var t = "t" + n;
+        sql.Append($"{scope.Alias}.resource_key IN (SELECT {t}.resource_key FROM resources {s} JOIN reference_index {ri} ON {ri}.resource_key = {s}.resource_key AND {ri}.param = ").AppendParam(has.ReferenceCode)
+           .Append($" AND {ri}.tenant = {scope.TenantParam} AND {ri}.type = ").AppendParam(has.SourceType);
+        if (scope.Type is not null)
+        {
+            sql.Append($" AND {ri}.ref_type = ").AppendParam(scope.Type);
+        }
+        sql.Append($" JOIN resources {t} ON {t}.tenant = {scope.TenantParam} AND {t}.type = {ri}.ref_type AND {t}.id = {ri}.ref_id AND ")
+           .Append(Current(t))
+           .Append($" WHERE {s}.tenant = {scope.TenantParam} AND {s}.type = ").AppendParam(has.SourceType)
+           .Append(" AND ").Append(Current(s)).Append(" AND (");
+        Write(sql, has.Source, new Scope(s, has.SourceType, scope.TenantParam), context, ref aliasCounter);
+        sql.Append("))");
+    }
+
+    /// <summary>
+    /// The condition of a <c>_has</c> source that would drive it (the best-ranked parameter
+    /// among the source's conjuncts), or null when none can (then the side cannot be counted
+    /// cheaply and the semi-join stays).
+    /// </summary>
+    internal static ParameterExpression? SourceDriver(ReverseChainedExpression has)
+    {
+        var operands = has.Source is AndExpression and ? and.Operands : [has.Source];
+        ParameterExpression? best = null;
+        var bestRank = NoDriver;
+        foreach (var operand in operands)
+        {
+            if (operand is ParameterExpression pe && DriverRank(pe) is var rank && rank < bestRank)
+            {
+                best = pe;
+                bestRank = rank;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// <c>SELECT count(*) FROM (SELECT 1 FROM x_index i WHERE &lt;tenant, type, param, value&gt;
+    /// LIMIT bound)</c>: how many index rows the source's driver has, reading at most
+    /// <paramref name="bound"/> index entries. An upper bound of the matching sources.
+    /// </summary>
+    internal void WriteSourceCount(SqlBuilder sql, string tenantParam, ReverseChainedExpression has, ParameterExpression driver, int bound, SearchSqlContext context)
+    {
+        var columns = ColumnsFor(driver.Predicate);
+        sql.Append($"SELECT count(*) FROM (SELECT 1 FROM {columns.Table} i WHERE ");
+        IndexRowScope(sql, "i", driver.Code, new Scope("i", has.SourceType, tenantParam));
+        sql.Append(" AND (");
+        GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
+        sql.Append(") LIMIT ").AppendParam((long)bound).Append(") c");
     }
 
     /// <summary>The current, not deleted version of a resources alias.</summary>

@@ -12,5 +12,10 @@ internal interface IPredicateSql
     void Write(SqlBuilder sql, string alias, IndexColumns columns, ValuePredicate predicate, SearchSqlContext context);
 }
 
-/// <summary>What generators may need beyond the predicate: "now" for <c>ap</c> on dates.</summary>
-internal sealed record SearchSqlContext(DateTimeOffset Now);
+/// <summary>What generators may need beyond the predicate: "now" for <c>ap</c> on dates, and the
+/// choices the store made from the data before the page (<see cref="SearchPlan"/>).</summary>
+internal sealed record SearchSqlContext(DateTimeOffset Now, SearchPlan? Plan = null)
+{
+    /// <summary>Whether this <c>_has</c> drives from its sources (they are rare).</summary>
+    public bool DrivesFromSources(SearchExpression has) => Plan is { } plan && plan.DrivingSources.Contains(has);
+}

@@ -12,7 +12,7 @@ public sealed partial class SearchSqlGenerator
     /// fetches therefore never shift the pages (an offset would repeat or skip rows).
     /// The statement selects <see cref="ResourceColumns"/> followed by the sort values.
     /// </summary>
-    public SqlStatement SortedPage(string tenant, SearchQuery query, int limit, DateTimeOffset now, SortCursor? after)
+    public SqlStatement SortedPage(string tenant, SearchQuery query, int limit, DateTimeOffset now, SortCursor? after, SearchPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new SqlBuilder(_dialect);
@@ -29,7 +29,7 @@ public sealed partial class SearchSqlGenerator
             sql.Append($" AS s{i}");
         }
         sql.Append(" FROM resources r WHERE ");
-        Where(sql, tenant, query, now);
+        Where(sql, tenant, query, now, plan);
         sql.Append(") q");
         if (after is not null)
         {

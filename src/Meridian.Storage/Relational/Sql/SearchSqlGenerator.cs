@@ -29,7 +29,7 @@ public sealed partial class SearchSqlGenerator
     /// <paramref name="afterKey"/> (keyset: resources created meanwhile sort last, so pages never
     /// shift); with sort keys it is an offset into the total order (sort keys, then key).
     /// </summary>
-    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null)
+    public SqlStatement Page(string tenant, SearchQuery query, int offset, int limit, DateTimeOffset now, long? afterKey = null, SearchPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Sort.IsDefaultOrEmpty && query.ResourceType is not null && query.Filter is not null)
@@ -42,7 +42,7 @@ public sealed partial class SearchSqlGenerator
         }
         var sql = new SqlBuilder(_dialect);
         sql.Append("SELECT ").Append(Prefixed("r")).Append(" FROM resources r WHERE ");
-        Where(sql, tenant, query, now);
+        Where(sql, tenant, query, now, plan);
         if (afterKey is { } after && query.Sort.IsDefaultOrEmpty)
         {
             sql.Append(" AND r.resource_key > ").AppendParam(after);
@@ -101,13 +101,39 @@ public sealed partial class SearchSqlGenerator
         return sql.Build();
     }
 
-    public SqlStatement Count(string tenant, SearchQuery query, DateTimeOffset now)
+    public SqlStatement Count(string tenant, SearchQuery query, DateTimeOffset now, SearchPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new SqlBuilder(_dialect);
         sql.Append("SELECT count(*) FROM resources r WHERE ");
-        Where(sql, tenant, query, now);
+        Where(sql, tenant, query, now, plan);
         return sql.Build();
+    }
+
+    /// <summary>
+    /// The bounded counts to run before the page (<see cref="SearchPlan"/>): one per top-level
+    /// <c>_has</c> whose source has a condition that can drive. The store runs each and lets the
+    /// <c>_has</c> drive from its sources when the count stays under <paramref name="bound"/>.
+    /// </summary>
+    public IReadOnlyList<SourceProbe> SourceProbes(string tenant, SearchQuery query, int bound, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (bound <= 0 || query.Filter is null)
+        {
+            return [];
+        }
+        var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+        var probes = new List<SourceProbe>();
+        foreach (var operand in filter is AndExpression and ? and.Operands : [filter])
+        {
+            if (operand is ReverseChainedExpression has && ExpressionSql.SourceDriver(has) is { } driver)
+            {
+                var sql = new SqlBuilder(_dialect);
+                _expressions.WriteSourceCount(sql, sql.Param(tenant), has, driver, bound, new SearchSqlContext(now));
+                probes.Add(new SourceProbe(has, sql.Build(), bound));
+            }
+        }
+        return probes;
     }
 
     /// <summary>
@@ -160,7 +186,7 @@ public sealed partial class SearchSqlGenerator
         return sql.Build();
     }
 
-    private void Where(SqlBuilder sql, string tenant, SearchQuery query, DateTimeOffset now)
+    private void Where(SqlBuilder sql, string tenant, SearchQuery query, DateTimeOffset now, SearchPlan? plan)
     {
         var tenantParam = sql.Param(tenant);
         sql.Append($"r.tenant = {tenantParam}");
@@ -174,7 +200,7 @@ public sealed partial class SearchSqlGenerator
             sql.Append(" AND ");
             var aliases = 0;
             var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
-            _expressions.Write(sql, filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now), ref aliases);
+            _expressions.Write(sql, filter, new ExpressionSql.Scope("r", query.ResourceType, tenantParam), new SearchSqlContext(now, plan), ref aliases);
         }
     }
 
