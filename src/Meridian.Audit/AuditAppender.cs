@@ -8,20 +8,29 @@ namespace Meridian.Audit;
 /// out, with group commit: records that arrive while a commit is in flight are written together
 /// in the next transaction (one per tenant), so 32 concurrent reads cost a few fsyncs, not 32,
 /// while each caller still waits for the commit of its own record.
+/// <para>Where the store runs several group commits at once (PostgreSQL: its writers), up to that
+/// many batches are in flight: the next batch gathers and starts while earlier ones wait for
+/// their commit, instead of the audit trail using one writer of several. The hash chain stays
+/// one sequence: the store appends each transaction's links under the tenant's chain lock, held
+/// until that transaction commits. SQLite has one writer, so one batch at a time as before.</para>
 /// </summary>
 public sealed class AuditAppender : IAsyncDisposable
 {
     private readonly IFhirStore _store;
     private readonly int _maxBatch;
+    private readonly int _maxInFlight;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
     private sealed record Pending(string Tenant, ResourceContent Content, TaskCompletionSource<bool> Done);
 
-    public AuditAppender(IFhirStore store, int maxBatch = 256)
+    /// <param name="maxInFlight">Batches committing at once; by default the store's concurrent
+    /// writers (<see cref="Storage.Relational.RelationalFhirStore.ConcurrentWriters"/>), else 1.</param>
+    public AuditAppender(IFhirStore store, int maxBatch = 256, int? maxInFlight = null)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _maxBatch = Math.Max(1, maxBatch);
+        _maxInFlight = Math.Max(1, maxInFlight ?? store.Find<Storage.Relational.RelationalFhirStore>()?.ConcurrentWriters ?? 1);
         _loop = Task.Run(RunAsync);
     }
 
@@ -39,16 +48,27 @@ public sealed class AuditAppender : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<Pending>(_maxBatch);
+        var inFlight = new List<Task>(_maxInFlight);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            if (inFlight.Count >= _maxInFlight)
+            {
+                // All slots busy: records keep gathering in the queue until one batch commits.
+                inFlight.Remove(await Task.WhenAny(inFlight).ConfigureAwait(false));
+                continue;
+            }
+            var batch = new List<Pending>(Math.Min(_maxBatch, 64));
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item))
             {
                 batch.Add(item);
             }
-            await Task.WhenAll(batch.GroupBy(p => p.Tenant, StringComparer.Ordinal).Select(g => CommitAsync(g.Key, [.. g]))).ConfigureAwait(false);
-            batch.Clear();
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            inFlight.Add(Task.WhenAll(batch.GroupBy(p => p.Tenant, StringComparer.Ordinal).Select(g => CommitAsync(g.Key, [.. g]))));
         }
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
     }
 
     private async Task CommitAsync(string tenant, List<Pending> items)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using Meridian.Fhir.Search;
 using Meridian.Fhir.Serialization;
 using Meridian.Storage;
 
@@ -28,18 +29,25 @@ public static class AuditEventWriter
     {
         ArgumentNullException.ThrowIfNull(record);
         var buffer = new ArrayBufferWriter<byte>(2048);
-        using (var w = new Utf8JsonWriter(buffer))
+        // The FHIR writer's options (its escaping), so these bytes are the canonical form the
+        // generic parse-and-write round trip would give (tested): stored as they are.
+        using (var w = new Utf8JsonWriter(buffer, FhirJsonWriter.Options))
         {
             Write(w, record);
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The AuditEvent as store content (parsed once so its search index is extracted).</summary>
+    /// <summary>
+    /// The AuditEvent as store content: the written bytes as they are (already canonical, see
+    /// <see cref="ToJson"/>; writing the parsed tree again would give the same bytes at the cost
+    /// of a second serialisation per audited request) and the search index of the parsed tree.
+    /// </summary>
     public static ResourceContent ToContent(AuditRecord record)
     {
-        var parsed = FhirJsonParser.R4.Parse(ToJson(record), "AuditEvent");
-        return ResourceContent.From(parsed.Resource ?? throw new InvalidOperationException("the AuditEvent writer produced unparsable JSON"));
+        var json = ToJson(record);
+        var parsed = FhirJsonParser.R4.Parse(json, "AuditEvent").Resource ?? throw new InvalidOperationException("the AuditEvent writer produced unparsable JSON");
+        return new ResourceContent(json, SearchIndexer.R4.Extract(parsed));
     }
 
     private static void Write(Utf8JsonWriter w, AuditRecord r)

@@ -51,6 +51,39 @@ public sealed class AuditAppenderTests
         AuditEventWriter.ToContent(new AuditRecord(tenant, "read", "R", DateTimeOffset.UnixEpoch, "0", Caller.Anonymous));
 
     [Fact]
+    public async Task With_two_batches_in_flight_a_record_commits_while_an_earlier_batch_still_waits()
+    {
+        var store = new GatedStore();
+        await using var appender = new AuditAppender(store, maxInFlight: 2);
+        var first = appender.AppendAsync("a", Record("a"));
+        await store.FirstStarted.Task;
+        var second = appender.AppendAsync("a", Record("a"));
+
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(first.IsCompleted); // its own commit has not happened: it still waits
+        store.Release();
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, store.Transactions.Count);
+    }
+
+    [Fact]
+    public async Task With_one_batch_in_flight_records_wait_for_the_commit_before_theirs()
+    {
+        var store = new GatedStore();
+        await using var appender = new AuditAppender(store); // not a relational store: one at a time
+        var first = appender.AppendAsync("a", Record("a"));
+        await store.FirstStarted.Task;
+        var second = appender.AppendAsync("a", Record("a"));
+
+        Assert.Empty(store.Transactions);
+        Assert.False(second.IsCompleted);
+        store.Release();
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, store.Transactions.Count);
+    }
+
+    [Fact]
     public async Task Records_arriving_during_a_commit_share_the_next_transaction_and_each_waits_for_its_own()
     {
         var store = new GatedStore();

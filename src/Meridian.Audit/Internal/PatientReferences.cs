@@ -10,8 +10,6 @@ namespace Meridian.Audit.Internal;
 /// </summary>
 internal static class PatientReferences
 {
-    private static readonly string[] s_fields = ["subject", "patient", "beneficiary"];
-
     public static void FromResource(string type, string id, ReadOnlyMemory<byte> json, ISet<string> into)
     {
         if (type == "Patient")
@@ -23,26 +21,63 @@ internal static class PatientReferences
         {
             return;
         }
+        // Every audited read passes the response body through here: a forward-only scan of the
+        // top level (no document built) finds the three reference fields. Patients are added only
+        // once the whole body proved well-formed, as a parse would.
+        string? found0 = null, found1 = null, found2 = null;
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return;
             }
-            foreach (var field in s_fields)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (doc.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Object
-                    && value.TryGetProperty("reference", out var reference) && reference.ValueKind == JsonValueKind.String
-                    && Normalise(reference.GetString()!) is { } patient)
+                var field = reader.ValueTextEquals("subject"u8) ? 0 : reader.ValueTextEquals("patient"u8) ? 1 : reader.ValueTextEquals("beneficiary"u8) ? 2 : -1;
+                reader.Read();
+                if (field < 0 || reader.TokenType != JsonTokenType.StartObject)
                 {
-                    into.Add(patient);
+                    reader.Skip();
+                    continue;
                 }
+                string? reference = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isReference = reader.ValueTextEquals("reference"u8);
+                    reader.Read();
+                    if (isReference)
+                    {
+                        // The last one wins, as with a parsed document's property lookup.
+                        reference = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+                    reader.Skip();
+                }
+                var patient = reference is null ? null : Normalise(reference);
+                switch (field)
+                {
+                    case 0: found0 = patient; break;
+                    case 1: found1 = patient; break;
+                    default: found2 = patient; break;
+                }
+            }
+            // Anything after the root object makes the body malformed, as it would for a parse.
+            if (reader.Read())
+            {
+                return;
             }
         }
         catch (JsonException)
         {
             // Not a resource (an error body): no patients to name.
+            return;
+        }
+        foreach (var patient in (ReadOnlySpan<string?>)[found0, found1, found2])
+        {
+            if (patient is not null)
+            {
+                into.Add(patient);
+            }
         }
     }
 

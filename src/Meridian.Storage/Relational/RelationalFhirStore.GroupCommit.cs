@@ -8,6 +8,10 @@ public abstract partial class RelationalFhirStore
     private const string Savepoint = "request";
     private static readonly TransactResult s_workDone = TransactResult.Committed([]);
 
+    /// <summary>How many group commits this store runs at once (1 on SQLite; PostgreSQL's writer
+    /// count): a caller that keeps its own batches (the audit appender) may keep that many in flight.</summary>
+    public int ConcurrentWriters => _coalescer.Writers;
+
     /// <summary>
     /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
     /// own savepoint of ONE database transaction, so it sees the writes of the requests before

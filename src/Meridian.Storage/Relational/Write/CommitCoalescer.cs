@@ -45,6 +45,9 @@ internal sealed class CommitCoalescer(Func<IReadOnlyList<PendingTransaction>, Ta
     /// a single larger request still runs alone.</summary>
     public const int MaxOperations = 4096;
 
+    /// <summary>How many batches may commit at once (writer loops).</summary>
+    public int Writers { get; } = Math.Max(1, writers);
+
     private readonly Channel<PendingTransaction> _queue = Channel.CreateUnbounded<PendingTransaction>(new UnboundedChannelOptions { SingleReader = writers <= 1 });
     private readonly System.Collections.Concurrent.ConcurrentQueue<PendingTransaction> _retry = new();
     private readonly object _gate = new();
