@@ -97,8 +97,9 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// A reader connection for the store's own statements in <paramref name="scope"/>. Where the
     /// engine allows it the scope is not entered now (its own round trip) but joins the first
     /// statement created on the connection with <see cref="CreateCommand"/>, so every command on
-    /// such a connection must be made there, in the order it runs; until then the connection is
-    /// in no scope at all and sees nothing (a pooled connection comes back reset).
+    /// such a connection must be made there, in the order it runs. No statement of the store runs
+    /// before the scope: the scope and the first statement are one command (and a pooled
+    /// connection comes back reset, in no scope, unless the pool is told not to reset).
     /// </summary>
     private async ValueTask<DbConnection> OpenScopedReaderAsync(DataScope scope, CancellationToken ct)
     {
