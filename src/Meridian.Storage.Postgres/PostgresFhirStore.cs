@@ -148,6 +148,28 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A reader connection's scope goes out in the same round trip as its first statement.
+    /// </summary>
+    protected override bool ScopesWithFirstStatement => true;
+
+    /// <summary>
+    /// <c>CALL meridian_enter_scope(…); statement</c> as one command (migration 0019): Npgsql
+    /// sends both statements in one round trip and runs them in order in one implicit
+    /// transaction, so row-level security sees the new settings in the statement and, should
+    /// the command fail, the settings are rolled back with it. A procedure rather than
+    /// <c>SELECT set_config(…)</c> because CALL returns no result set: readers, scalars and row
+    /// counts of the command are exactly the statement's own. Session settings, as in
+    /// <see cref="EnterScopeAsync"/> without a transaction.
+    /// </summary>
+    protected override SqlStatement WithScope(DataScope scope, SqlStatement statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        var n = statement.Values.Count;
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"CALL meridian_enter_scope(@p{n}, @p{n + 1});\n{statement.Text}");
+        return new SqlStatement(text, [.. statement.Values, scope.Kind == DataScopeKind.Tenant ? scope.Tenant : "", ScopeSetting(scope.Kind)]);
+    }
+
     /// <summary>The <c>meridian.scope</c> values the policies of migration 0012 know.</summary>
     internal static string ScopeSetting(DataScopeKind kind) => kind switch
     {

@@ -85,7 +85,7 @@ public abstract partial class RelationalFhirStore
         var sorted = !query.Sort.IsDefaultOrEmpty;
         var (offset, afterKey) = sorted ? (0, null) : ParseSearchCursor(query.Cursor);
         var now = Options.Clock.GetUtcNow();
-        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenScopedReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
         var keys = new List<long>();
         var matches = ImmutableArray<StoredResource>.Empty;
         string? next = null;

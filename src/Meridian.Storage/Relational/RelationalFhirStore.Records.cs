@@ -105,10 +105,10 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
         return await ExecuteAsync(lease.Connection, sql.Build(), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> ExecuteAsync(DbConnection connection, SqlStatement statement, CancellationToken ct) =>
+    private async Task<int> ExecuteAsync(DbConnection connection, SqlStatement statement, CancellationToken ct) =>
         await ExecuteAsync(connection, null, statement, ct).ConfigureAwait(false);
 
-    private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? tx, SqlStatement statement, CancellationToken ct)
+    private async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? tx, SqlStatement statement, CancellationToken ct)
     {
         await using var cmd = CreateCommand(connection, tx, statement);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -116,7 +116,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
 
     private async Task<ImmutableArray<SystemRecord>> QueryRecordsAsync(DataScope scope, SqlStatement statement, CancellationToken ct)
     {
-        await using var connection = await OpenReaderAsync(scope, ct).ConfigureAwait(false);
+        await using var connection = await OpenScopedReaderAsync(scope, ct).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, statement);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<SystemRecord>();

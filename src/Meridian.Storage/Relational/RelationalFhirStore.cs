@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Meridian.Storage.Relational.Sql;
 
 namespace Meridian.Storage.Relational;
@@ -72,7 +73,47 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// </summary>
     protected virtual Task EnterScopeAsync(DbConnection connection, DbTransaction? tx, DataScope scope, CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>A reader connection already in <paramref name="scope"/>.</summary>
+    /// <summary>
+    /// Whether the engine can take the scope in the same round trip as a statement
+    /// (<see cref="WithScope"/>): then a reader connection of the store's own statements is not
+    /// scoped when opened but by the first statement created on it (<see cref="CreateCommand"/>).
+    /// </summary>
+    protected virtual bool ScopesWithFirstStatement => false;
+
+    /// <summary>
+    /// <paramref name="statement"/> preceded by entering <paramref name="scope"/> for the
+    /// connection, as one command: the scope is in force before the statement runs, and if the
+    /// command fails it is undone with the command's implicit transaction (the connection then
+    /// has no scope, so it sees nothing). Only called when <see cref="ScopesWithFirstStatement"/>.
+    /// </summary>
+    protected virtual SqlStatement WithScope(DataScope scope, SqlStatement statement) =>
+        throw new NotSupportedException($"{GetType().Name} enters scopes in their own round trip");
+
+    /// <summary>Reader connections opened by <see cref="OpenScopedReaderAsync"/> whose scope goes
+    /// out with their first statement; the entry is removed when that statement is created.</summary>
+    private readonly ConditionalWeakTable<DbConnection, StrongBox<DataScope>> _pendingScopes = new();
+
+    /// <summary>
+    /// A reader connection for the store's own statements in <paramref name="scope"/>. Where the
+    /// engine allows it the scope is not entered now (its own round trip) but joins the first
+    /// statement created on the connection with <see cref="CreateCommand"/>, so every command on
+    /// such a connection must be made there, in the order it runs. No statement of the store runs
+    /// before the scope: the scope and the first statement are one command (and a pooled
+    /// connection comes back reset, in no scope, unless the pool is told not to reset).
+    /// </summary>
+    private async ValueTask<DbConnection> OpenScopedReaderAsync(DataScope scope, CancellationToken ct)
+    {
+        if (!ScopesWithFirstStatement)
+        {
+            return await OpenReaderAsync(scope, ct).ConfigureAwait(false);
+        }
+        var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
+        _pendingScopes.AddOrUpdate(connection, new StrongBox<DataScope>(scope));
+        return connection;
+    }
+
+    /// <summary>A reader connection already in <paramref name="scope"/> (its own round trip):
+    /// for connections handed to code that makes its own commands (modules).</summary>
     private async ValueTask<DbConnection> OpenReaderAsync(DataScope scope, CancellationToken ct)
     {
         var connection = await OpenReaderAsync(ct).ConfigureAwait(false);
@@ -173,7 +214,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
         sql.Append("SELECT seq, tenant, type, id, version, op, at, trace_id FROM changes WHERE seq > ").AppendParam(afterSequence)
            .Append(" ORDER BY seq LIMIT ").AppendParam((long)Math.Clamp(max, 1, 100_000));
         var statement = sql.Build();
-        await using var connection = await OpenReaderAsync(DataScope.ChangeFeed, cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenScopedReaderAsync(DataScope.ChangeFeed, cancellationToken).ConfigureAwait(false);
         await using var cmd = CreateCommand(connection, null, statement);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = ImmutableArray.CreateBuilder<ChangeRecord>();
@@ -191,7 +232,7 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// <summary>Runs a statement that selects <see cref="SearchSqlGenerator.ResourceColumns"/>.</summary>
     internal async Task<ImmutableArray<StoredResource>> QueryResourcesAsync(string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null)
     {
-        await using var connection = await OpenReaderAsync(DataScope.Of(tenant), ct).ConfigureAwait(false);
+        await using var connection = await OpenScopedReaderAsync(DataScope.Of(tenant), ct).ConfigureAwait(false);
         return await QueryResourcesAsync(connection, tenant, statement, ct, keys).ConfigureAwait(false);
     }
 
@@ -216,8 +257,16 @@ public abstract partial class RelationalFhirStore : IFhirStore
         return await UnprotectJsonAsync(connection, tx, tenant, list.DrainToImmutable(), ct).ConfigureAwait(false);
     }
 
-    internal static DbCommand CreateCommand(DbConnection connection, DbTransaction? tx, SqlStatement statement)
-        => statement.ToCommand(connection, tx);
+    /// <summary>A command for <paramref name="statement"/>; the first one on a connection from
+    /// <see cref="OpenScopedReaderAsync"/> also enters that connection's scope.</summary>
+    internal DbCommand CreateCommand(DbConnection connection, DbTransaction? tx, SqlStatement statement)
+    {
+        if (tx is null && _pendingScopes.TryGetValue(connection, out var pending) && _pendingScopes.Remove(connection))
+        {
+            return WithScope(pending.Value, statement).ToCommand(connection, tx);
+        }
+        return statement.ToCommand(connection, tx);
+    }
 
     /// <summary>Store time, truncated to milliseconds so <c>meta.lastUpdated</c> text and the indexed instant agree.</summary>
     private DateTimeOffset Now()

@@ -32,16 +32,20 @@ public sealed class RowLevelSecurityFixture : IAsyncLifetime
 
     public PostgresFhirStore Store { get; private set; } = null!;
 
+    /// <summary>The store's options (its master key), for further stores over the same database.</summary>
+    public StoreOptions Options { get; private set; } = null!;
+
     public PostgresTestDatabase Database => _database!;
 
     public async Task InitializeAsync()
     {
         _database = await PostgresTestDatabase.CreateAsync();
-        Store = PostgresFhirStore.Create(_database.ConnectionString, new StoreOptions
+        Options = new StoreOptions
         {
             ChainedTypes = ["AuditEvent"],
             Protector = new EnvelopeProtector(MasterKey.Generate()),
-        });
+        };
+        Store = PostgresFhirStore.Create(_database.ConnectionString, Options);
         await Store.MigrateAsync();
         foreach (var tenant in new[] { A, B })
         {
