@@ -4,14 +4,12 @@ namespace Meridian.Hl7.Fhir.Processing;
 
 /// <summary>
 /// Which resource a conditional URL (<c>Patient?identifier=sys|123</c>) resolved to, per tenant,
-/// learnt from this processor's own conditional writes (the 201 or 200 <c>Location</c> of a
-/// transaction-response entry: the resource the identifier was created for or matched). The next
-/// message about the same patient then PUTs <c>Patient/id</c> directly instead of searching first:
-/// the conditional search is most of a mapped message's round trips. Updates are learnt as well as
-/// creates, so a resource that existed before this process started is searched for once, not on
-/// every message about it (a conditional update that matched names exactly the resource it
-/// updated). A failed transaction forgets what it used; the cache is bounded (cleared when full)
-/// — a miss only costs the search again.
+/// learnt from this processor's own creates (the 201 <c>Location</c> of a transaction-response
+/// entry). The next message about the same patient then PUTs <c>Patient/id</c> directly instead
+/// of searching first: the conditional search is most of a mapped message's round trips. Only
+/// creates are learnt, so an entry always names a resource this integration made for that
+/// identifier. A failed transaction forgets what it used; the cache is bounded (cleared when
+/// full) — a miss only costs the search again.
 /// </summary>
 public sealed class ConditionalIdCache(int capacity = 100_000)
 {

@@ -159,9 +159,7 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
         return $"the FHIR transaction was refused ({response.Status}): {detail}";
     }
 
-    /// <summary>Remembers <c>Type/id</c> of each conditional entry the transaction created or updated
-    /// (201 or 200, with its Location): a resource that existed before this processor started (a
-    /// restart, data loaded another way) is searched for once, not on every message about it.</summary>
+    /// <summary>Remembers <c>Type/id</c> of each conditional entry the transaction created (201 + Location).</summary>
     private void Learn(string tenant, List<string?> conditional, ReadOnlyMemory<byte> body)
     {
         if (!conditional.Exists(c => c is not null))
@@ -177,7 +175,7 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
         foreach (var entry in entries.EnumerateArray())
         {
             if (conditional[i++] is { } url && entry.TryGetProperty("response", out var response)
-                && response.TryGetProperty("status", out var status) && status.GetString() is { } code && (code.StartsWith("201", StringComparison.Ordinal) || code.StartsWith("200", StringComparison.Ordinal))
+                && response.TryGetProperty("status", out var status) && status.GetString()?.StartsWith("201", StringComparison.Ordinal) == true
                 && response.TryGetProperty("location", out var location) && TypeAndId(location.GetString()) is { } typeAndId)
             {
                 Ids.Learn(tenant, url, typeAndId);
