@@ -19,7 +19,7 @@ namespace Meridian.Hl7.Engine.Processing;
 /// stop gives its claims back at once. The feed rescans periodically, which picks up replays made from
 /// another process (the CLI) and keys freed by other nodes.
 /// Receipt comes first: while <see cref="ReceiptPressure.IsBusy"/> at most <c>busyLanes</c> lanes run a
-/// batch at once (the others wait for a slot; see <see cref="AdmitAsync"/>), so mapping cannot take
+/// batch at once (the others wait for a slot; see <see cref="LaneAdmission"/>), so mapping cannot take
 /// the cores and group-commit writers the acknowledgments wait on; when receipt goes quiet every lane
 /// runs again. At least one lane always runs, so the backlog keeps draining under any receipt load.
 /// </summary>
@@ -61,13 +61,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private readonly TimeSpan _rescan;
     private readonly Task _feeder;
     private readonly Task[] _workers;
-    private readonly ReceiptPressure? _pressure;
-    private readonly int _busyLanes;
-    private readonly SemaphoreSlim _slotFreed = new(0, 1);
-    private int _running;
-
-    /// <summary>How often a lane waiting for a slot looks again whether receipt went quiet.</summary>
-    private static readonly TimeSpan s_admitPoll = TimeSpan.FromMilliseconds(20);
+    private readonly LaneAdmission _admission;
 
     /// <param name="maxBatch">Messages a lane hands an <see cref="IHl7BatchProcessor"/> at once (1: no batching).</param>
     /// <param name="nodeId">This node's name in claims, unique among the processing servers of the
@@ -80,8 +74,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
         string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1)
     {
-        _pressure = pressure;
-        _busyLanes = Math.Max(1, busyLanes);
+        _admission = new LaneAdmission(pressure, lanes, busyLanes);
         NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
         _lease = claimLease ?? DefaultClaimLease;
         _maxBatch = Math.Max(1, maxBatch);
@@ -102,12 +95,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
 
     /// <summary>Batches running now (tests and metrics: never above the busy cap while receipt is busy,
     /// except for batches admitted before it became busy).</summary>
-    public int Running => Volatile.Read(ref _running);
+    public int Running => _admission.Running;
 
     /// <summary>The most batches that ran at once while receipt was busy (tests).</summary>
-    public int MostRunningWhileBusy => Volatile.Read(ref _mostRunningWhileBusy);
-
-    private int _mostRunningWhileBusy;
+    public int MostRunningWhileBusy => _admission.MostRunningWhileBusy;
 
     /// <summary>New messages were stored: look now instead of at the next rescan.</summary>
     public void Wake()
@@ -317,64 +308,14 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
                     batch.Add(next);
                 }
             }
-            await AdmitAsync().ConfigureAwait(false);
+            await _admission.EnterAsync(_stop.Token).ConfigureAwait(false);
             try
             {
                 await RunAsync(batch, batching).ConfigureAwait(false);
             }
             finally
             {
-                Interlocked.Decrement(ref _running);
-                SignalSlotFreed();
-            }
-        }
-    }
-
-    private void SignalSlotFreed()
-    {
-        if (_slotFreed.CurrentCount == 0)
-        {
-            try
-            {
-                _slotFreed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another lane signalled first: one wake-up is enough, waiters also poll.
-            }
-        }
-    }
-
-    /// <summary>
-    /// Takes a slot to run one batch: any lane when receipt is quiet, <see cref="_busyLanes"/> at once
-    /// while it is busy. A waiting lane wakes when a slot frees or after a short poll (receipt may have
-    /// gone quiet meanwhile). Stopping admits at once: the batch is then forgotten, not run.
-    /// </summary>
-    private async Task AdmitAsync()
-    {
-        for (var wait = 0L; wait < long.MaxValue; wait++)
-        {
-            var busy = _pressure?.IsBusy == true;
-            var cap = busy ? _busyLanes : _lanes.Length;
-            lock (_lock)
-            {
-                if (_running < cap || _stop.IsCancellationRequested)
-                {
-                    _running++;
-                    if (busy && _running > _mostRunningWhileBusy)
-                    {
-                        _mostRunningWhileBusy = _running;
-                    }
-                    return;
-                }
-            }
-            try
-            {
-                await _slotFreed.WaitAsync(s_admitPoll, _stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping: the next pass admits, and RunAsync forgets the batch.
+                _admission.Leave();
             }
         }
     }
@@ -487,6 +428,6 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         }
         _stop.Dispose();
         _wake.Dispose();
-        _slotFreed.Dispose();
+        _admission.Dispose();
     }
 }
