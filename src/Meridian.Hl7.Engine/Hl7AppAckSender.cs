@@ -13,7 +13,8 @@ namespace Meridian.Hl7.Engine;
 /// successes. Delivery is durable: the state lives in the inbox row (migration 0014), attempts
 /// are retried with exponential back-off (1 s doubling up to 5 min) across restarts until the
 /// sender's receiver answers with a positive acknowledgment (CA/AA). Runs in its own loop: it
-/// never delays receipt or processing.
+/// never delays receipt or processing. Per sender over plain TCP or TLS (<see cref="AppAckTls"/>);
+/// a failed handshake (untrusted certificate, wrong name) is a failed attempt, retried like a refusal.
 /// </summary>
 public sealed class Hl7AppAckSender : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ public sealed class Hl7AppAckSender : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly AppAckTls _tls = new();
 
     public Hl7AppAckSender(IHl7Inbox inbox, IHl7MessageCodec codec, Hl7EngineOptions options, TimeProvider? clock = null)
     {
@@ -119,7 +121,7 @@ public sealed class Hl7AppAckSender : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(_options.AppAckTimeout);
-            await using var client = await MllpClient.ConnectAsync(host, port, cancellationToken: timeout.Token).ConfigureAwait(false);
+            await using var client = await MllpClient.ConnectAsync(host, port, _tls.For(sender, host), timeout.Token).ConfigureAwait(false);
             var answer = await client.SendAsync(bytes, timeout.Token).ConfigureAwait(false);
             var code = _codec.Read(answer) is { Parsed: not null } parsed ? _codec.Value(parsed, "MSA-1") : null;
             if (code is "CA" or "AA")
@@ -129,7 +131,8 @@ public sealed class Hl7AppAckSender : IAsyncDisposable
             }
             error = $"the receiver at {address} answered {code ?? "something that is not an acknowledgment"}";
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or EndOfStreamException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or EndOfStreamException or System.Security.Authentication.AuthenticationException
+                                       or OperationCanceledException && !ct.IsCancellationRequested)
         {
             error = $"{address}: {ex.Message}";
         }
@@ -142,5 +145,6 @@ public sealed class Hl7AppAckSender : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
+        _tls.Dispose();
     }
 }

@@ -44,6 +44,9 @@ public sealed class Hl7Engine : IAsyncDisposable
 
     public bool IsProcessing => _dispatcher is not null;
 
+    /// <summary>The dispatcher (null when not processing): tests and metrics read its lane use.</summary>
+    public Hl7Dispatcher? Dispatcher => _dispatcher;
+
     /// <param name="store">A migrated relational store (SQLite or PostgreSQL), also used for audit.</param>
     /// <param name="processor">The v2→FHIR processing; null keeps messages awaiting a mapping.</param>
     /// <param name="codec">The HL7 v2 reader/ACK writer (default: the Meridian.Hl7 parser).</param>
@@ -66,7 +69,8 @@ public sealed class Hl7Engine : IAsyncDisposable
         Hl7AppAckSender? appAcks = null;
         if (processor is not null)
         {
-            dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval, nodeId: options.NodeId, claimLease: options.ClaimLease);
+            dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval, nodeId: options.NodeId, claimLease: options.ClaimLease,
+                pressure: receiver.Pressure, busyLanes: options.ProcessingLanesWhileReceiving);
             receiver.Stored += dispatcher.Wake;
             // Application acknowledgments follow processing outcomes: sent where messages are processed.
             appAcks = new Hl7AppAckSender(inbox, codec, options, clock);

@@ -39,6 +39,12 @@ public sealed class Hl7EngineOptions
     /// (measured: about half the CPU per mapped message, docs/benchmarks.md).</summary>
     public int ProcessingLanes { get; set; } = 2;
 
+    /// <summary>Lanes that may map at once while messages are being received (a receipt under way or
+    /// one finished within the last 100 ms): receipt — what senders wait on — comes before mapping, which
+    /// catches up when receipt goes quiet. At least 1 (mapping never stops); set it to
+    /// <see cref="ProcessingLanes"/> to give receipt no priority.</summary>
+    public int ProcessingLanesWhileReceiving { get; set; } = 1;
+
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
     /// processing servers sharing the database; null: a new GUID per start. Several servers may
     /// process one database: each ordering key is processed by one of them at a time.</summary>
@@ -91,9 +97,9 @@ public sealed class Hl7EngineOptions
         {
             yield return "Hl7:IdleTimeout must be positive.";
         }
-        if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1)
+        if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1 || ProcessingLanesWhileReceiving < 1)
         {
-            yield return "Hl7:MaxConnections, MaxInboxBatch and ProcessingLanes must be at least 1.";
+            yield return "Hl7:MaxConnections, MaxInboxBatch, ProcessingLanes and ProcessingLanesWhileReceiving must be at least 1.";
         }
         if (ClaimLease < TimeSpan.FromSeconds(2))
         {
@@ -112,6 +118,10 @@ public sealed class Hl7EngineOptions
             if (sender.AppAckAddress is { } address && !Hl7AppAckSender.TryParseAddress(address, out _, out _))
             {
                 yield return $"Hl7:Senders:{name}:AppAckAddress '{address}' is not host:port.";
+            }
+            foreach (var problem in AppAckTls.Problems(name, sender))
+            {
+                yield return problem;
             }
             if (sender.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
             {
@@ -147,4 +157,14 @@ public sealed class Hl7SenderOptions
     /// <c>host:port</c> of the sender's receiving side. Null: requested ones are recorded as
     /// unroutable (visible, never sent).</summary>
     public string? AppAckAddress { get; set; }
+
+    /// <summary>Application acknowledgments go over TLS (MLLP inside TLS, as the listener's <c>Hl7:TlsCertificate</c>).</summary>
+    public bool AppAckTls { get; set; }
+
+    /// <summary>The name the receiver's certificate must carry; null: the host of <see cref="AppAckAddress"/>.</summary>
+    public string? AppAckTlsServerName { get; set; }
+
+    /// <summary>PEM file of the CA (or CAs) trusted for this sender's receiver instead of the system's
+    /// trust store (a hospital's private CA; revocation is not checked); null: the system's trust.</summary>
+    public string? AppAckTlsCaCertificate { get; set; }
 }

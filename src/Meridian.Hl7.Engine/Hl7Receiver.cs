@@ -26,8 +26,10 @@ public sealed partial class Hl7Receiver
     /// <summary>Raised after a message is newly stored (wakes the dispatcher).</summary>
     public event Action? Stored;
 
-    public Hl7Receiver(IHl7MessageCodec codec, InboxWriter writer, IHl7Inbox inbox, Hl7EngineOptions options, IHl7AuditSink audit, TimeProvider? clock = null)
+    public Hl7Receiver(IHl7MessageCodec codec, InboxWriter writer, IHl7Inbox inbox, Hl7EngineOptions options, IHl7AuditSink audit, TimeProvider? clock = null,
+        Processing.ReceiptPressure? pressure = null)
     {
+        Pressure = pressure ?? new Processing.ReceiptPressure();
         _codec = codec ?? throw new ArgumentNullException(nameof(codec));
         _writer = writer ?? throw new ArgumentNullException(nameof(writer));
         _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
@@ -36,9 +38,18 @@ public sealed partial class Hl7Receiver
         _clock = clock ?? TimeProvider.System;
     }
 
+    /// <summary>Receipts under way (the dispatcher runs fewer mapping lanes while there are any).</summary>
+    public Processing.ReceiptPressure Pressure { get; }
+
     public async Task<Hl7Receipt> ReceiveAsync(ReadOnlyMemory<byte> raw, Hl7Origin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
+        using var receiving = Pressure.Begin();
+        return await ReceiveOneAsync(raw, origin, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Hl7Receipt> ReceiveOneAsync(ReadOnlyMemory<byte> raw, Hl7Origin origin, CancellationToken cancellationToken)
+    {
         if (_codec.ReadBatch(raw) is { } batch)
         {
             return await ReceiveBatchAsync(raw, batch, origin, cancellationToken).ConfigureAwait(false);

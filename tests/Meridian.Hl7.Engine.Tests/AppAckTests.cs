@@ -114,6 +114,62 @@ public abstract class AppAckTests
         Assert.Equal("R1", TestMessages.Field(Assert.Single(receiver.Frames), "MSA", 2));
     }
 
+    [Fact]
+    public async Task Application_ACKs_go_over_TLS_to_a_receiver_whose_certificate_the_senders_CA_issued_and_not_to_an_untrusted_one()
+    {
+        using var trustedCa = TestCertificates.CreateCa("Meridian test hospital CA");
+        using var otherCa = TestCertificates.CreateCa("Some other CA");
+        using var good = TestCertificates.IssueServer(trustedCa, "acks.hospital.test");
+        using var impostor = TestCertificates.IssueServer(otherCa, "acks.hospital.test");
+        var caFile = TestCertificates.WritePem(trustedCa);
+        await using var receiver = new AckReceiver(certificate: good);
+        await using var untrusted = new AckReceiver(certificate: impostor);
+        await using var store = NewStore();
+        await using var h = await EngineHarness.StartAsync(store, o =>
+        {
+            o.AppAckInterval = TimeSpan.FromMilliseconds(100);
+            // The receivers listen on 127.0.0.1; the name checked is the one their certificate must carry.
+            o.Senders["ADTAPP|HOSP"] = new Hl7SenderOptions
+            {
+                ClientId = "adt-feed", AppAckAddress = receiver.Address,
+                AppAckTls = true, AppAckTlsServerName = "acks.hospital.test", AppAckTlsCaCertificate = caFile,
+            };
+            o.Senders["OTHER|HOSP"] = new Hl7SenderOptions
+            {
+                ClientId = "other-feed", AppAckAddress = untrusted.Address,
+                AppAckTls = true, AppAckTlsServerName = "acks.hospital.test", AppAckTlsCaCertificate = caFile,
+            };
+        }, new RecordingProcessor());
+        Assert.Equal("CA", TestMessages.AckCode(await h.SendAsync(TestMessages.Adt("TLS1", "P1", acceptAck: "AL", appAck: "AL"))));
+        Assert.Equal("CA", TestMessages.AckCode(await h.SendAsync(TestMessages.Adt("TLS2", "P2", app: "OTHER", acceptAck: "AL", appAck: "AL"))));
+
+        var sent = await SettledAsync(h, await IdOfAsync(h, "TLS1"));
+        Assert.Equal(AppAckStatus.Sent, sent.Status);
+        var frame = Assert.Single(receiver.Frames);
+        Assert.Equal(("AA", "TLS1"), (TestMessages.AckCode(frame), TestMessages.Field(frame, "MSA", 2)));
+
+        // The impostor's certificate does not chain to the sender's CA: the handshake fails, the
+        // acknowledgment stays pending with the reason and nothing reaches that listener.
+        var refused = await IdOfAsync(h, "TLS2");
+        AppAckState? state = null;
+        Assert.True(await EngineHarness.EventuallyAsync(async () => (state = await h.Inbox.AppAckStateAsync(refused))!.Attempts >= 1 && state.Error is not null));
+        Assert.Equal(AppAckStatus.Pending, state!.Status);
+        Assert.Contains("certificate", state.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(untrusted.Frames);
+        Assert.True(untrusted.Connections >= 1); // reached, and refused for its certificate
+    }
+
+    [Fact]
+    public void TLS_settings_for_application_ACKs_are_checked_at_start()
+    {
+        var options = new Hl7EngineOptions();
+        options.Senders["A"] = new Hl7SenderOptions { ClientId = "a", AppAckAddress = "127.0.0.1:1", AppAckTlsServerName = "x" };
+        options.Senders["B"] = new Hl7SenderOptions { ClientId = "b", AppAckAddress = "127.0.0.1:1", AppAckTls = true, AppAckTlsCaCertificate = "/nonexistent/ca.pem" };
+        var problems = options.Problems().ToList();
+        Assert.Contains(problems, p => p.Contains("Hl7:Senders:A:", StringComparison.Ordinal) && p.Contains("AppAckTls = true", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("Hl7:Senders:B:AppAckTlsCaCertificate", StringComparison.Ordinal));
+    }
+
     private static int FreePort()
     {
         var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -151,6 +151,28 @@ public abstract class AuditedProcessingTests : IAsyncLifetime
         Assert.Equal(2, (await SearchAsync("DiagnosticReport")).Count);
         Assert.Equal(2, (await SearchAsync("Provenance")).Count);
     }
+
+    [Fact]
+    public async Task A_patient_that_existed_before_is_searched_for_once_then_updated_by_its_cached_id()
+    {
+        // The Patient was there before this processor started (loaded over REST, or by a server since restarted).
+        var converted = Conversion.Hl7FhirConverter.Default.Convert(Oru("E0", "P-30"));
+        var patientEntry = converted.Bundle!["entry"]!.AsArray().First(e => e!["resource"]!["resourceType"]!.GetValue<string>() == "Patient")!;
+        var conditionalUrl = patientEntry["request"]!["url"]!.GetValue<string>();
+        var identifierSystem = patientEntry["resource"]!["identifier"]![0]!["system"]!.GetValue<string>();
+        var body = Encoding.UTF8.GetBytes($$"""{"resourceType":"Patient","identifier":[{"system":"{{identifierSystem}}","value":"P-30"}],"name":[{"family":"Before"}]}""");
+        var created = await _api!.HandleAsync(new FhirRequest("POST", "Patient") { Body = body, Headers = new FhirRequestHeaders { ContentType = "application/fhir+json" }, Caller = Caller.System("setup", "system/*.cruds") });
+        Assert.True(created.IsSuccess, Encoding.UTF8.GetString(created.Body.Span));
+        var existingId = JsonNode.Parse(created.Body.Span)!["id"]!.GetValue<string>();
+
+        Assert.True((await _processor!.ProcessAsync(Stored(Oru("E1", "P-30"), 30), CancellationToken.None)).Succeeded);
+        Assert.Equal("Patient/" + existingId, _processor.Ids.Find(FhirApi.DefaultTenant, conditionalUrl)); // learnt after the 200 (one lookup)
+        var outcome = await _processor.ProcessAsync(Stored(Oru("E2", "P-30", observations: 1), 31), CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Reason);
+        var patients = await SearchAsync("Patient");
+        Assert.Equal(existingId, Assert.Single(patients)!["resource"]!["id"]!.GetValue<string>());
+        Assert.Equal("Doe", patients[0]!["resource"]!["name"]![0]!["family"]!.GetValue<string>());
+    }
 }
 
 public sealed class SqliteAuditedProcessingTests : AuditedProcessingTests

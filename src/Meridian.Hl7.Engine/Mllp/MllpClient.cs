@@ -24,17 +24,29 @@ public sealed class MllpClient : IAsyncDisposable
     }
 
     /// <param name="tls">Connect with TLS; <paramref name="validate"/> decides about the server certificate (null: the system's validation).</param>
-    public static async Task<MllpClient> ConnectAsync(string host, int port, bool tls = false, RemoteCertificateValidationCallback? validate = null, CancellationToken cancellationToken = default)
+    public static Task<MllpClient> ConnectAsync(string host, int port, bool tls = false, RemoteCertificateValidationCallback? validate = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(host, port, tls ? new SslClientAuthenticationOptions { TargetHost = host, RemoteCertificateValidationCallback = validate } : null, cancellationToken);
+
+    /// <param name="tls">TLS settings (server name, trust policy, client certificate); null: plain TCP.</param>
+    public static async Task<MllpClient> ConnectAsync(string host, int port, SslClientAuthenticationOptions? tls, CancellationToken cancellationToken = default)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
         {
             await tcp.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
             Stream stream = tcp.GetStream();
-            if (tls)
+            if (tls is not null)
             {
-                var ssl = new SslStream(stream, false, validate);
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, cancellationToken).ConfigureAwait(false);
+                var ssl = new SslStream(stream, false);
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(tls, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
                 stream = ssl;
             }
             return new MllpClient(tcp, stream, 16 * 1024 * 1024);

@@ -18,6 +18,10 @@ namespace Meridian.Hl7.Engine.Processing;
 /// renewing and its keys, with its unfinished messages, go to another node after the lease. A clean
 /// stop gives its claims back at once. The feed rescans periodically, which picks up replays made from
 /// another process (the CLI) and keys freed by other nodes.
+/// Receipt comes first: while <see cref="ReceiptPressure.IsBusy"/> at most <c>busyLanes</c> lanes run a
+/// batch at once (the others wait for a slot; see <see cref="LaneAdmission"/>), so mapping cannot take
+/// the cores and group-commit writers the acknowledgments wait on; when receipt goes quiet every lane
+/// runs again. At least one lane always runs, so the backlog keeps draining under any receipt load.
 /// </summary>
 public sealed class Hl7Dispatcher : IAsyncDisposable
 {
@@ -57,6 +61,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     private readonly TimeSpan _rescan;
     private readonly Task _feeder;
     private readonly Task[] _workers;
+    private readonly LaneAdmission _admission;
 
     /// <param name="maxBatch">Messages a lane hands an <see cref="IHl7BatchProcessor"/> at once (1: no batching).</param>
     /// <param name="nodeId">This node's name in claims, unique among the processing servers of the
@@ -64,9 +69,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// after a hard stop — a clean stop releases them).</param>
     /// <param name="claimLease">How long claims live without renewal (renewed every rescan, so keep it
     /// several rescan intervals long); null: <see cref="DefaultClaimLease"/>.</param>
+    /// <param name="pressure">Receipt activity; null: lanes never yield to receipt.</param>
+    /// <param name="busyLanes">Lanes that may run a batch at once while receipt is busy (at least 1).</param>
     public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
-        string? nodeId = null, TimeSpan? claimLease = null)
+        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1)
     {
+        _admission = new LaneAdmission(pressure, lanes, busyLanes);
         NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
         _lease = claimLease ?? DefaultClaimLease;
         _maxBatch = Math.Max(1, maxBatch);
@@ -84,6 +92,13 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
 
     /// <summary>The name this dispatcher claims work under.</summary>
     public string NodeId { get; }
+
+    /// <summary>Batches running now (tests and metrics: never above the busy cap while receipt is busy,
+    /// except for batches admitted before it became busy).</summary>
+    public int Running => _admission.Running;
+
+    /// <summary>The most batches that ran at once while receipt was busy (tests).</summary>
+    public int MostRunningWhileBusy => _admission.MostRunningWhileBusy;
 
     /// <summary>New messages were stored: look now instead of at the next rescan.</summary>
     public void Wake()
@@ -293,7 +308,15 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
                     batch.Add(next);
                 }
             }
-            await RunAsync(batch, batching).ConfigureAwait(false);
+            await _admission.EnterAsync(_stop.Token).ConfigureAwait(false);
+            try
+            {
+                await RunAsync(batch, batching).ConfigureAwait(false);
+            }
+            finally
+            {
+                _admission.Leave();
+            }
         }
     }
 
@@ -405,5 +428,6 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         }
         _stop.Dispose();
         _wake.Dispose();
+        _admission.Dispose();
     }
 }

@@ -136,17 +136,25 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
     private async Task<string?> LandAsync(StoredHl7Message first, List<JsonObject> bundles, CancellationToken cancellationToken)
     {
         var merged = BundleMerge.Merge(bundles, first.Tenant, Ids);
+        var caller = _options.CallerFor?.Invoke(first) ?? Caller.System(first.ClientId, Scopes);
         var request = new FhirRequest("POST", "")
         {
             Tenant = first.Tenant,
             Body = JsonSerializer.SerializeToUtf8Bytes(merged.Bundle),
             Headers = new FhirRequestHeaders { ContentType = "application/fhir+json", Prefer = "return=minimal" },
-            Caller = _options.CallerFor?.Invoke(first) ?? Caller.System(first.ClientId, Scopes),
+            Caller = caller,
         };
         var response = await FhirInterceptors.RunAsync(_options.Interceptors, request, _api.HandleAsync, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess)
         {
-            Learn(first.Tenant, merged.Conditional, response.Body);
+            foreach (var url in Learn(first.Tenant, merged.Conditional, response.Body))
+            {
+                // Matched an existing resource: one search now saves one in every later transaction.
+                if (await ConditionalLookup.FindAsync(_api, first.Tenant, url, caller, cancellationToken).ConfigureAwait(false) is { } typeAndId)
+                {
+                    Ids.Learn(first.Tenant, url, typeAndId);
+                }
+            }
             return null;
         }
         foreach (var url in merged.FromCache)
@@ -159,29 +167,44 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
         return $"the FHIR transaction was refused ({response.Status}): {detail}";
     }
 
-    /// <summary>Remembers <c>Type/id</c> of each conditional entry the transaction created (201 + Location).</summary>
-    private void Learn(string tenant, List<string?> conditional, ReadOnlyMemory<byte> body)
+    /// <summary>Remembers <c>Type/id</c> of each conditional entry the transaction created (201 +
+    /// Location); returns the conditional URLs that updated an existing resource (200, no Location),
+    /// at most <see cref="MaxLookups"/>, for <see cref="ConditionalLookup"/>.</summary>
+    private List<string> Learn(string tenant, List<string?> conditional, ReadOnlyMemory<byte> body)
     {
+        var updated = new List<string>();
         if (!conditional.Exists(c => c is not null))
         {
-            return;
+            return updated;
         }
         using var doc = JsonDocument.Parse(body);
         if (!doc.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array || entries.GetArrayLength() != conditional.Count)
         {
-            return;
+            return updated;
         }
         var i = 0;
         foreach (var entry in entries.EnumerateArray())
         {
-            if (conditional[i++] is { } url && entry.TryGetProperty("response", out var response)
-                && response.TryGetProperty("status", out var status) && status.GetString()?.StartsWith("201", StringComparison.Ordinal) == true
-                && response.TryGetProperty("location", out var location) && TypeAndId(location.GetString()) is { } typeAndId)
+            if (conditional[i++] is not { } url || !entry.TryGetProperty("response", out var response) || !response.TryGetProperty("status", out var status))
+            {
+                continue;
+            }
+            var code = status.GetString() ?? "";
+            if (code.StartsWith("201", StringComparison.Ordinal) && response.TryGetProperty("location", out var location) && TypeAndId(location.GetString()) is { } typeAndId)
             {
                 Ids.Learn(tenant, url, typeAndId);
             }
+            else if (code.StartsWith("200", StringComparison.Ordinal) && updated.Count < MaxLookups)
+            {
+                updated.Add(url);
+            }
         }
+        return updated;
     }
+
+    /// <summary>Lookups after one transaction at most: bounds the extra work after a restart, when
+    /// every resource is unknown; the rest are learnt by later transactions.</summary>
+    private const int MaxLookups = 16;
 
     /// <summary><c>Type/id</c> from <c>[base/]Type/id/_history/v</c>.</summary>
     private static string? TypeAndId(string? location)

@@ -32,6 +32,19 @@ internal sealed class ChildServer : IDisposable
             },
             Banner));
 
+    /// <summary>A server that also maps what it receives (the built-in v2-to-FHIR mappings), claiming
+    /// its work as <paramref name="nodeId"/> with a short lease, beside other servers on one database.</summary>
+    public static async Task<ChildServer> StartProcessingAsync(IEnumerable<string> storeArguments, string nodeId, TimeSpan claimLease) =>
+        new(await MeridianChildProcess.StartAsync(
+            ["--port", "0", "--mllp-port", "0", "--insecure-dev", .. storeArguments],
+            new Dictionary<string, string>
+            {
+                ["MERIDIAN_ENCRYPTION__MODE"] = "off",
+                ["MERIDIAN_HL7__NODEID"] = nodeId,
+                ["MERIDIAN_HL7__CLAIMLEASE"] = claimLease.ToString("c", CultureInfo.InvariantCulture),
+            },
+            Banner));
+
     /// <summary>SIGKILL: no shutdown, no flush, as a crash.</summary>
     public void KillHard() => _process.KillHard();
 

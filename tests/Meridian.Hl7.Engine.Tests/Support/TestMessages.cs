@@ -11,6 +11,13 @@ internal static class TestMessages
         $"PID|1||{patientId}^^^HOSP^MR||Doe^Jane||19800101|F\r" +
         "PV1|1|I|W^101^1\r";
 
+    /// <summary>ADT^A08 (patient update) carrying <paramref name="family"/> as the patient's family name.</summary>
+    public static string AdtUpdate(string controlId, string patientId, string family) =>
+        $"MSH|^~\\&|ADTAPP|HOSP|MERIDIAN|MERIDIAN|20240102030405||ADT^A08^ADT_A01|{controlId}|P|2.5.1\r" +
+        $"EVN|A08|20240102030405\r" +
+        $"PID|1||{patientId}^^^HOSP^MR||{family}^Jane||19800101|F\r" +
+        "PV1|1|I|W^101^1\r";
+
     public static string Oru(string controlId, string patientId, int observations = 10, string app = "LAB", string facility = "HOSP", string? acceptAck = null) =>
         new StringBuilder()
             .Append($"MSH|^~\\&|{app}|{facility}|MERIDIAN|MERIDIAN|20240102030405||ORU^R01^ORU_R01|{controlId}|P|2.5.1|||{acceptAck}|\r")
