@@ -26,8 +26,9 @@ PhaseResult? without = null, with = null;
 
 if (phases.Contains("without"))
 {
+    var cpu = Cpu.Start();
     without = await WriteDriver.RunAsync(http, server.Root, workload, patientIds, o);
-    Console.WriteLine($"without subscriptions: {without.WritesPerSecond:0} writes/s (p50 {without.P50Ms:0.0} ms, p99 {without.P99Ms:0.0} ms, {without.Failed} failed), load {Load()}");
+    Console.WriteLine($"without subscriptions: {without.WritesPerSecond:0} writes/s (p50 {without.P50Ms:0.0} ms, p99 {without.P99Ms:0.0} ms, {without.Failed} failed), {cpu.PerWrite(without.Written.Count)}, load {Load()}");
 }
 
 if (phases.Contains("with"))
@@ -53,10 +54,12 @@ if (phases.Contains("with"))
     }
     receiver.Reset();
 
+    var cpu = Cpu.Start();
     with = await WriteDriver.RunAsync(http, server.Root, workload, patientIds, o);
+    var cpuWrites = cpu.PerWrite(with.Written.Count);
     var expected = Expected(with.Written, specs);
     var atEnd = receiver.Count;
-    Console.WriteLine($"with {active} subscriptions: {with.WritesPerSecond:0} writes/s (p50 {with.P50Ms:0.0} ms, p99 {with.P99Ms:0.0} ms, {with.Failed} failed), load {Load()}");
+    Console.WriteLine($"with {active} subscriptions: {with.WritesPerSecond:0} writes/s (p50 {with.P50Ms:0.0} ms, p99 {with.P99Ms:0.0} ms, {with.Failed} failed), {cpuWrites}, load {Load()}");
     Console.WriteLine($"notifications expected: {expected.Count} ({expected.Count / (double)Math.Max(with.Written.Count, 1):0.00} per write); received when writes stopped: {atEnd} (queue lag {expected.Count - atEnd})");
 
     var drain = Stopwatch.StartNew();
@@ -68,6 +71,7 @@ if (phases.Contains("with"))
     var unexpected = receiver.Count - (expected.Count - missing);
     var latencies = receiver.Latencies();
     Array.Sort(latencies);
+    Console.WriteLine($"with the drain: {cpu.PerWrite(with.Written.Count)}");
     Console.WriteLine($"drained in {drain.Elapsed.TotalSeconds:0.0} s; delivered {expected.Count - missing} of {expected.Count} expected, missing {missing}, unexpected {unexpected}, duplicates {receiver.Duplicates}, unparsed {receiver.Unparsed}");
     Console.WriteLine($"commit-to-delivery: p50 {Receiver.Percentile(latencies, 0.5):0} ms, p99 {Receiver.Percentile(latencies, 0.99):0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0} ms over {latencies.Length} notifications");
 }
@@ -192,4 +196,19 @@ static async Task<HttpResponseMessage> PostAsync(HttpClient http, string url, st
     var content = new StringContent(json, Encoding.UTF8);
     content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
     return await http.PostAsync(url, content);
+}
+
+/// <summary>CPU time of this process (clients, server, receiver) and of the PostgreSQL cluster
+/// (<c>MERIDIAN_PG_DIR</c>) since <see cref="Start"/>, per write: steadier than writes/s on a shared machine.</summary>
+internal sealed record Cpu(TimeSpan Process, TimeSpan? Database)
+{
+    public static Cpu Start() => new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Meridian.LoadHarness.DatabaseCpu.Read());
+
+    public string PerWrite(int writes)
+    {
+        var process = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - Process;
+        var database = Meridian.LoadHarness.DatabaseCpu.Read() - Database;
+        var n = Math.Max(writes, 1);
+        return FormattableString.Invariant($"cpu/write {process.TotalMilliseconds / n:0.00} ms") + (database is { } db ? FormattableString.Invariant($" + postgres {db.TotalMilliseconds / n:0.00} ms") : "");
+    }
 }

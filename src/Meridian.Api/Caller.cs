@@ -34,6 +34,10 @@ public sealed record Caller
     /// <summary>Token id (<c>jti</c>), for audit and revocation.</summary>
     public string? TokenId { get; init; }
 
+    /// <summary>The login the token belongs to (the built-in server's refresh-token family, claim <c>sid</c>),
+    /// so rights that outlive the token (a subscription's) can be dropped when that login is revoked.</summary>
+    public string? Session { get; init; }
+
     /// <summary>Break-the-glass: the reason a clinician gave to override a denial (null when not invoked).</summary>
     public string? BreakGlassReason { get; init; }
 

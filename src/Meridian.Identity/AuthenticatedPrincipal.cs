@@ -13,5 +13,8 @@ public sealed record AuthenticatedPrincipal
     public string? PatientContext { get; init; }
     public required string Tenant { get; init; }
     public string? TokenId { get; init; }
+
+    /// <summary>The login (refresh-token family, claim <c>sid</c>) the token was issued under, when it names one.</summary>
+    public string? Session { get; init; }
     public DateTimeOffset? Expires { get; init; }
 }

@@ -20,7 +20,7 @@ namespace Meridian.Subscriptions;
 /// (<see cref="Delivery.SubscriptionDelivery"/>), so it never holds back the feed.
 /// </summary>
 public sealed class SubscriptionConsumer(SubscriptionRegistry registry, SubscriptionLifecycle lifecycle, SubscriptionMatcher matcher, SubscriptionQueue queue, SubscriptionMetrics metrics,
-    IFhirStore store, Action? queued = null, Delivery.VersionCache? versions = null) : IEventConsumer
+    IFhirStore store, Action? queued = null, Delivery.VersionCache? versions = null, Delivery.DeliveredAcks? acks = null) : IEventConsumer
 {
     private readonly CriteriaCache _criteria = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RegisteredSubscription, IndexedSubscription> _compiled = new();
@@ -49,7 +49,8 @@ public sealed class SubscriptionConsumer(SubscriptionRegistry registry, Subscrip
         await MatchAsync(segment, items, cancellationToken).ConfigureAwait(false);
         // Event numbers follow commit order within each subscription.
         items.Sort((a, b) => a.Change.Sequence.CompareTo(b.Change.Sequence));
-        if (await queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false) > 0)
+        // The delivery acks waiting for their flush are marked in the same transaction.
+        if (await queue.EnqueueAsync(items, acks, cancellationToken).ConfigureAwait(false) > 0)
         {
             queued?.Invoke();
         }

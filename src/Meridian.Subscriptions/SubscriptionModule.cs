@@ -43,7 +43,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
         var lease = records is null ? null : new Meridian.Events.Positions.RecordDispatchLease(records, clock ?? TimeProvider.System);
         var versions = new VersionCache();
         Delivery = new SubscriptionDelivery(store, Registry, Lifecycle, Queue, new ChannelSender(_http, Hub), Metrics, Options, clock, lease, versions);
-        Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, store, Delivery.Signal, versions);
+        Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, store, Delivery.Signal, versions, Delivery.Acks);
         RightsMonitor = revocation is null ? null : new CreatorRightsMonitor(Registry, Lifecycle, revocation, rightsCheckInterval ?? TimeSpan.FromSeconds(30));
         BindingTokens = records is null ? null : new WebSocketBindingTokens(records, Registry, clock ?? TimeProvider.System);
         Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal, BindingTokens);

@@ -70,6 +70,7 @@ public sealed class TokenService(IdentityStore store, AccessTokenIssuer issuer, 
             var family = Base64UrlText.Encode(RandomNumberGenerator.GetBytes(16));
             var expires = clock.GetUtcNow().AddHours(options.RefreshTokenHours);
             await store.PutAsync(tenant, IdentityStore.Families, family, new TokenFamily { ClientId = c.ClientId, Expires = expires }, Storage.Records.SystemRecord.Absent, expires, ct).ConfigureAwait(false);
+            grant = grant with { Family = family };
             refresh = await NewRefreshTokenAsync(tenant, family, grant, expires, ct).ConfigureAwait(false);
         }
         return Result<TokenResponse>.Ok(Respond(urls, grant, refresh));
@@ -111,8 +112,9 @@ public sealed class TokenService(IdentityStore store, AccessTokenIssuer issuer, 
             }
             scopes = narrowed;
         }
-        var grant = r.Grant with { Tenant = tenant, Scopes = scopes };
-        var next = await NewRefreshTokenAsync(tenant, r.Family, r.Grant, family.Value.Expires, ct).ConfigureAwait(false);
+        // Grants stored before tokens named their family get it from the record.
+        var grant = r.Grant with { Tenant = tenant, Scopes = scopes, Family = r.Family };
+        var next = await NewRefreshTokenAsync(tenant, r.Family, r.Grant with { Family = r.Family }, family.Value.Expires, ct).ConfigureAwait(false);
         return Result<TokenResponse>.Ok(Respond(urls, grant, next));
     }
 

@@ -15,6 +15,11 @@ public sealed record TokenGrant
     public ImmutableArray<string> Roles { get; init; } = [];
     public ImmutableArray<string> Scopes { get; init; } = [];
     public string? PatientContext { get; init; }
+
+    /// <summary>The refresh-token family (the login) this grant belongs to, when it has one; access
+    /// tokens carry it as <c>sid</c> so that what outlives a token (a subscription) can check the
+    /// login was not revoked.</summary>
+    public string? Family { get; init; }
 }
 
 /// <summary>An issued access token.</summary>
@@ -23,7 +28,7 @@ public sealed record IssuedToken(string Token, string Id, DateTimeOffset Expires
 /// <summary>
 /// Signs access tokens (RFC 9068 shape, <c>typ: at+jwt</c>) and OpenID id_tokens. Access token
 /// claims: iss (the tenant's issuer), aud (the tenant's FHIR base), sub, client_id, scope, tenant,
-/// jti, iat, exp, and when present fhirUser, patient, roles.
+/// jti, iat, exp, and when present fhirUser, patient, roles, and sid (the refresh-token family).
 /// </summary>
 public sealed class AccessTokenIssuer(SigningKeyRing keys, IdentityOptions options, TimeProvider clock)
 {
@@ -56,6 +61,10 @@ public sealed class AccessTokenIssuer(SigningKeyRing keys, IdentityOptions optio
             if (grant.PatientContext is not null)
             {
                 w.WriteString("patient", grant.PatientContext);
+            }
+            if (grant.Family is not null)
+            {
+                w.WriteString("sid", grant.Family);
             }
             if (!grant.Roles.IsDefaultOrEmpty)
             {

@@ -45,6 +45,7 @@ public sealed class BuiltInTokenValidator(SigningKeyRing keys, IdentityOptions o
             PatientContext = c.GetString("patient"),
             Tenant = target.Tenant,
             TokenId = c.Id,
+            Session = c.GetString("sid"),
             Expires = c.Expires,
         });
     }

@@ -31,5 +31,6 @@ public static class HttpCaller
         PatientContext = p.PatientContext,
         TokenTenant = p.Tenant,
         TokenId = p.TokenId,
+        Session = p.Session,
     };
 }

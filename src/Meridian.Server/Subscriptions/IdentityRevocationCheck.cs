@@ -7,8 +7,9 @@ namespace Meridian.Server.Subscriptions;
 /// <summary>
 /// The built-in identity server's answer to "do a subscription creator's rights still hold?":
 /// its OAuth client must still be registered and its user must still exist and not be disabled,
-/// in the tenant that issued the creator's token. Refresh-token families are not consulted: an
-/// access token does not name its family, so a revoked login is caught through its user.
+/// in the tenant that issued the creator's token; and the login its token was issued under (the
+/// refresh-token family, claim <c>sid</c>) must not be revoked. A family that expired is not a
+/// revocation (the login ended, the rights did not), so only a revoked one turns the subscription off.
 /// Only for <c>Identity:Mode = builtin</c>; with an external issuer nothing here knows its clients.
 /// </summary>
 public static class IdentityRevocationCheck
@@ -36,6 +37,11 @@ public static class IdentityRevocationCheck
                 var user = users.FirstOrDefault(u => u.UserId == userId);
                 if (user is null) return $"user {userId} no longer exists";
                 if (user.Disabled) return $"user {user.Username} is disabled";
+            }
+            if (creator.Session is { } session
+                && await store.GetAsync<TokenFamily>(issuer, IdentityStore.Families, session, ct).ConfigureAwait(false) is { Value.Revoked: true })
+            {
+                return "the login its token was issued under (refresh-token family) was revoked";
             }
             return null;
         };

@@ -26,17 +26,27 @@ public sealed class DeliveredAcks
     public async Task<int> FlushAsync(SubscriptionQueue queue, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        var snapshot = _pending.ToArray();
+        var snapshot = Snapshot();
         if (snapshot.Length == 0)
         {
             return 0;
         }
         await queue.MarkDeliveredAsync([.. snapshot.Select(s => (s.Key.Tenant, s.Key.Id, s.Value.From, s.Value.To))], ct).ConfigureAwait(false);
-        foreach (var entry in snapshot)
+        Forget(snapshot);
+        return snapshot.Length;
+    }
+
+    /// <summary>The ranges waiting now (to be marked by a transaction that then calls <see cref="Forget"/>).</summary>
+    public KeyValuePair<(string Tenant, string Id), (long From, long To)>[] Snapshot() => _pending.ToArray();
+
+    /// <summary>Drops ranges once committed as delivered.</summary>
+    public void Forget(IEnumerable<KeyValuePair<(string Tenant, string Id), (long From, long To)>> committed)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        foreach (var entry in committed)
         {
             // Only if unchanged: a range a worker widened meanwhile stays until the next flush.
             _pending.TryRemove(entry);
         }
-        return snapshot.Length;
     }
 }

@@ -6,11 +6,13 @@ namespace Meridian.Subscriptions.Delivery;
 /// <summary>One subscription's worker: handshake, heartbeat, then its due notifications in order.</summary>
 public sealed partial class SubscriptionDelivery
 {
-    private async Task WorkAsync(string tenant, string id, CancellationToken ct)
+    /// <param name="prefetched">The subscription's due notifications as the pass read them (null: read the queue).</param>
+    /// <returns>Whether it sent or recorded anything (otherwise nothing changed for the next pass to see).</returns>
+    private async Task<bool> WorkAsync(string tenant, string id, Prefetched? prefetched, CancellationToken ct)
     {
         if (_registry.Find(tenant, id) is not { } s)
         {
-            return; // not served (off, deleted, invalid, creator unknown): its queue waits
+            return false; // not served (off, deleted, invalid, creator unknown): its queue waits
         }
         var d = s.Definition;
         var key = (tenant, id);
@@ -28,7 +30,7 @@ public sealed partial class SubscriptionDelivery
                 {
                     _registry.Put(s); // still awaiting its handshake: the next pass tries it again
                 }
-                return;
+                return true;
             }
             _controlRetryAt.TryRemove(key, out _);
             _lastSent[key] = _clock.GetUtcNow();
@@ -43,7 +45,11 @@ public sealed partial class SubscriptionDelivery
             // Sent but not yet marked (the acks flush every few ms): never send those twice. Read before
             // the queue: a range that leaves the acks is committed first, so the query then sees it delivered.
             var acked = _acks.AckedThrough(tenant, id);
-            var queued = await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false);
+            var queued = prefetched is null
+                ? await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false)
+                : prefetched.Events.Length <= asked ? prefetched.Events : [.. prefetched.Events.Take(asked)];
+            acked = Math.Max(acked, prefetched?.AckedAtRead ?? 0);
+            prefetched = null;
             var pending = acked == 0 ? queued : [.. queued.Where(e => e.EventNumber > acked)];
             var now = _clock.GetUtcNow();
             if (pending.IsEmpty || pending[0].NextAttempt > now)
@@ -83,7 +89,7 @@ public sealed partial class SubscriptionDelivery
                 {
                     await _lifecycle.SetStatusAsync(current, SubscriptionStatusCodes.Error, f.Error, ct).ConfigureAwait(false);
                 }
-                return;
+                return true;
             }
             if (due.Count < pending.Length || queued.Length < asked || pending.Length < queued.Length)
             {
@@ -103,6 +109,7 @@ public sealed partial class SubscriptionDelivery
                 _controlRetryAt[key] = _clock.GetUtcNow() + Backoff(3);
             }
         }
+        return sent > 0;
     }
 
     /// <summary>R4: one message per notification (the R4 payloads carry one resource each), in order;

@@ -24,9 +24,28 @@ public sealed partial class SubscriptionQueue
         return list.DrainToImmutable();
     }
 
+    /// <summary>
+    /// The due notifications of every subscription in one query (one per delivery pass instead of
+    /// one per subscription and worker run): per subscription the pending prefix whose attempts are
+    /// due — a subscription whose oldest pending notification waits for its retry time contributes
+    /// nothing, exactly as its worker would send nothing — in (tenant, subscription, event number)
+    /// order, at most <paramref name="max"/> rows (a cut subscription keeps a prefix).
+    /// </summary>
+    public async Task<ImmutableArray<QueuedEvent>> DueEventsAsync(DateTimeOffset now, int max, CancellationToken ct)
+    {
+        // State as a literal: the partial index of pending rows (migration 0018) only serves a constant predicate.
+        var pending = ((long)EventState.Pending).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var sql = new SqlBuilder(db.Dialect);
+        sql.Append($"SELECT {EventColumns} FROM subscription_events e WHERE e.state = {pending} AND e.next_attempt <= ").AppendParam(now.UtcTicks)
+           .Append($" AND NOT EXISTS (SELECT 1 FROM subscription_events w WHERE w.tenant = e.tenant AND w.subscription_id = e.subscription_id AND w.state = {pending}")
+           .Append(" AND w.event_number < e.event_number AND w.next_attempt > ").AppendParam(now.UtcTicks)
+           .Append(") ORDER BY e.tenant, e.subscription_id, e.event_number LIMIT ").AppendParam((long)max);
+        return await QueryEventsAsync(sql.Build(), ct).ConfigureAwait(false);
+    }
+
     /// <summary>The oldest pending notifications of one subscription, in event-number order (its delivery order).</summary>
     public Task<ImmutableArray<QueuedEvent>> PendingAsync(string tenant, string subscriptionId, int max, CancellationToken ct) =>
-        EventsWhereAsync(tenant, subscriptionId, $"state = {(long)EventState.Pending}", null, null, max, ct);
+        EventsWhereAsync(tenant, subscriptionId, FormattableString.Invariant($"state = {(long)EventState.Pending}"), null, null, max, ct);
 
     /// <summary>Notifications of one subscription by event number (inclusive bounds), any state: <c>$events</c>.</summary>
     public Task<ImmutableArray<QueuedEvent>> EventsAsync(string tenant, string subscriptionId, long? since, long? until, int max, CancellationToken ct) =>
@@ -69,19 +88,25 @@ public sealed partial class SubscriptionQueue
         {
             return;
         }
-        var now = Now;
         await using var lease = await db.AcquireModuleWriterAsync(ct).ConfigureAwait(false);
         await using var tx = await db.BeginModuleTransactionAsync(lease.Connection, ct).ConfigureAwait(false);
+        await MarkRangesAsync(lease.Connection, tx, ranges, Now, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The delivered ranges, one statement each, inside the caller's transaction. (One statement with
+    /// the ranges OR-ed made SQLite's planner fail — "internal query planner error" — with the partial index.)</summary>
+    private async Task MarkRangesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, IReadOnlyList<(string Tenant, string SubscriptionId, long From, long To)> ranges, long now, CancellationToken ct)
+    {
         foreach (var (tenant, subscriptionId, from, to) in ranges)
         {
             var sql = new SqlBuilder(db.Dialect);
             sql.Append("UPDATE subscription_events SET state = ").AppendParam((long)EventState.Delivered).Append(", delivered = ").AppendParam(now)
                .Append(", attempts = attempts + 1, last_error = NULL WHERE tenant = ").AppendParam(tenant)
-               .Append(" AND subscription_id = ").AppendParam(subscriptionId).Append(" AND state = ").AppendParam((long)EventState.Pending)
+               .Append(" AND subscription_id = ").AppendParam(subscriptionId).Append(FormattableString.Invariant($" AND state = {(long)EventState.Pending}"))
                .Append(" AND event_number >= ").AppendParam(from).Append(" AND event_number <= ").AppendParam(to);
-            await ExecuteAsync(lease.Connection, tx, sql.Build(), ct).ConfigureAwait(false);
+            await ExecuteAsync(connection, tx, sql.Build(), ct).ConfigureAwait(false);
         }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     public async Task MarkFailedAsync(string tenant, string subscriptionId, long eventNumber, DateTimeOffset nextAttempt, string error, CancellationToken ct)

@@ -20,12 +20,22 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
     private long Now => clock.GetUtcNow().UtcTicks;
 
     /// <summary>Queues <paramref name="items"/> (in commit order) in one transaction; returns how many rows were added.</summary>
-    public async Task<int> EnqueueAsync(IReadOnlyList<EnqueueItem> items, CancellationToken ct)
+    public Task<int> EnqueueAsync(IReadOnlyList<EnqueueItem> items, CancellationToken ct) => EnqueueAsync(items, null, ct);
+
+    /// <summary>
+    /// Queues <paramref name="items"/> and, in the same transaction, marks what
+    /// <paramref name="delivered"/> holds delivered (then forgets it): on SQLite every module
+    /// transaction is an fsync on the single writer that FHIR writes wait for, so the delivery
+    /// acks ride along with the feed's enqueue instead of committing on their own.
+    /// </summary>
+    public async Task<int> EnqueueAsync(IReadOnlyList<EnqueueItem> items, Delivery.DeliveredAcks? delivered, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 0)
         {
             return 0;
         }
+        var acks = delivered?.Snapshot() ?? [];
         var now = Now;
         var added = 0;
         await using var lease = await db.AcquireModuleWriterAsync(ct).ConfigureAwait(false);
@@ -83,7 +93,12 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
             await ExecuteAsync(lease.Connection, tx, insert.Build(), ct).ConfigureAwait(false);
             added += chunk.Length;
         }
+        if (acks.Length > 0)
+        {
+            await MarkRangesAsync(lease.Connection, tx, [.. acks.Select(a => (a.Key.Tenant, a.Key.Id, a.Value.From, a.Value.To))], now, ct).ConfigureAwait(false);
+        }
         await tx.CommitAsync(ct).ConfigureAwait(false);
+        delivered?.Forget(acks);
         return added;
     }
 

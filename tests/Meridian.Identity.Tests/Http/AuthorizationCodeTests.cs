@@ -157,6 +157,11 @@ public abstract partial class AuthorizationCodeTests(AuthServerFixture fixture)
         Assert.Equal("offline_access user/*.rs", second.GetProperty("scope").GetString());
         var third = await OAuth.JsonAsync(await RefreshAsync(r2));
         var r3 = third.GetProperty("refresh_token").GetString()!;
+        // Every access token of the login names its family (sid), so what outlives a token can check the login.
+        var family = OAuth.Peek(first.GetProperty("access_token").GetString()!).GetProperty("sid").GetString();
+        Assert.False(string.IsNullOrEmpty(family));
+        Assert.Equal(family, OAuth.Peek(second.GetProperty("access_token").GetString()!).GetProperty("sid").GetString());
+        Assert.Equal(family, OAuth.Peek(third.GetProperty("access_token").GetString()!).GetProperty("sid").GetString());
 
         // r1 was stolen and replayed: refused, and the live r3 dies with it.
         var reuse = await RefreshAsync(r1);
