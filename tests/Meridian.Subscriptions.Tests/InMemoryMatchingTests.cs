@@ -14,7 +14,7 @@ namespace Meridian.Subscriptions.Tests;
 /// criteria of every supported kind, both must decide the same, on both stores. Also: criteria
 /// are evaluated against the event's version, and the index's anchors never hide a match.
 /// </summary>
-public abstract class InMemoryMatchingTests
+public abstract partial class InMemoryMatchingTests
 {
     protected abstract bool Postgres { get; }
 
@@ -75,7 +75,7 @@ public abstract class InMemoryMatchingTests
         }
     }
 
-    private static RegisteredSubscription Subscription(string criteria)
+    internal static RegisteredSubscription Subscription(string criteria)
     {
         var q = criteria.IndexOf('?', StringComparison.Ordinal);
         var type = q < 0 ? criteria : criteria[..q];
@@ -98,10 +98,18 @@ public abstract class InMemoryMatchingTests
             var id = await f.CreateAsync(json);
             created.Add((json.Contains("\"Patient\",", StringComparison.Ordinal) && json.StartsWith("{\"resourceType\":\"Patient\"", StringComparison.Ordinal) ? "Patient" : "Observation", id));
         }
+        var (compared, matches) = await CompareAsync(f, created, s_criteria);
+        Assert.True(compared > 1000, $"compared {compared}");
+        Assert.True(matches > 100 && matches < compared - 100, $"{matches} of {compared} matched: the corpus should separate the criteria");
+    }
+
+    /// <summary>Every criteria against every created resource of its type, in memory and by search: both must agree.</summary>
+    private static async Task<(int Compared, int Matches)> CompareAsync(SubscriptionFixture f, List<(string Type, string Id)> created, IEnumerable<string> allCriteria)
+    {
         var matcher = new SubscriptionMatcher(f.Api.HandleAsync);
         var compared = 0;
         var matches = 0;
-        foreach (var criteria in s_criteria)
+        foreach (var criteria in allCriteria)
         {
             var subscription = Subscription(criteria);
             var compiled = CompiledCriteria.Compile(subscription.Definition.CriteriaType!, subscription.Definition.CriteriaParameters);
@@ -123,15 +131,18 @@ public abstract class InMemoryMatchingTests
                 matches += inMemory ? 1 : 0;
             }
         }
-        Assert.True(compared > 1000, $"compared {compared}");
-        Assert.True(matches > 100 && matches < compared - 100, $"{matches} of {compared} matched: the corpus should separate the criteria");
+        return (compared, matches);
     }
 
     [Fact]
     public void Criteria_outside_the_evaluator_keep_the_search_path()
     {
-        Assert.False(CompiledCriteria.Compile("Observation", [new("date", "ge2020-01-01")]).InMemory);
+        Assert.True(CompiledCriteria.Compile("Observation", [new("date", "ge2020-01-01")]).InMemory);
+        Assert.True(CompiledCriteria.Compile("Observation", [new("_lastUpdated", "gt2020"), new("value-quantity", "5|http://unitsofmeasure.org|mg")]).InMemory);
+        Assert.True(CompiledCriteria.Compile("RiskAssessment", [new("probability", "ge0.5")]).InMemory);
         Assert.False(CompiledCriteria.Compile("Observation", [new("subject:Patient.name", "smith")]).InMemory);
+        Assert.False(CompiledCriteria.Compile("Observation", [new("subject:Patient.birthdate", "ge1980")]).InMemory);
+        Assert.False(CompiledCriteria.Compile("Patient", [new("_has:Observation:patient:date", "2020")]).InMemory);
         Assert.False(CompiledCriteria.Compile("Observation", [new("no-such-parameter", "x")]).InMemory);
         Assert.True(CompiledCriteria.Compile("Observation", [new("code", "1"), new("_count", "3")]).InMemory);
     }

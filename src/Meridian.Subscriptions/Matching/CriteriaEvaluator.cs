@@ -8,9 +8,11 @@ namespace Meridian.Subscriptions.Matching;
 /// store's SQL semantics (Relational/Sql: TokenSql, ReferenceSql, StringSql, UriSql): token
 /// code/system equality, <c>:text</c> prefix, <c>:of-type</c>; reference id+type or url(+version);
 /// string starts-with/contains on the normalised form and <c>:exact</c>; uri exact/below/above;
-/// <c>:not</c>, <c>:missing</c>, <c>_id</c>, and/or. Anything else (dates, numbers, quantities,
-/// composites, chains, <c>_has</c>, <c>_lastUpdated</c>…) is not supported here:
-/// <see cref="Supports"/> says so up front and those subscriptions keep the search path.
+/// <c>:not</c>, <c>:missing</c>, <c>_id</c>, and/or; date, number and quantity prefixes and
+/// <c>_lastUpdated</c> with the range semantics of RangeSql/DateSql/NumberSql/QuantitySql
+/// (<see cref="RangeEvaluator"/>). Anything else (composites, near, chains, <c>_has</c>…) is
+/// not supported here: <see cref="Supports"/> says so up front and those subscriptions keep the
+/// search path (which sees the current version, not the event's).
 /// </summary>
 public static class CriteriaEvaluator
 {
@@ -20,30 +22,38 @@ public static class CriteriaEvaluator
         AndExpression a => a.Operands.All(Supports),
         OrExpression o => o.Operands.All(Supports),
         NotExpression n => Supports(n.Operand),
-        IdExpression or MissingExpression => true,
-        ParameterExpression { Predicate: TokenPredicate or ReferencePredicate or StringPredicate or UriPredicate } => true,
+        IdExpression or MissingExpression or LastUpdatedExpression => true,
+        ParameterExpression { Predicate: TokenPredicate or ReferencePredicate or StringPredicate or UriPredicate or DatePredicate or NumberPredicate or QuantityPredicate } => true,
         _ => false,
     };
 
     /// <summary>Whether <paramref name="facts"/> satisfy <paramref name="e"/> (null: no filter, everything matches).</summary>
-    public static bool Matches(SearchExpression? e, ResourceFacts facts)
+    public static bool Matches(SearchExpression? e, ResourceFacts facts) => Matches(e, facts, DateTimeOffset.UtcNow);
+
+    /// <summary>As <see cref="Matches(SearchExpression?, ResourceFacts)"/>, with the instant a date's <c>ap</c> is measured from (the store uses its search time).</summary>
+    public static bool Matches(SearchExpression? e, ResourceFacts facts, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(facts);
         return e switch
         {
             null => true,
-            AndExpression a => a.Operands.All(o => Matches(o, facts)),
-            OrExpression o => o.Operands.Any(x => Matches(x, facts)),
-            NotExpression n => !Matches(n.Operand, facts),
+            AndExpression a => a.Operands.All(o => Matches(o, facts, now)),
+            OrExpression o => o.Operands.Any(x => Matches(x, facts, now)),
+            NotExpression n => !Matches(n.Operand, facts, now),
             IdExpression id => id.Ids.Contains(facts.Id, StringComparer.Ordinal),
             MissingExpression m => facts.Values(m.Code).Count == 0 == m.IsMissing,
-            ParameterExpression p => facts.Values(p.Code).Any(v => Value(p.Predicate, v)),
+            // The store compares the version's last_updated column (UTC ticks) as a one-instant range.
+            LastUpdatedExpression lu => RangeEvaluator.Date(lu.Predicate, facts.LastUpdated.UtcTicks, facts.LastUpdated.UtcTicks, now),
+            ParameterExpression p => facts.Values(p.Code).Any(v => Value(p.Predicate, v, now)),
             _ => throw new NotSupportedException($"{e.GetType().Name} is not evaluated in memory (check Supports first)."),
         };
     }
 
-    private static bool Value(ValuePredicate predicate, SearchValue value) => (predicate, value) switch
+    private static bool Value(ValuePredicate predicate, SearchValue value, DateTimeOffset now) => (predicate, value) switch
     {
+        (DatePredicate p, DateRangeValue d) => RangeEvaluator.Date(p, d.Low.UtcTicks, d.High.UtcTicks, now),
+        (NumberPredicate p, NumberValue n) => RangeEvaluator.Number(p, n),
+        (QuantityPredicate p, QuantityValue q) => RangeEvaluator.Quantity(p, q),
         (TokenPredicate p, TokenValue t) => Token(p, t),
         (ReferencePredicate p, ReferenceValue r) => Reference(p, r),
         (StringPredicate p, StringValue s) => String(p, s),

@@ -13,13 +13,17 @@ public sealed class ResourceFacts
 {
     private readonly Dictionary<string, List<SearchValue>> _byCode;
 
-    private ResourceFacts(string id, Dictionary<string, List<SearchValue>> byCode)
+    private ResourceFacts(string id, DateTimeOffset lastUpdated, Dictionary<string, List<SearchValue>> byCode)
     {
         Id = id;
+        LastUpdated = lastUpdated;
         _byCode = byCode;
     }
 
     public string Id { get; }
+
+    /// <summary>The version's meta.lastUpdated as the store recorded it (its last_updated column), for <c>_lastUpdated</c>.</summary>
+    public DateTimeOffset LastUpdated { get; }
 
     public IReadOnlyList<SearchValue> Values(string code) => _byCode.TryGetValue(code, out var v) ? v : [];
 
@@ -49,6 +53,6 @@ public sealed class ResourceFacts
             }
             list.Add(entry.Value);
         }
-        return new ResourceFacts(stored.Id, byCode);
+        return new ResourceFacts(stored.Id, stored.LastUpdated, byCode);
     }
 }
