@@ -86,8 +86,11 @@ public abstract class ClaimTests
                     }
                     processed.Enqueue((node, m));
                     await Task.Delay(2);
-                    await h.Inbox.CompleteAsync(m.Id, ProcessingOutcome.Processed);
+                    // The node's work on the message ends before it completes it: completing the
+                    // key's last claimed message frees the key at once (by design), so the other
+                    // node may legitimately take the key's next message before CompleteAsync returns.
                     active.TryRemove(new KeyValuePair<string, string>(m.OrderingKey!, node));
+                    await h.Inbox.CompleteAsync(m.Id, ProcessingOutcome.Processed);
                 }
             }
         }
