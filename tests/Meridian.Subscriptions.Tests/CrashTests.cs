@@ -66,7 +66,10 @@ public abstract class CrashTests(Func<TestServerStore> newStore) : IAsyncLifetim
                 // restarted server and the receiver saw, so the next failure can be diagnosed.
                 using var status = await http.GetAsync(child.Root + "/Subscription/" + sub + "/$status");
                 var numbers = string.Join(",", receiver.Got("crash").Select(r => r.EventNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"));
-                Assert.Fail($"timed out waiting for all ten after the restart; receiver got [{numbers}]; $status {(int)status.StatusCode}: {await status.Content.ReadAsStringAsync()}");
+                // Which patient is missing tells whether its change was never matched (first or last of
+                // the ten) or lost mid-stream; the last failure had event numbers 1-9 assigned, not 10.
+                var missing = string.Join(",", patients.Select((p, i) => (p, i)).Where(x => !receiver.Got("crash").Any(r => r.Path == "/hook/crash/Patient/" + x.p)).Select(x => x.i));
+                Assert.Fail($"timed out waiting for all ten after the restart; receiver got [{numbers}]; patients (0-9) never notified: [{missing}]; $status {(int)status.StatusCode}: {await status.Content.ReadAsStringAsync()}");
             }
         }
         var got = receiver.Got("crash");
