@@ -150,6 +150,13 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         {
             await _lifecycle.LoadAllAsync(ct).ConfigureAwait(false);
         }
+        catch (Exception) when (ct.IsCancellationRequested)
+        {
+            // Stopped while still loading (a server disposed right after it started; whatever the load
+            // failed with then, a cancellation or a closed connection, is the stop): DisposeAsync
+            // must not rethrow it.
+            return;
+        }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
             // The database is not reachable yet: every pass tries the due work again.
