@@ -58,7 +58,7 @@ foreach (var mode in options.Modes)
         await DriveAsync(mode, connections, TimeSpan.FromSeconds(options.Warmup), $"w{run}", report: false);
         await DrainAsync(report: false);
         var before = await CountsAsync();
-        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var cpu = RuntimeCost.Now();
         var started = Stopwatch.StartNew();
         await DriveAsync(mode, connections, TimeSpan.FromSeconds(options.Seconds), $"r{run}", report: true);
         await DrainAsync(report: true, started, before, cpu);
@@ -88,7 +88,7 @@ async Task<(long Processed, long Failed, long Received)> CountsAsync()
     return (counts.GetValueOrDefault("processed"), counts.GetValueOrDefault("failed"), counts.GetValueOrDefault("received"));
 }
 
-async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, long Failed, long Received) before = default, TimeSpan cpuBefore = default)
+async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, long Failed, long Received) before = default, RuntimeCost cpuBefore = default)
 {
     if (app is null || !options.Drain)
     {
@@ -108,10 +108,12 @@ async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, l
     var elapsed = started.Elapsed.TotalSeconds;
     var processed = now.Processed - before.Processed;
     var failed = now.Failed - before.Failed;
-    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var cost = RuntimeCost.Now() - cpuBefore;
     var done = Math.Max(1, processed + failed);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"           mapped: {processed / elapsed,8:F0} msg/s  ({processed} processed, {failed} failed, {now.Received} still waiting, {elapsed:F1} s to drain)  CPU {cpu.TotalMilliseconds / done:F2} ms/msg (this process)"));
+        $"           mapped: {processed / elapsed,8:F0} msg/s  ({processed} processed, {failed} failed, {now.Received} still waiting, {elapsed:F1} s to drain)  CPU {cost.Cpu.TotalMilliseconds / done:F2} ms/msg (this process)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"           of which JIT {cost.Jit.TotalMilliseconds / done:F2} ms/msg ({cost.JitMethods} methods compiled)  CPU without JIT {(cost.Cpu - cost.Jit).TotalMilliseconds / done:F2} ms/msg  allocated {cost.Allocated / 1024.0 / done:F0} KiB/msg  GCs {cost.Gen0}/{cost.Gen1}/{cost.Gen2} (gen0/1/2)"));
 }
 
 async Task DriveAsync(string mode, int connections, TimeSpan duration, string prefix, bool report)

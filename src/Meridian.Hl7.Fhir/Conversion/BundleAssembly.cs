@@ -166,7 +166,7 @@ internal static class BundleAssembly
             {
                 text = part == "*" ? value.Raw : value.Select(part).Text;
             }
-            else if (SourcePath.Parse(part) is { } path && run.FindSegment(path.Segment, entry.SegmentIndex) is { } segment)
+            else if (ConversionRun.PathOf(part) is { } path && run.FindSegment(path.Segment, entry.SegmentIndex) is { } segment)
             {
                 text = string.Join("~", path.Select(segment).Select(v => v.Text));
             }

@@ -42,7 +42,13 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
     public List<Entry> Entries { get; } = [];
     public List<string> Notes { get; } = [];
 
-    public string Sender => Options.Sender ?? $"{Message.Header.SendingApplication.NamespaceId}^{Message.Header.SendingFacility.NamespaceId}";
+    private string? _sender;
+
+    /// <summary>Computed once: it seeds every entry's deterministic id and the Provenance.</summary>
+    public string Sender => _sender ??= Options.Sender ?? $"{Message.Header.SendingApplication.NamespaceId}^{Message.Header.SendingFacility.NamespaceId}";
+
+    /// <summary>A v2 source path parsed once per process (rule sources and key parts come from the mapping files).</summary>
+    public static SourcePath? PathOf(string text) => s_paths.GetOrAdd(text, SourcePath.Parse);
 
     public string ControlId => Message.Header.ControlId;
 
@@ -202,7 +208,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
             var selected = value.Select(rule.Source);
             return selected.IsEmpty ? [] : [selected];
         }
-        var path = s_paths.GetOrAdd(rule.Source, SourcePath.Parse);
+        var path = PathOf(rule.Source);
         if (path is null)
         {
             Notes.Add($"rule line {rule.Line}: '{rule.Source}' is not a v2 path");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 
 namespace Meridian.Hl7.Fhir.Conversion;
@@ -20,13 +21,20 @@ internal static class JsonPaths
 
     private readonly record struct Step(string Name, IndexKind Kind, int Number);
 
+    /// <summary>Parsed paths. Paths come from the mapping files (a few hundred, each set for every
+    /// message), so parsing them once instead of per value cut a measurable share of the
+    /// conversion; the bound keeps a pathological mapping from growing it without end.</summary>
+    private static readonly ConcurrentDictionary<string, Step[]> s_steps = new(StringComparer.Ordinal);
+
+    private const int MaxCachedPaths = 4096;
+
     /// <summary>Sets <paramref name="value"/> at <paramref name="path"/>; a leading <c>?</c> skips it when the first element is already present (a fallback).</summary>
     public static void Set(JsonObject root, string path, JsonNode value)
     {
         if (path.StartsWith('?'))
         {
             path = path[1..];
-            var name = Parse(path)[0].Name;
+            var name = Steps(path)[0].Name;
             // A choice element counts whatever its type: ?deceasedBoolean is skipped after deceasedDateTime.
             var upper = name.AsSpan().IndexOfAnyInRange('A', 'Z');
             var stem = upper > 0 ? name[..upper] : name;
@@ -35,12 +43,12 @@ internal static class JsonPaths
                 return;
             }
         }
-        var steps = Parse(path);
+        var steps = Steps(path);
         JsonObject node = root;
-        for (var i = 0; i < steps.Count; i++)
+        for (var i = 0; i < steps.Length; i++)
         {
             var step = steps[i];
-            var last = i == steps.Count - 1;
+            var last = i == steps.Length - 1;
             if (step.Kind == IndexKind.None)
             {
                 if (last)
@@ -143,6 +151,20 @@ internal static class JsonPaths
             default:
                 return false;
         }
+    }
+
+    private static Step[] Steps(string path)
+    {
+        if (s_steps.TryGetValue(path, out var steps))
+        {
+            return steps;
+        }
+        steps = [.. Parse(path)];
+        if (s_steps.Count < MaxCachedPaths)
+        {
+            s_steps.TryAdd(path, steps);
+        }
+        return steps;
     }
 
     private static List<Step> Parse(string path)
