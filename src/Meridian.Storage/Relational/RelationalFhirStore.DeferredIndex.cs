@@ -145,33 +145,39 @@ public abstract partial class RelationalFhirStore
         {
             return;
         }
-        var sql = new SqlBuilder(Dialect);
-        sql.Append("SELECT seq FROM changes WHERE tenant = ").AppendParam(tenant).Append(" AND ").Append(TypeIn(sql))
-           .Append(" ORDER BY seq DESC LIMIT 1");
-        long head;
-        await using (var cmd = CreateCommand(connection, null, sql.Build()))
-        {
-            head = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is { } value and not DBNull
-                ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
-                : 0;
-        }
-        if (head <= Interlocked.Read(ref _indexedThrough))
-        {
-            return;
-        }
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(Options.DeferredIndexWait);
         try
         {
-            await IndexDeferredThroughAsync(head, bounded.Token).ConfigureAwait(false);
+            var known = Interlocked.Read(ref _indexedThrough);
+            if (known < 0)
+            {
+                // First search of this process: learn the position (and index what is pending).
+                known = await IndexDeferredThroughAsync(long.MaxValue, bounded.Token).ConfigureAwait(false);
+            }
+            // Only the changes past the known position are scanned (a few at most, usually none).
+            var sql = new SqlBuilder(Dialect);
+            sql.Append("SELECT seq FROM changes WHERE seq > ").AppendParam(known).Append(" AND tenant = ").AppendParam(tenant)
+               .Append(" AND ").Append(TypeIn(sql)).Append(" ORDER BY seq DESC LIMIT 1");
+            long head;
+            await using (var cmd = CreateCommand(connection, null, sql.Build()))
+            {
+                head = await cmd.ExecuteScalarAsync(bounded.Token).ConfigureAwait(false) is { } value and not DBNull
+                    ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                    : 0;
+            }
+            if (head > Interlocked.Read(ref _indexedThrough))
+            {
+                await IndexDeferredThroughAsync(head, bounded.Token).ConfigureAwait(false);
+            }
+            if (Interlocked.Read(ref _indexedThrough) < head)
+            {
+                throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up to change {head}");
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up within {Options.DeferredIndexWait}");
-        }
-        if (Interlocked.Read(ref _indexedThrough) < head)
-        {
-            throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up to change {head}");
         }
     }
 
