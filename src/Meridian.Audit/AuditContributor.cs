@@ -30,4 +30,9 @@ public static class AuditTypes
     public const string AuditEvent = "AuditEvent";
 
     public static ImmutableArray<string> Chained { get; } = [AuditEvent];
+
+    /// <summary>The types whose search index the store writes in the background
+    /// (<see cref="StoreOptions.DeferredIndexTypes"/>): the audit trail is append-only and
+    /// written on every interaction, but searched rarely.</summary>
+    public static ImmutableArray<string> DeferredIndex { get; } = [AuditEvent];
 }

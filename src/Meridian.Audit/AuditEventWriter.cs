@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using Meridian.Fhir.Search;
 using Meridian.Fhir.Serialization;
 using Meridian.Storage;
 
@@ -40,15 +39,13 @@ public static class AuditEventWriter
 
     /// <summary>
     /// The AuditEvent as store content: the written bytes as they are (already canonical, see
-    /// <see cref="ToJson"/>; writing the parsed tree again would give the same bytes at the cost
-    /// of a second serialisation per audited request) and the search index of the parsed tree.
+    /// <see cref="ToJson"/>), unindexed (<see cref="ResourceContent.Unindexed"/>): the request
+    /// path neither parses them nor extracts search values. A store that defers AuditEvent
+    /// indexing (<see cref="StoreOptions.DeferredIndexTypes"/>, <see cref="AuditTypes.DeferredIndex"/>)
+    /// indexes them in the background in large batches; any other store extracts the index
+    /// from the stored JSON in the write itself.
     /// </summary>
-    public static ResourceContent ToContent(AuditRecord record)
-    {
-        var json = ToJson(record);
-        var parsed = FhirJsonParser.R4.Parse(json, "AuditEvent").Resource ?? throw new InvalidOperationException("the AuditEvent writer produced unparsable JSON");
-        return new ResourceContent(json, SearchIndexer.R4.Extract(parsed));
-    }
+    public static ResourceContent ToContent(AuditRecord record) => ResourceContent.Unindexed(ToJson(record));
 
     private static void Write(Utf8JsonWriter w, AuditRecord r)
     {

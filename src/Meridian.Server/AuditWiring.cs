@@ -19,6 +19,7 @@ public static class AuditWiring
         Clock = clock,
         Contributors = [new AuditContributor(clock)],
         ChainedTypes = AuditTypes.Chained,
+        DeferredIndexTypes = AuditTypes.DeferredIndex,
     };
 
     /// <summary>Registers the appender and interceptor; returns the store the API must use.</summary>

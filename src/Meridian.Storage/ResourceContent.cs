@@ -17,4 +17,15 @@ public sealed record ResourceContent(ReadOnlyMemory<byte> Json, ImmutableArray<S
         ArgumentNullException.ThrowIfNull(resource);
         return new ResourceContent(FhirJsonWriter.ToUtf8(resource), SearchIndexer.R4.Extract(resource));
     }
+
+    /// <summary>
+    /// Content whose index values the store computes itself from the stored JSON (a default
+    /// <see cref="Index"/>): the background indexer of a <see cref="StoreOptions.DeferredIndexTypes"/>
+    /// type, else the write path (parse and extract there). For writers that hold only bytes
+    /// (the audit trail), so the request path neither parses nor extracts.
+    /// </summary>
+    public static ResourceContent Unindexed(ReadOnlyMemory<byte> json) => new(json, default);
+
+    /// <summary>False for <see cref="Unindexed"/> content.</summary>
+    public bool IsIndexed => !Index.IsDefault;
 }

@@ -15,6 +15,30 @@ public sealed record StoreOptions
     /// <see cref="AuditChain"/>). Meridian.Audit sets <c>AuditEvent</c>.</summary>
     public ImmutableArray<string> ChainedTypes { get; init; } = [];
 
+    /// <summary>
+    /// Resource types whose search-index rows are not written by the transaction that stores a
+    /// version but by a background indexer soon after, in large batches, one transaction each
+    /// (docs/adr/XXXX-deferred-audit-indexing.md). Meant for append-only, write-heavy types
+    /// (Meridian.Audit sets <c>AuditEvent</c>): the version row, chain link and change row stay
+    /// in the write's transaction, so durability is unchanged; read, vread and history need no
+    /// index. A search that can reach one of these types first waits until the indexer has
+    /// caught up with the tenant's last change of them as of the search's start, so it sees
+    /// everything written before it.
+    /// </summary>
+    public ImmutableArray<string> DeferredIndexTypes { get; init; } = [];
+
+    /// <summary>How long the background indexer gathers deferred-type writes before indexing
+    /// them in one transaction (searches that need them do not wait for this: they index at once).</summary>
+    public TimeSpan DeferredIndexDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Upper bound on the time a search waits for the deferred indexer to catch up;
+    /// past it the search fails (<see cref="TimeoutException"/>) rather than answer without
+    /// records written before it.</summary>
+    public TimeSpan DeferredIndexWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Changes of deferred types indexed per indexer transaction.</summary>
+    public int DeferredIndexBatch { get; init; } = 2000;
+
     /// <summary>How often a transaction that lost a race with a concurrent writer is re-run
     /// (PostgreSQL unique/serialisation/deadlock errors) before <see cref="StoreFailureKind.Conflict"/>.</summary>
     public int MaxConflictRetries { get; init; } = 32;

@@ -22,7 +22,7 @@ public abstract class AuditCrashTests
 
     protected abstract DbConnection OpenRaw();
 
-    protected abstract IFhirStore OpenStore();
+    protected abstract IFhirStore OpenStore(StoreOptions options);
 
     [Fact]
     public async Task A_killed_server_leaves_no_resource_version_without_its_audit_event()
@@ -70,9 +70,20 @@ public abstract class AuditCrashTests
             await Task.WhenAll(clients);
         }
 
-        // Restart: open the store as the server would (migrations re-run as a no-op).
-        var store = OpenStore();
+        // Restart: open the store as the server would (migrations re-run as a no-op; AuditEvent
+        // indexing deferred). Start-up wakes the deferred indexer: it indexes every AuditEvent
+        // the killed server left unindexed, with nobody searching.
+        var store = OpenStore(new StoreOptions { ChainedTypes = AuditTypes.Chained, DeferredIndexTypes = AuditTypes.DeferredIndex, DeferredIndexDelay = TimeSpan.FromMilliseconds(10) });
         await store.MigrateAsync();
+        var (events, indexed) = (0L, -1L);
+        for (var attempt = 0; attempt < 600 && indexed != events; attempt++)
+        {
+            await Task.Delay(50);
+            (events, indexed) = await CountIndexedAuditEventsAsync();
+        }
+        Assert.True(events > 0 && indexed == events, $"{indexed} of {events} AuditEvents indexed after restart");
+        var search = await store.SearchAsync("default", new Storage.Search.SearchQuery(AuditTypes.AuditEvent) { Count = 0, Total = Storage.Search.TotalMode.Accurate });
+        Assert.Equal(events, search.Total);
         await ((IAsyncDisposable)store).DisposeAsync();
 
         var versions = new List<string>();
@@ -118,6 +129,20 @@ public abstract class AuditCrashTests
         var (exit, output, err) = await MeridianCommand.Run(["audit", "verify", .. StoreArguments, "--tenant", "default"]);
         Assert.True(exit == 0, output + err);
     }
+
+    /// <summary>AuditEvents stored, and how many of them have index rows (every AuditEvent has a
+    /// <c>type</c> token).</summary>
+    private async Task<(long Events, long Indexed)> CountIndexedAuditEventsAsync()
+    {
+        await using var connection = OpenRaw();
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM resources WHERE tenant = 'default' AND type = 'AuditEvent'), "
+            + "(SELECT COUNT(DISTINCT resource_key) FROM token_index WHERE tenant = 'default' AND type = 'AuditEvent' AND param = 'type')";
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
 }
 
 public sealed class SqliteAuditCrashTests : AuditCrashTests, IDisposable
@@ -128,7 +153,7 @@ public sealed class SqliteAuditCrashTests : AuditCrashTests, IDisposable
 
     protected override DbConnection OpenRaw() => new SqliteConnection($"Data Source={Path.Combine(_dir, "meridian.db")};Pooling=False");
 
-    protected override IFhirStore OpenStore() => new SqliteFhirStore(Path.Combine(_dir, "meridian.db"));
+    protected override IFhirStore OpenStore(StoreOptions options) => new SqliteFhirStore(Path.Combine(_dir, "meridian.db"), options);
 
     public void Dispose()
     {
@@ -145,7 +170,7 @@ public sealed class PostgresAuditCrashTests : AuditCrashTests, IAsyncLifetime
 
     protected override DbConnection OpenRaw() => new NpgsqlConnection(_database!.AdminConnectionString);
 
-    protected override IFhirStore OpenStore() => PostgresFhirStore.Create(_database!.ConnectionString);
+    protected override IFhirStore OpenStore(StoreOptions options) => PostgresFhirStore.Create(_database!.ConnectionString, options);
 
     public async Task InitializeAsync() => _database = await PostgresTestDatabase.CreateAsync();
 

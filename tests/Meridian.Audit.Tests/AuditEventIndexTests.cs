@@ -66,9 +66,13 @@ public sealed class AuditEventIndexTests(ITestOutputHelper output)
         var expectedIndex = SearchIndexer.R4.Extract(parsed);
 
         Assert.Equal(Encoding.UTF8.GetString(expectedJson), Encoding.UTF8.GetString(content.Json.Span));
-        Assert.Equal(expectedIndex.Select(Describe), content.Index.Select(Describe));
-        output.WriteLine($"{name}: {content.Json.Length} bytes, {content.Index.Length} index rows");
-        foreach (var entry in content.Index)
+        // The request path does not index (the store does, deferred): what the store extracts
+        // from the stored bytes is the generic round trip's index.
+        Assert.False(content.IsIndexed);
+        var stored = SearchIndexer.R4.Extract(FhirJsonParser.R4.Parse(content.Json, "AuditEvent").Resource!);
+        Assert.Equal(expectedIndex.Select(Describe), stored.Select(Describe));
+        output.WriteLine($"{name}: {content.Json.Length} bytes, {stored.Length} index rows");
+        foreach (var entry in stored)
         {
             output.WriteLine("  " + Describe(entry));
         }

@@ -161,6 +161,10 @@ public abstract partial class RelationalFhirStore
             var versions = rows.Sum(r => r.Rows.Versions);
             StoreTelemetry.VersionsWritten.Add(versions);
             Statistics.Committed(versions);
+            if (rows.Exists(r => r.Rows.DeferredIndexVersions > 0))
+            {
+                NotifyDeferredIndexer();
+            }
         }
         foreach (var p in requeue)
         {

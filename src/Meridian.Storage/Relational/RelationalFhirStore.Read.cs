@@ -86,6 +86,7 @@ public abstract partial class RelationalFhirStore
         var (offset, afterKey) = sorted ? (0, null) : ParseSearchCursor(query.Cursor);
         var now = Options.Clock.GetUtcNow();
         await using var connection = await OpenScopedReaderAsync(DataScope.Of(tenant), cancellationToken).ConfigureAwait(false);
+        await AwaitDeferredIndexAsync(connection, tenant, query, cancellationToken).ConfigureAwait(false);
         var keys = new List<long>();
         var matches = ImmutableArray<StoredResource>.Empty;
         string? next = null;

@@ -39,7 +39,11 @@ public abstract partial class RelationalFhirStore
 
     /// <summary>Commits what is queued and stops the writer loop; later TransactAsync calls throw
     /// <see cref="ObjectDisposedException"/>. Providers call this first when disposed.</summary>
-    protected Task StopWritingAsync() => _coalescer.StopAsync();
+    protected async Task StopWritingAsync()
+    {
+        await _coalescer.StopAsync().ConfigureAwait(false);
+        await StopDeferredIndexerAsync().ConfigureAwait(false);
+    }
 
     private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
     {
@@ -174,10 +178,12 @@ public abstract partial class RelationalFhirStore
             deferred.Changes.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent)
             {
-                var index = new List<(int, object?[])>(row.Deleted ? 0 : row.Index.Length);
-                if (!row.Deleted)
+                // Deferred types get their index rows from the background indexer (none here).
+                var entries = row.Deleted || DefersIndexOf(row.Type, deferred) ? [] : IndexEntriesOf(row);
+                var index = new List<(int, object?[])>(entries.Length);
+                if (!entries.IsEmpty)
                 {
-                    foreach (var entry in row.Index)
+                    foreach (var entry in entries)
                     {
                         if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
                         {

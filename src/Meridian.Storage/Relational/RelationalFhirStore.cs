@@ -186,6 +186,8 @@ public abstract partial class RelationalFhirStore : IFhirStore
             }
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Deferred-type writes committed before a stop or crash are indexed now.
+        NotifyDeferredIndexer();
     }
 
     public async Task<StoredResource?> ReadAsync(string tenant, string type, string id, CancellationToken cancellationToken = default)

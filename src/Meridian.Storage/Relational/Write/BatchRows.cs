@@ -22,6 +22,10 @@ internal sealed class BatchRows
 
     public int Versions { get; set; }
 
+    /// <summary>Versions of <see cref="StoreOptions.DeferredIndexTypes"/> written without index
+    /// rows: after the commit the background indexer is told there is work.</summary>
+    public int DeferredIndexVersions { get; set; }
+
     public void SetIndex(long key, List<(int Table, object?[] Row)> rows) => _index[key] = rows;
 
     public void MergeInto(BatchRows batch)
@@ -33,6 +37,7 @@ internal sealed class BatchRows
         batch.Changes.AddRange(Changes);
         batch.VersionRows.AddRange(VersionRows);
         batch.Versions += Versions;
+        batch.DeferredIndexVersions += DeferredIndexVersions;
     }
 
     /// <summary>The index rows grouped per table (ordinal in <see cref="IndexTables.All"/>).</summary>

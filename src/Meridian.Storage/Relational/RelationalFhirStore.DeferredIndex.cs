@@ -1,0 +1,311 @@
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Meridian.Fhir.Search;
+using Meridian.Fhir.Serialization;
+using Meridian.Storage.Relational.Sql;
+using Meridian.Storage.Relational.Write;
+using Meridian.Storage.Search;
+
+namespace Meridian.Storage.Relational;
+
+/// <summary>
+/// Deferred search indexing (<see cref="StoreOptions.DeferredIndexTypes"/>,
+/// docs/adr/XXXX-deferred-audit-indexing.md). The write path stores versions of these types
+/// without index rows; this indexer walks the change feed past its durable position (table
+/// <c>deferred_index</c>, migration 0020), extracts the index of each changed resource's
+/// current version from its stored JSON and inserts the rows of a whole batch, and the new
+/// position, in one transaction. Searches that can reach such a type call
+/// <see cref="AwaitDeferredIndexAsync"/> first.
+/// <para>The position row is locked for the pass (one indexer at a time, also across nodes
+/// sharing a PostgreSQL database); a crash loses nothing: the pass rolls back and the next one
+/// (at start-up, after <see cref="MigrateAsync"/>) starts from the last committed position.
+/// Each pass first deletes the resources' existing index rows, so indexing a resource twice
+/// (an update seen by two passes) leaves one set of rows.</para>
+/// </summary>
+public abstract partial class RelationalFhirStore
+{
+    private const string DeferredIndexName = "search";
+    private const int MaxDeferredPasses = 100_000;
+
+    private DeferredIndexLoop? _indexer;
+
+    /// <summary>The change sequence the index is complete through, as this process last saw it
+    /// (-1: not yet read). Only grows.</summary>
+    private long _indexedThrough = -1;
+
+    /// <summary>The position the deferred index is complete through, as last seen by this process.</summary>
+    public long DeferredIndexPosition => Interlocked.Read(ref _indexedThrough);
+
+    private bool HasDeferredIndex => !Options.DeferredIndexTypes.IsDefaultOrEmpty;
+
+    /// <summary>Whether <paramref name="type"/>'s index rows are left to the indexer (counted in
+    /// <paramref name="rows"/>, so the commit wakes it).</summary>
+    private bool DefersIndexOf(string type, BatchRows rows)
+    {
+        if (!HasDeferredIndex || !Options.DeferredIndexTypes.Contains(type))
+        {
+            return false;
+        }
+        rows.DeferredIndexVersions++;
+        return true;
+    }
+
+    /// <summary>The index of a version row: the caller's, or extracted here from the stored
+    /// JSON for <see cref="ResourceContent.Unindexed"/> content of a type indexed at once.</summary>
+    private static ImmutableArray<SearchIndexEntry> IndexEntriesOf(VersionRow row) =>
+        row.Index.IsDefault ? ExtractIndex(row.Type, row.Json) : row.Index;
+
+    private static ImmutableArray<SearchIndexEntry> ExtractIndex(string type, ReadOnlyMemory<byte> json) =>
+        FhirJsonParser.R4.Parse(json, type).Resource is { } parsed ? SearchIndexer.R4.Extract(parsed) : [];
+
+    /// <summary>The background indexer, created on first use (stores without deferred types have none).</summary>
+    private DeferredIndexLoop Indexer =>
+        Volatile.Read(ref _indexer) ?? Interlocked.CompareExchange(ref _indexer, new DeferredIndexLoop(IndexDeferredAsync, Options.DeferredIndexDelay), null) ?? _indexer!;
+
+    /// <summary>Wakes the background indexer: it gathers for
+    /// <see cref="StoreOptions.DeferredIndexDelay"/>, then indexes everything committed.</summary>
+    private void NotifyDeferredIndexer()
+    {
+        if (HasDeferredIndex)
+        {
+            Indexer.Notify();
+        }
+    }
+
+    private async Task StopDeferredIndexerAsync()
+    {
+        if (Volatile.Read(ref _indexer) is { } indexer)
+        {
+            await indexer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Indexes every deferred-type change committed before the call and returns the position
+    /// the index is then complete through. The background indexer calls this; tests and tools
+    /// may too.
+    /// </summary>
+    public Task<long> IndexDeferredAsync(CancellationToken cancellationToken = default) =>
+        IndexDeferredThroughAsync(long.MaxValue, cancellationToken);
+
+    /// <summary>Runs passes until the index is complete through <paramref name="target"/> (or
+    /// through the head as of each pass, whichever comes first).</summary>
+    private async Task<long> IndexDeferredThroughAsync(long target, CancellationToken ct)
+    {
+        if (!HasDeferredIndex)
+        {
+            return 0;
+        }
+        var indexer = Indexer;
+        await indexer.EnterAsync(ct).ConfigureAwait(false);
+        try
+        {
+            for (var pass = 0; pass < MaxDeferredPasses && Interlocked.Read(ref _indexedThrough) < target; pass++)
+            {
+                var (position, caughtUp) = await IndexPassAsync(ct).ConfigureAwait(false);
+                AdvanceIndexedThrough(position);
+                if (caughtUp)
+                {
+                    break;
+                }
+            }
+            return Interlocked.Read(ref _indexedThrough);
+        }
+        finally
+        {
+            indexer.Exit();
+        }
+    }
+
+    private void AdvanceIndexedThrough(long position)
+    {
+        var seen = Interlocked.Read(ref _indexedThrough);
+        while (position > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _indexedThrough, position, seen);
+            if (was == seen)
+            {
+                return;
+            }
+            seen = was;
+        }
+    }
+
+    /// <summary>
+    /// Before a search that can reach a deferred type (<see cref="DeferredIndexScope"/>): the
+    /// tenant's last change of those types as of now, on the search's own connection, and if the
+    /// index is not complete through it, index until it is (bounded by
+    /// <see cref="StoreOptions.DeferredIndexWait"/>).
+    /// </summary>
+    private async Task AwaitDeferredIndexAsync(DbConnection connection, string tenant, SearchQuery query, CancellationToken ct)
+    {
+        if (!DeferredIndexScope.Touches(query, Options.DeferredIndexTypes))
+        {
+            return;
+        }
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(Options.DeferredIndexWait);
+        try
+        {
+            var known = Interlocked.Read(ref _indexedThrough);
+            if (known < 0)
+            {
+                // First search of this process: learn the position (and index what is pending).
+                known = await IndexDeferredThroughAsync(long.MaxValue, bounded.Token).ConfigureAwait(false);
+            }
+            // Only the changes past the known position are scanned (a few at most, usually none).
+            var sql = new SqlBuilder(Dialect);
+            sql.Append("SELECT seq FROM changes WHERE seq > ").AppendParam(known).Append(" AND tenant = ").AppendParam(tenant)
+               .Append(" AND ").Append(TypeIn(sql)).Append(" ORDER BY seq DESC LIMIT 1");
+            long head;
+            await using (var cmd = CreateCommand(connection, null, sql.Build()))
+            {
+                head = await cmd.ExecuteScalarAsync(bounded.Token).ConfigureAwait(false) is { } value and not DBNull
+                    ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                    : 0;
+            }
+            if (head > Interlocked.Read(ref _indexedThrough))
+            {
+                await IndexDeferredThroughAsync(head, bounded.Token).ConfigureAwait(false);
+            }
+            if (Interlocked.Read(ref _indexedThrough) < head)
+            {
+                throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up to change {head}");
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up within {Options.DeferredIndexWait}");
+        }
+    }
+
+    private string TypeIn(SqlBuilder sql)
+    {
+        var list = new StringBuilder("type IN (");
+        for (var i = 0; i < Options.DeferredIndexTypes.Length; i++)
+        {
+            list.Append(i > 0 ? ", " : "").Append(sql.Param(Options.DeferredIndexTypes[i]));
+        }
+        return list.Append(')').ToString();
+    }
+
+    /// <summary>One indexer transaction: up to <see cref="StoreOptions.DeferredIndexBatch"/>
+    /// deferred changes past the position. Returns the new position and whether it reached the
+    /// head as of the pass.</summary>
+    private async Task<(long Position, bool CaughtUp)> IndexPassAsync(CancellationToken ct)
+    {
+        await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
+        var c = lease.Connection;
+        await using var tx = await BeginWriteTransactionAsync(c, DataScope.System, ct).ConfigureAwait(false);
+        var position = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
+            .AppendParam(DeferredIndexName).Append(Dialect.ForUpdate), ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("the deferred_index table has no position row (migration 0020)");
+        // Sequence order is commit order (ADR 0019), so every change up to a committed head is committed.
+        var head = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT MAX(seq) FROM changes"), ct).ConfigureAwait(false) ?? 0;
+        if (head <= position)
+        {
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
+            return (position, true);
+        }
+        var batch = Math.Max(1, Options.DeferredIndexBatch);
+        var changes = new List<(long Seq, string Tenant, string Type, string Id)>();
+        var sql = new SqlBuilder(Dialect);
+        sql.Append("SELECT seq, tenant, type, id FROM changes WHERE seq > ").AppendParam(position).Append(" AND seq <= ").AppendParam(head)
+           .Append(" AND ").Append(TypeIn(sql)).Append(" ORDER BY seq LIMIT ").AppendParam((long)batch);
+        await using (var cmd = CreateCommand(c, tx, sql.Build()))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                changes.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+        var caughtUp = changes.Count < batch;
+        var next = caughtUp ? head : changes[^1].Seq;
+        foreach (var group in changes.GroupBy(ch => ch.Tenant, StringComparer.Ordinal))
+        {
+            await IndexTenantAsync(c, tx, group.Key, [.. group.Select(ch => (ch.Type, ch.Id)).Distinct()], ct).ConfigureAwait(false);
+        }
+        var update = new SqlBuilder(Dialect);
+        update.Append("UPDATE deferred_index SET position = ").AppendParam(next).Append(" WHERE name = ").AppendParam(DeferredIndexName);
+        await using (var cmd = CreateCommand(c, tx, update.Build()))
+        {
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        StoreTelemetry.DeferredIndexed.Add(changes.Count);
+        return (next, caughtUp);
+    }
+
+    /// <summary>Replaces the index rows of the named resources' current versions (locked, so
+    /// a concurrent writer of one of them runs before or after, never between).</summary>
+    private async Task IndexTenantAsync(DbConnection c, DbTransaction tx, string tenant, List<(string Type, string Id)> resources, CancellationToken ct)
+    {
+        const int chunk = 500;
+        for (var start = 0; start < resources.Count; start += chunk)
+        {
+            var end = Math.Min(start + chunk, resources.Count);
+            var sql = new SqlBuilder(Dialect);
+            sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = ").AppendParam(tenant)
+               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
+            for (var i = start; i < end; i++)
+            {
+                sql.Append(i > start ? ", (" : "(").AppendParam(resources[i].Type).Append(", ").AppendParam(resources[i].Id).Append(")");
+            }
+            sql.Append(")").Append(Dialect.ForUpdate);
+            var keys = new List<long>();
+            var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, keys).ConfigureAwait(false);
+            if (rows.IsEmpty)
+            {
+                continue;
+            }
+            var delete = new SqlBuilder(Dialect);
+            var inKeys = Dialect.InKeys(delete, "resource_key", keys);
+            var text = new StringBuilder();
+            foreach (var table in IndexTables.All)
+            {
+                text.Append($"DELETE FROM {table.Name} WHERE {inKeys};\n");
+            }
+            await using (var cmd = CreateCommand(c, tx, delete.Build() with { Text = text.ToString() }))
+            {
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            var perTable = new List<object?[]>[IndexTables.All.Length];
+            for (var t = 0; t < perTable.Length; t++)
+            {
+                perTable[t] = [];
+            }
+            for (var i = 0; i < rows.Length; i++)
+            {
+                if (rows[i].IsDeleted)
+                {
+                    continue;
+                }
+                foreach (var entry in ExtractIndex(rows[i].Type, rows[i].Json))
+                {
+                    if (IndexTables.ToRow(tenant, keys[i], rows[i].Type, entry, Dialect) is { } r)
+                    {
+                        perTable[r.Table].Add(r.Row);
+                    }
+                }
+            }
+            for (var t = 0; t < perTable.Length; t++)
+            {
+                if (perTable[t].Count > 0)
+                {
+                    await InsertRowsAsync(c, tx, IndexTables.All[t], perTable[t], ct).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<long?> ScalarAsync(DbConnection c, DbTransaction tx, SqlBuilder sql, CancellationToken ct)
+    {
+        await using var cmd = CreateCommand(c, tx, sql.Build());
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is { } value and not DBNull
+            ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+            : null;
+    }
+}
