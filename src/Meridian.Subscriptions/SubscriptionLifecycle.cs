@@ -21,6 +21,14 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
     private readonly ConcurrentDictionary<(string Tenant, string Id), byte> _awaitingOwner = new();
     private readonly SemaphoreSlim _loadLock = new(1, 1);
 
+    // Tenants whose load has COMPLETED. Not the registry's own "has a view" test: the load puts a
+    // tenant's subscriptions into the registry one by one, so during a load the registry already
+    // holds the tenant (empty or partial). A consumer batch that took that for "loaded" matched
+    // its changes against no subscriptions and its position moved past them for good -- the
+    // crash test's lost notification (after a restart, the delivery loop's start-up load and the
+    // feed's first batch run at the same time).
+    private readonly ConcurrentDictionary<string, byte> _loaded = new(StringComparer.Ordinal);
+
     /// <summary>Loads every tenant that has subscriptions on record (at start, so heartbeats and
     /// retries run before the first new change arrives).</summary>
     public async Task LoadAllAsync(CancellationToken ct)
@@ -31,16 +39,18 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
         }
     }
 
+    /// <summary>Returns once the tenant's subscriptions and topics are all in the registry
+    /// (waits for a load another caller has under way).</summary>
     public async Task EnsureTenantAsync(string tenant, CancellationToken ct)
     {
-        if (registry.IsLoaded(tenant))
+        if (_loaded.ContainsKey(tenant))
         {
             return;
         }
         await _loadLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (registry.IsLoaded(tenant))
+            if (_loaded.ContainsKey(tenant))
             {
                 return;
             }
@@ -58,6 +68,7 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
                 {
                     await RefreshAsync(subscription, ct).ConfigureAwait(false);
                 }
+                _loaded[tenant] = 0;
             }
             catch
             {

@@ -36,7 +36,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
         Metrics = new SubscriptionMetrics();
         Queue = new SubscriptionQueue(db, clock ?? TimeProvider.System);
         Registry = new SubscriptionRegistry();
-        var matcher = new SubscriptionMatcher(api);
+        var matcher = new SubscriptionMatcher(api, new MatchDrops(Queue, Metrics));
         Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, writeApi ?? api));
         Hub = new WebSocketHub();
         var records = store.Find<Meridian.Storage.Records.ISystemRecordStore>();

@@ -140,6 +140,16 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
         await WriteAsync(sql.Build(), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Records <paramref name="error"/> as the last error without changing the status (a visible drop).</summary>
+    public async Task RecordErrorAsync(string tenant, string subscriptionId, string error, CancellationToken ct)
+    {
+        var sql = new SqlBuilder(db.Dialect);
+        sql.Append("UPDATE subscription_state SET last_error = ").AppendParam(error).Append(", error_time = ").AppendParam(Now)
+           .Append(", updated = ").AppendParam(Now)
+           .Append(" WHERE tenant = ").AppendParam(tenant).Append(" AND subscription_id = ").AppendParam(subscriptionId);
+        await WriteAsync(sql.Build(), ct).ConfigureAwait(false);
+    }
+
     public async Task MarkHandshakeAsync(string tenant, string subscriptionId, bool done, CancellationToken ct)
     {
         var sql = new SqlBuilder(db.Dialect);
