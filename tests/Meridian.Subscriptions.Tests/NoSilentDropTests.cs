@@ -30,6 +30,9 @@ public abstract class NoSilentDropTests
         var sub = await f.CreateAsync(Resources.R4Subscription("Patient?", $"http://127.0.0.1:{Receiver.FreePort()}/hook/x"), caller: Creator);
         await SubscriptionFixture.EventuallyAsync(() => f.Module.Registry.Find(FhirApi.DefaultTenant, sub)?.Definition.Status == "active", "active");
         await SubscriptionFixture.EventuallyAsync(async () => (await f.Module.Queue.GetStateAsync(FhirApi.DefaultTenant, sub, default))?.Status == "active", "active in the queue");
+        // And on the resource (written last): a module loading it while it still says "requested"
+        // would validate the criteria again, through the test's failing API.
+        await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).GetProperty("status").GetString() == "active", "active on the resource");
         f.Paused = true;
         var patient = await f.CreateAsync(Resources.Patient("Drop"));
         var changes = await f.Store.ReadChangesAsync(0, 1000);
