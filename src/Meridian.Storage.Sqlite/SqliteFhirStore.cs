@@ -14,8 +14,13 @@ namespace Meridian.Storage.Sqlite;
 /// survive the process kill only; clinical data accepted must not vanish.) Batching many
 /// resources per transaction amortises the fsync.</para>
 /// </summary>
-public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable
+public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IModuleGroupCommit
 {
+    /// <summary>Module writes (the subscription queue) share the data's fsync on the single writer;
+    /// SQLite has no data scopes, so the server-wide tenant's place in the batch is as good as any.</summary>
+    Task<long?> IModuleGroupCommit.InGroupCommitAsync(Func<DbConnection, DbTransaction, CancellationToken, Task<long?>> work, CancellationToken cancellationToken) =>
+        InGroupCommitAsync("", work, cancellationToken);
+
     private static readonly IReadOnlyList<Migration> s_migrations =
         MigrationRunner.Load(typeof(SqliteFhirStore).Assembly, "Meridian.Storage.Sqlite.Migrations.");
 

@@ -117,11 +117,12 @@ public sealed class SubscriptionConsumer(SubscriptionRegistry registry, Subscrip
         }).ConfigureAwait(false);
         for (var i = 0; i < toRead.Count; i++)
         {
+            var (change, index) = toRead[i];
             if (facts[i] is not { } f)
             {
+                await VersionMissingAsync(change, index, bySearch, ct).ConfigureAwait(false);
                 continue;
             }
-            var (change, index) = toRead[i];
             foreach (var candidate in SubscriptionIndex.Candidates(index, f, change.Kind))
             {
                 if (CriteriaEvaluator.Matches(candidate.Criteria.Filter, f))
@@ -141,6 +142,32 @@ public sealed class SubscriptionConsumer(SubscriptionRegistry registry, Subscrip
                 items.Add(new EnqueueItem(change.Tenant, subscription.Definition.Id, change));
                 metrics.Matched(subscription.Definition);
             }
+        }
+    }
+
+    /// <summary>
+    /// The event's version could not be read. Never a silent skip: if the resource is gone
+    /// altogether it was purged (nothing left to notify about; counted as dropped); if the
+    /// resource is at or past the event's version, that version was removed from its history, so
+    /// the in-memory subscriptions judge the change on the search path (the current version, as
+    /// for deletes); otherwise the version is not visible yet and the batch is offered again.
+    /// </summary>
+    private async Task VersionMissingAsync(ChangeRecord change, SubscriptionIndex.TypeIndex index,
+        Dictionary<(string Tenant, string Id), (RegisteredSubscription Subscription, List<ChangeRecord> Changes)> bySearch, CancellationToken ct)
+    {
+        var current = await store.ReadAsync(change.Tenant, change.Type, change.Id, ct).ConfigureAwait(false);
+        if (current is null)
+        {
+            metrics.Dropped("purged", 1);
+            return;
+        }
+        if (current.VersionId < change.VersionId)
+        {
+            throw new MatchUnavailableException($"{change.Type}/{change.Id} version {change.VersionId} of change {change.Sequence} is not readable yet; the batch is offered again.");
+        }
+        foreach (var s in index.Unanchored.Concat(index.Anchored.Values.SelectMany(l => l)).Distinct().Where(s => s.Fires(change.Kind)))
+        {
+            AddSearch(bySearch, s.Subscription, change);
         }
     }
 

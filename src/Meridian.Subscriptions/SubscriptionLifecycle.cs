@@ -19,7 +19,16 @@ namespace Meridian.Subscriptions;
 public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry registry, SubscriptionQueue queue, SubscriptionMatcher matcher, SubscriptionStatusWriter statusWriter) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Tenant, string Id), byte> _awaitingOwner = new();
+    // Serialises every refresh of the registry: tenant loads, subscription changes, owner retries.
     private readonly SemaphoreSlim _loadLock = new(1, 1);
+
+    // Tenants whose load has COMPLETED. Not the registry's own "has a view" test: the load puts a
+    // tenant's subscriptions into the registry one by one, so during a load the registry already
+    // holds the tenant (empty or partial). A consumer batch that took that for "loaded" matched
+    // its changes against no subscriptions and its position moved past them for good -- the
+    // crash test's lost notification (after a restart, the delivery loop's start-up load and the
+    // feed's first batch run at the same time).
+    private readonly ConcurrentDictionary<string, byte> _loaded = new(StringComparer.Ordinal);
 
     /// <summary>Loads every tenant that has subscriptions on record (at start, so heartbeats and
     /// retries run before the first new change arrives).</summary>
@@ -31,16 +40,18 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
         }
     }
 
+    /// <summary>Returns once the tenant's subscriptions and topics are all in the registry
+    /// (waits for a load another caller has under way).</summary>
     public async Task EnsureTenantAsync(string tenant, CancellationToken ct)
     {
-        if (registry.IsLoaded(tenant))
+        if (_loaded.ContainsKey(tenant))
         {
             return;
         }
         await _loadLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (registry.IsLoaded(tenant))
+            if (_loaded.ContainsKey(tenant))
             {
                 return;
             }
@@ -58,6 +69,7 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
                 {
                     await RefreshAsync(subscription, ct).ConfigureAwait(false);
                 }
+                _loaded[tenant] = 0;
             }
             catch
             {
@@ -78,6 +90,19 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
     public async Task OnChangeAsync(ChangeRecord change, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(change);
+        await _loadLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ApplyChangeAsync(change, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private async Task ApplyChangeAsync(ChangeRecord change, CancellationToken ct)
+    {
         if (change.Type == "Basic")
         {
             var basic = await store.ReadAsync(change.Tenant, "Basic", change.Id, ct).ConfigureAwait(false);
@@ -103,7 +128,29 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
     }
 
     /// <summary>Retries subscriptions whose creator was not yet on record.</summary>
+    /// <remarks>Called by both the feed consumer and the delivery loop. Every refresh of the registry
+    /// (this, <see cref="OnChangeAsync"/>, a tenant load) runs under one lock: each reads the
+    /// subscription's state and applies what it read, and unserialised, a refresh that read "no
+    /// creator yet" could apply that after another had already served the subscription -- removing
+    /// it from the registry while the consumer matched a batch, whose changes were then lost.</remarks>
     public async Task RetryAwaitingOwnerAsync(CancellationToken ct)
+    {
+        if (_awaitingOwner.IsEmpty)
+        {
+            return;
+        }
+        await _loadLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await RetryAwaitingOwnerLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private async Task RetryAwaitingOwnerLockedAsync(CancellationToken ct)
     {
         foreach (var (tenant, id) in _awaitingOwner.Keys)
         {

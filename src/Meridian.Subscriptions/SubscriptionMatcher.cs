@@ -18,7 +18,14 @@ public enum MatchOutcome { Match, NoMatch, Denied, Invalid }
 /// compartment, tenant) by construction — no second evaluator to drift from the first.
 /// A delete is checked by reading the version before it as the creator.
 /// </summary>
-public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Task<FhirResponse>> api)
+/// <remarks>
+/// Never a silent "no match" for a failure: a server error (5xx) of the API throws
+/// <see cref="MatchUnavailableException"/>, so the feed offers the batch again and its position
+/// does not move; a creator who lost access (401/403) or criteria the API no longer accepts drop
+/// the notifications visibly, through <paramref name="dropped"/> (a metric and the
+/// subscription's last error).
+/// </remarks>
+public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Task<FhirResponse>> api, MatchDrops? dropped = null)
 {
     // Result-shaping parameters of the criteria do not change which resources match.
     private static readonly HashSet<string> s_ignored = new(StringComparer.Ordinal) { "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total", "_format", "_pretty" };
@@ -39,6 +46,11 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
                 Tenant = d.Tenant,
                 Caller = subscription.Owner,
             }, ct).ConfigureAwait(false);
+            ThrowIfUnavailable(vread, change.Type);
+            if (vread.Status is 401 or 403 && dropped is not null)
+            {
+                await dropped.RecordAsync(subscription, change.Type, vread.Status, 1, ct).ConfigureAwait(false);
+            }
             return vread.IsSuccess ? MatchOutcome.Match : vread.Status is 401 or 403 ? MatchOutcome.Denied : MatchOutcome.NoMatch;
         }
         var parameters = d.IsTopicBased
@@ -122,8 +134,15 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
         var request = Request(subscription, type, parameters, string.Join(",", ids));
         request = request with { Query = [.. request.Query.Where(q => q.Key != "_count"), new("_count", ids.Length.ToString(CultureInfo.InvariantCulture))] };
         var response = await api(request, ct).ConfigureAwait(false);
+        ThrowIfUnavailable(response, type);
         if (!response.IsSuccess)
         {
+            // The creator lost access (401/403) or the criteria no longer parse: these changes are
+            // not notified, and that is recorded where an operator sees it.
+            if (dropped is not null)
+            {
+                await dropped.RecordAsync(subscription, type, response.Status, ids.Length, ct).ConfigureAwait(false);
+            }
             return [];
         }
         using var doc = JsonDocument.Parse(response.Body);
@@ -153,6 +172,8 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
         foreach (var (type, parameters) in searches)
         {
             var response = await api(Request(subscription, type, parameters, "meridian-no-such-id"), ct).ConfigureAwait(false);
+            // A server error says nothing about the criteria: not a reason to put the subscription in error.
+            ThrowIfUnavailable(response, type);
             if (!response.IsSuccess)
             {
                 var message = response.Issues.IsDefaultOrEmpty ? $"HTTP {response.Status}" : response.Issues[0].Message;
@@ -165,6 +186,7 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
     private async Task<MatchOutcome> SearchAsync(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string id, CancellationToken ct)
     {
         var response = await api(Request(subscription, type, parameters, id), ct).ConfigureAwait(false);
+        ThrowIfUnavailable(response, type);
         if (!response.IsSuccess)
         {
             return response.Status is 401 or 403 ? MatchOutcome.Denied : MatchOutcome.Invalid;
@@ -182,6 +204,15 @@ public sealed class SubscriptionMatcher(Func<FhirRequest, CancellationToken, Tas
             }
         }
         return MatchOutcome.NoMatch;
+    }
+
+    private static void ThrowIfUnavailable(FhirResponse response, string type)
+    {
+        if (response.Status >= 500)
+        {
+            var message = response.Issues.IsDefaultOrEmpty ? "" : ": " + response.Issues[0].Message;
+            throw new MatchUnavailableException($"Matching {type} failed with HTTP {response.Status}{message}; the batch is offered again.");
+        }
     }
 
     private static FhirRequest Request(RegisteredSubscription subscription, string type, ImmutableArray<KeyValuePair<string, string>> parameters, string id)

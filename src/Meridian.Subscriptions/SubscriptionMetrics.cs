@@ -21,6 +21,8 @@ public sealed class SubscriptionMetrics : IDisposable
     private readonly Counter<long> _retries;
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _matched;
+    private readonly Counter<long> _dropped;
+    private long _droppedTotal;
     private readonly ConcurrentDictionary<string, Func<int>> _breakers = new(StringComparer.Ordinal);
     private ImmutableArray<(string Tenant, string SubscriptionId, long Count)> _depth = [];
 
@@ -31,11 +33,21 @@ public sealed class SubscriptionMetrics : IDisposable
         _retries = _meter.CreateCounter<long>("meridian.subscriptions.retries", description: "Failed delivery attempts that will be retried");
         _deadLetters = _meter.CreateCounter<long>("meridian.subscriptions.dead_letters", description: "Notifications dead-lettered after their retry budget");
         _matched = _meter.CreateCounter<long>("meridian.subscriptions.matched", description: "Notifications queued (change matched a subscription)");
+        _dropped = _meter.CreateCounter<long>("meridian.subscriptions.dropped", description: "Changes knowingly not notified: reason access (the creator may no longer read them), rejected (criteria no longer accepted), purged (the resource was purged before it was matched)");
         _meter.CreateObservableGauge("meridian.subscriptions.breaker.state", ObserveBreakers, description: "Circuit breaker per endpoint: 0 closed, 1 half-open, 2 open, 3 isolated");
         _meter.CreateObservableGauge("meridian.subscriptions.queue.depth", ObserveDepth, description: "Pending notifications per subscription");
     }
 
     public void Matched(SubscriptionDefinition subscription) => _matched.Add(1, new KeyValuePair<string, object?>("channel", Channel(subscription)));
+
+    public void Dropped(string reason, long count)
+    {
+        _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        Interlocked.Add(ref _droppedTotal, count);
+    }
+
+    /// <summary>Every drop so far (all reasons), for tests and diagnostics.</summary>
+    public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
 
     public void Delivered(SubscriptionDefinition subscription, double latencyMs)
     {

@@ -34,9 +34,9 @@ public sealed class SubscriptionModule : IAsyncDisposable
         // Timeouts are the endpoint guard's (Polly), per attempt; the client itself never gives up first.
         _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = Options.DeliveryTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
         Metrics = new SubscriptionMetrics();
-        Queue = new SubscriptionQueue(db, clock ?? TimeProvider.System);
+        Queue = new SubscriptionQueue(db, clock ?? TimeProvider.System, store.Find<IModuleGroupCommit>());
         Registry = new SubscriptionRegistry();
-        var matcher = new SubscriptionMatcher(api);
+        var matcher = new SubscriptionMatcher(api, new MatchDrops(Queue, Metrics));
         Lifecycle = new SubscriptionLifecycle(store, Registry, Queue, matcher, new SubscriptionStatusWriter(store, writeApi ?? api));
         Hub = new WebSocketHub();
         var records = store.Find<Meridian.Storage.Records.ISystemRecordStore>();

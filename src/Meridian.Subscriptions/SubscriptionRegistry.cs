@@ -25,8 +25,6 @@ public sealed class SubscriptionRegistry
         public static TenantView Empty { get; } = new(ImmutableDictionary.Create<string, RegisteredSubscription>(StringComparer.Ordinal), ImmutableDictionary.Create<string, TopicDefinition>(StringComparer.Ordinal));
     }
 
-    public bool IsLoaded(string tenant) => _tenants.ContainsKey(tenant);
-
     public TenantView View(string tenant) => _tenants.TryGetValue(tenant, out var v) ? v : TenantView.Empty;
 
     public IEnumerable<string> Tenants => _tenants.Keys;

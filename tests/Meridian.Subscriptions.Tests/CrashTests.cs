@@ -69,7 +69,21 @@ public abstract class CrashTests(Func<TestServerStore> newStore) : IAsyncLifetim
                 // Which patient is missing tells whether its change was never matched (first or last of
                 // the ten) or lost mid-stream; the last failure had event numbers 1-9 assigned, not 10.
                 var missing = string.Join(",", patients.Select((p, i) => (p, i)).Where(x => !receiver.Got("crash").Any(r => r.Path == "/hook/crash/Patient/" + x.p)).Select(x => x.i));
-                Assert.Fail($"timed out waiting for all ten after the restart; receiver got [{numbers}]; patients (0-9) never notified: [{missing}]; $status {(int)status.StatusCode}: {await status.Content.ReadAsStringAsync()}");
+                // The feed's side: lease, positions, consumer failures and the subscriptions' drops on the
+                // restarted node (a consumer stuck retrying a batch looks like a loss from here).
+                var metrics = "";
+                try
+                {
+                    var text = await http.GetStringAsync(new Uri(new Uri(child.Root), "/metrics"));
+                    metrics = string.Join(" | ", text.Split('\n').Where(l => !l.StartsWith('#') && (l.Contains("meridian_events_", StringComparison.Ordinal)
+                        || l.Contains("meridian_subscriptions_dropped", StringComparison.Ordinal) || l.Contains("meridian_subscriptions_matched", StringComparison.Ordinal))
+                        && !l.Contains("_bucket", StringComparison.Ordinal)));
+                }
+                catch (HttpRequestException ex)
+                {
+                    metrics = "(metrics unavailable: " + ex.Message + ")";
+                }
+                Assert.Fail($"timed out waiting for all ten after the restart; receiver got [{numbers}]; patients (0-9) never notified: [{missing}]; $status {(int)status.StatusCode}: {await status.Content.ReadAsStringAsync()}; metrics: {metrics}");
             }
         }
         var got = receiver.Got("crash");

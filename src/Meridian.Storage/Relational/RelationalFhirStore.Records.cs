@@ -85,7 +85,7 @@ public abstract partial class RelationalFhirStore : ISystemRecordStore
     /// transaction and an fsync of its own on the single writer, queued between the data batches;
     /// now they share the data's fsync. The compare-and-swap is still the statement's WHERE clause.
     /// </summary>
-    private async Task<long?> InGroupCommitAsync(string tenant, Func<DbConnection, DbTransaction, CancellationToken, Task<long?>> work, CancellationToken ct)
+    private protected async Task<long?> InGroupCommitAsync(string tenant, Func<DbConnection, DbTransaction, CancellationToken, Task<long?>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tenant); // the server-wide tenant is ""
         ct.ThrowIfCancellationRequested();

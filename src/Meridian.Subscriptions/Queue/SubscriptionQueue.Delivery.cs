@@ -88,10 +88,12 @@ public sealed partial class SubscriptionQueue
         {
             return;
         }
-        await using var lease = await db.AcquireModuleWriterAsync(ct).ConfigureAwait(false);
-        await using var tx = await db.BeginModuleTransactionAsync(lease.Connection, ct).ConfigureAwait(false);
-        await MarkRangesAsync(lease.Connection, tx, ranges, Now, ct).ConfigureAwait(false);
-        await tx.CommitAsync(ct).ConfigureAwait(false);
+        var now = Now;
+        await InTransactionAsync(async (c, tx, t) =>
+        {
+            await MarkRangesAsync(c, tx, ranges, now, t).ConfigureAwait(false);
+            return ranges.Count;
+        }, ct).ConfigureAwait(false);
     }
 
     /// <summary>The delivered ranges, one statement each, inside the caller's transaction. (One statement with
