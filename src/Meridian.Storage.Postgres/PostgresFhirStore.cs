@@ -26,8 +26,14 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     private const int Writers = 4;
 
     /// <summary>Keys fetched from the sequence per round trip; unused ones are simply skipped
-    /// (keys must be unique, not gap-free).</summary>
-    private const int KeyBlock = 256;
+    /// (keys must be unique, not gap-free). A Synthea Bundle needs ~230: a block of 256 cost
+    /// nearly every ingest request a round trip of its own; 4,096 serve ~18 Bundles.</summary>
+    private const int KeyBlock = 4096;
+
+    /// <summary>From this many rows a group commit's deferred rows of a table go in as one
+    /// unnest INSERT: its text is fixed per table, so it stays prepared (auto-prepare), while
+    /// a multi-row VALUES text differs with every row count and is parsed and planned anew.</summary>
+    private const int DeferredUnnestThreshold = 8;
 
     private static readonly IReadOnlyList<Migration> s_migrations =
         MigrationRunner.Load(typeof(PostgresFhirStore).Assembly, "Meridian.Storage.Postgres.Migrations.");
@@ -312,7 +318,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     /// fixed statement text per table, which stays prepared).</summary>
     private async Task AddInsertAsync(NpgsqlBatch batch, NpgsqlConnection c, NpgsqlTransaction t, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
     {
-        if (rows.Count >= BulkThreshold)
+        if (rows.Count >= DeferredUnnestThreshold)
         {
             batch.BatchCommands.Add(await _bulk.CommandAsync(c, t, table, rows, ct).ConfigureAwait(false));
             return;
