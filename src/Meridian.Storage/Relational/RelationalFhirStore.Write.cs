@@ -117,7 +117,8 @@ public abstract partial class RelationalFhirStore
     }
 
     /// <summary>
-    /// Whether every operation is a create with a server-assigned id and no conditional key:
+    /// Whether every operation is a create with a server-assigned id (none, or
+    /// <see cref="CreateOperation.FreshId"/>) and no conditional key:
     /// such a write reads nothing, claims nothing and inserts a fresh key and id, so it cannot
     /// fail once planned.
     /// </summary>
@@ -125,7 +126,7 @@ public abstract partial class RelationalFhirStore
     {
         foreach (var op in operations)
         {
-            if (op is not CreateOperation { Id: null, ConditionalKey: null })
+            if (op is not CreateOperation { ConditionalKey: null } create || (create.Id is not null && !create.FreshId))
             {
                 return false;
             }

@@ -172,7 +172,8 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
         {
             switch (op)
             {
-                case CreateOperation { Id: { } id } c: set.Add((c.Type, id)); break;
+                // A fresh id cannot have a head: nothing to read or lock.
+                case CreateOperation { Id: { } id, FreshId: false } c: set.Add((c.Type, id)); break;
                 case UpdateOperation u: set.Add((u.Type, u.Id)); break;
                 case DeleteOperation d: set.Add((d.Type, d.Id)); break;
             }
