@@ -16,12 +16,14 @@ public abstract partial class RelationalFhirStore
     /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
     /// own savepoint of ONE database transaction, so it sees the writes of the requests before
     /// it exactly as if they had committed alone; a request that fails rolls back to its
-    /// savepoint and gets its own failure, the others are unaffected. The deferred index and
-    /// change rows of the successful requests are inserted last, then one commit (one fsync)
+    /// savepoint and gets its own failure, the others are unaffected. The deferred index, chain
+    /// and change rows of the successful requests are inserted last, then one commit (one fsync)
     /// makes them all durable, and only then is any caller completed.
     /// A batch may hold several tenants' requests: each runs in its own tenant's data scope
     /// (entered before its savepoint, so rolling the request back keeps it), and the deferred
-    /// rows are inserted per tenant, each group in its tenant's scope.
+    /// rows are inserted per tenant, each group in its tenant's scope. Scope and savepoint are
+    /// entered only before a request's first statement (<see cref="RequestStart"/>): a request
+    /// of server-id creates runs none (docs/adr/XXXX-deferred-request-writes.md).
     /// </summary>
     private async Task CommitBatchAsync(IReadOnlyList<PendingTransaction> batch)
     {
