@@ -26,8 +26,14 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     private const int Writers = 4;
 
     /// <summary>Keys fetched from the sequence per round trip; unused ones are simply skipped
-    /// (keys must be unique, not gap-free).</summary>
-    private const int KeyBlock = 256;
+    /// (keys must be unique, not gap-free). A Synthea Bundle needs ~230: a block of 256 cost
+    /// nearly every ingest request a round trip of its own; 4,096 serve ~18 Bundles.</summary>
+    private const int KeyBlock = 4096;
+
+    /// <summary>From this many rows a group commit's deferred rows of a table go in as one
+    /// unnest INSERT: its text is fixed per table, so it stays prepared (auto-prepare), while
+    /// a multi-row VALUES text differs with every row count and is parsed and planned anew.</summary>
+    private const int DeferredUnnestThreshold = 8;
 
     private static readonly IReadOnlyList<Migration> s_migrations =
         MigrationRunner.Load(typeof(PostgresFhirStore).Assembly, "Meridian.Storage.Postgres.Migrations.");
@@ -197,9 +203,11 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     protected override async Task LockChainAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = "meridian.audit_chain/" + tenant, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ChainLockName(tenant), NpgsqlDbType = NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
+
+    private static string ChainLockName(string tenant) => "meridian.audit_chain/" + tenant;
 
     private static async Task AdvisoryLockAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken ct)
     {
@@ -229,36 +237,110 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// A typical group commit (a few creates: some hundred index rows) goes in ONE round trip: a
-    /// multi-row INSERT per table, the change-feed lock and the change rows in one
-    /// <see cref="NpgsqlBatch"/>. Larger sets (bulk ingest) use one unnest INSERT per table instead.
+    /// A group commit's deferred rows in at most two round trips (ahead of the COMMIT): the first
+    /// carries the tenant scope, every version and index row (one INSERT per table: multi-row
+    /// for a few rows, one <c>unnest</c> per table beyond) and, when the batch wrote audit
+    /// records, the tenant's chain lock and chain head; the second the chain links computed from
+    /// that head. The change-feed lock and change rows close the last of them, so the lock is
+    /// held only for the commit. Without audit records everything is one round trip.
     /// </summary>
-    protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> indexRows,
-        TableDefinition changes, IReadOnlyList<object?[]> changeRows, CancellationToken ct)
+    protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(indexRows);
-        ArgumentNullException.ThrowIfNull(changeRows);
-        ArgumentNullException.ThrowIfNull(changes);
-        var values = indexRows.Sum(t => t.Rows.Count * t.Table.Columns.Length) + changeRows.Count * changes.Columns.Length;
-        if (values > OneRoundTripValues || changeRows.Count == 0)
+        ArgumentNullException.ThrowIfNull(rows);
+        var c = (NpgsqlConnection)connection;
+        var t = (NpgsqlTransaction)tx;
+        await using var first = new NpgsqlBatch(c, t);
+        if (rows.Scope is { } scope)
         {
-            await base.InsertDeferredAsync(connection, tx, indexRows, changes, changeRows, ct).ConfigureAwait(false);
+            var enter = new NpgsqlBatchCommand("SELECT set_config('meridian.tenant', $1, true), set_config('meridian.scope', $2, true)");
+            enter.Parameters.Add(new NpgsqlParameter { Value = scope.Kind == DataScopeKind.Tenant ? scope.Tenant : "", NpgsqlDbType = NpgsqlDbType.Text });
+            enter.Parameters.Add(new NpgsqlParameter { Value = ScopeSetting(scope.Kind), NpgsqlDbType = NpgsqlDbType.Text });
+            first.BatchCommands.Add(enter);
+        }
+        foreach (var (table, tableRows) in rows.Tables)
+        {
+            await AddInsertAsync(first, c, t, table, tableRows, ct).ConfigureAwait(false);
+        }
+        if (!rows.HasChain)
+        {
+            AddChanges(first, rows);
+            await ExecuteAsync(first, ct).ConfigureAwait(false);
             return;
         }
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)tx);
-        foreach (var (table, rows) in indexRows)
+        var lockChain = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
+        lockChain.Parameters.Add(new NpgsqlParameter { Value = ChainLockName(rows.Tenant), NpgsqlDbType = NpgsqlDbType.Text });
+        first.BatchCommands.Add(lockChain);
+        var head = new NpgsqlBatchCommand("SELECT seq AS chain_seq, hash AS chain_hash FROM audit_chain WHERE tenant = $1 ORDER BY seq DESC LIMIT 1");
+        head.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
+        first.BatchCommands.Add(head);
+        long seq = 0;
+        byte[] previous = [.. AuditChain.Genesis];
+        await using (var reader = await first.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            batch.BatchCommands.Add(MultiRowInsert(table, rows));
+            // One result per command; only the head read has these two columns.
+            do
+            {
+                if (reader.FieldCount == 2 && reader.GetName(0) == "chain_seq" && await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    seq = reader.GetInt64(0);
+                    previous = reader.GetFieldValue<byte[]>(1);
+                }
+            }
+            while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+        }
+        await using var second = new NpgsqlBatch(c, t);
+        await AddInsertAsync(second, c, t, rows.ChainTable, rows.ChainRows(seq, previous), ct).ConfigureAwait(false);
+        AddChanges(second, rows);
+        await ExecuteAsync(second, ct).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static void AddChanges(NpgsqlBatch batch, DeferredRows rows)
+    {
+        if (rows.Changes.Count == 0)
+        {
+            return;
         }
         var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
         lockCommand.Parameters.Add(new NpgsqlParameter { Value = ChangeFeedLock, NpgsqlDbType = NpgsqlDbType.Bigint });
         batch.BatchCommands.Add(lockCommand);
-        batch.BatchCommands.Add(MultiRowInsert(changes, changeRows));
-        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        AddMultiRowInserts(batch, rows.ChangesTable, rows.Changes);
     }
 
-    /// <summary>Most bound values sent as one batch of INSERTs (beyond it unnest arrays pay).</summary>
-    private const int OneRoundTripValues = 30_000;
+    /// <summary>Few rows: multi-row INSERT; more: one unnest INSERT (no parameter limit, and one
+    /// fixed statement text per table, which stays prepared).</summary>
+    private async Task AddInsertAsync(NpgsqlBatch batch, NpgsqlConnection c, NpgsqlTransaction t, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        if (rows.Count >= DeferredUnnestThreshold)
+        {
+            batch.BatchCommands.Add(await _bulk.CommandAsync(c, t, table, rows, ct).ConfigureAwait(false));
+            return;
+        }
+        AddMultiRowInserts(batch, table, rows);
+    }
+
+    /// <summary>Multi-row INSERTs within the bind-parameter limit (the change feed keeps INSERT:
+    /// its identity values follow the VALUES order).</summary>
+    private static void AddMultiRowInserts(NpgsqlBatch batch, TableDefinition table, IReadOnlyList<object?[]> rows)
+    {
+        var perStatement = PostgresDialect.Instance.MaxParameters / table.Columns.Length;
+        for (var start = 0; start < rows.Count; start += perStatement)
+        {
+            var slice = new List<object?[]>(Math.Min(perStatement, rows.Count - start));
+            for (var r = start; r < Math.Min(start + perStatement, rows.Count); r++)
+            {
+                slice.Add(rows[r]);
+            }
+            batch.BatchCommands.Add(MultiRowInsert(table, slice));
+        }
+    }
 
     private static NpgsqlBatchCommand MultiRowInsert(TableDefinition table, IReadOnlyList<object?[]> rows)
     {

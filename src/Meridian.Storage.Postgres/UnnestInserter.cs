@@ -20,17 +20,36 @@ internal sealed class UnnestInserter
 
     public async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
     {
-        if (!_plans.TryGetValue(table.Name, out var plan))
-        {
-            plan = await PlanAsync(connection, tx, table, ct).ConfigureAwait(false);
-            _plans[table.Name] = plan;
-        }
+        var plan = await PlanOfAsync(connection, tx, table, ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(plan.Sql, connection, tx);
         for (var col = 0; col < table.Columns.Length; col++)
         {
             cmd.Parameters.Add(ColumnArray(plan.Types[col], rows, col));
         }
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The same INSERT as one command of a <see cref="NpgsqlBatch"/> (its SQL text is
+    /// fixed per table, so Npgsql's auto-prepare keeps it prepared).</summary>
+    public async ValueTask<NpgsqlBatchCommand> CommandAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        var plan = await PlanOfAsync(connection, tx, table, ct).ConfigureAwait(false);
+        var command = new NpgsqlBatchCommand(plan.Sql);
+        for (var col = 0; col < table.Columns.Length; col++)
+        {
+            command.Parameters.Add(ColumnArray(plan.Types[col], rows, col));
+        }
+        return command;
+    }
+
+    private async ValueTask<(string Sql, string[] Types)> PlanOfAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TableDefinition table, CancellationToken ct)
+    {
+        if (!_plans.TryGetValue(table.Name, out var plan))
+        {
+            plan = await PlanAsync(connection, tx, table, ct).ConfigureAwait(false);
+            _plans[table.Name] = plan;
+        }
+        return plan;
     }
 
     private static async Task<(string, string[])> PlanAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TableDefinition table, CancellationToken ct)

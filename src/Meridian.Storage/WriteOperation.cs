@@ -18,6 +18,16 @@ public sealed record CreateOperation(string Type, ResourceContent Content, strin
     /// <summary>Take the claim over from this holder (the caller found it no longer matches);
     /// compare-and-swap, so of several callers only one succeeds.</summary>
     public string? TakeOverFrom { get; init; }
+
+    /// <summary>
+    /// The caller generated <see cref="CreateOperation.Id"/> itself as a fresh random (UUID)
+    /// id, as the server does for every create: no resource can have it yet, so the store
+    /// neither reads nor locks a current version for it, and such a create (without a
+    /// conditional key) goes in with the group commit's deferred rows like a create without an
+    /// id. Should the id exist after all, the insert's unique index fails the batch, never
+    /// overwrites.
+    /// </summary>
+    public bool FreshId { get; init; }
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Meridian.Storage.Search;
 using Meridian.Storage.Tests.Support;
 
 namespace Meridian.Storage.Tests;
@@ -55,6 +57,88 @@ public abstract partial class StoreComplianceTests
             {
                 await d.DisposeAsync();
             }
+        }
+    }
+    /// <summary>
+    /// Server-id creates whose contributor adds a chained AuditEvent run no statement of their
+    /// own: their versions, index rows and chain links all go in with the group commit's
+    /// deferred rows, the links appended once per tenant. Two tenants interleaved, and requests
+    /// that fail in between (a contributor throws, a planned failure): every tenant's chain
+    /// holds exactly the committed records, gap-free and verified, and nothing of a failed
+    /// request is stored.
+    /// </summary>
+    [Fact]
+    public async Task Deferred_creates_with_contributed_chained_records_commit_only_their_own_links_per_tenant()
+    {
+        var chained = Fixture.OpenAnother(new StoreOptions { ChainedTypes = ["AuditEvent"], Contributors = [new AuditingContributor()] });
+        var other = Tenant + "y";
+        try
+        {
+            var tasks = Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+            {
+                var tenant = i / 2 % 2 == 0 ? Tenant : other;
+                IReadOnlyList<WriteOperation> ops = i % 6 == 5
+                    // A planned failure after a plain create: the whole request fails.
+                    ? [new CreateOperation("Patient", Examples.Patient("Deferred" + i)), new UpdateOperation("Patient", "missing" + i, Examples.Patient("x"), IfMatch: 3)]
+                    : [new CreateOperation("Patient", Examples.Patient((i % 6 == 1 ? "Boom" : "Deferred") + i))];
+                try
+                {
+                    return (i, tenant, (await chained.TransactAsync(tenant, ops)).Succeeded);
+                }
+                catch (InvalidOperationException)
+                {
+                    return (i, tenant, false);
+                }
+            })).ToArray();
+            var outcomes = await Task.WhenAll(tasks);
+            foreach (var (i, _, succeeded) in outcomes)
+            {
+                Assert.Equal(i % 6 is not (1 or 5), succeeded);
+            }
+            var reader = (IAuditChainReader)chained;
+            foreach (var tenant in new[] { Tenant, other })
+            {
+                var committed = outcomes.Count(o => o.tenant == tenant && o.Item3);
+                var links = await reader.ReadChainAsync(tenant, 0, 1000);
+                Assert.Equal(Enumerable.Range(1, committed).Select(n => (long)n), links.Select(l => l.Sequence));
+                var previous = AuditChain.Genesis.ToArray();
+                foreach (var link in links)
+                {
+                    var stored = await Store.ReadVersionAsync(tenant, link.Type, link.Id, link.VersionId);
+                    Assert.NotNull(stored);
+                    Assert.True(link.PreviousHash.Span.SequenceEqual(previous));
+                    Assert.True(link.Hash.Span.SequenceEqual(AuditChain.Link(previous, link.Sequence, stored.Json.Span)));
+                    previous = link.Hash.ToArray();
+                }
+                Assert.Empty(await reader.ReadUnchainedAsync(tenant, ["AuditEvent"], 10));
+                var patients = await Store.SearchAsync(tenant, new SearchQuery("Patient", null) { Count = 100 });
+                Assert.Equal(committed, patients.Matches.Length);
+                Assert.All(patients.Matches, m => Assert.DoesNotContain("Boom", System.Text.Encoding.UTF8.GetString(m.Json.Span), StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            if (chained is IAsyncDisposable d)
+            {
+                await d.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Adds one AuditEvent per write (as the audit module does); throws for a "Boom" patient.</summary>
+    private sealed class AuditingContributor : ITransactionContributor
+    {
+        public ValueTask<ImmutableArray<WriteOperation>> ContributeAsync(TransactionContext context, CancellationToken cancellationToken)
+        {
+            if (context.Results.Any(r => r.Resource is { } res && System.Text.Encoding.UTF8.GetString(res.Json.Span).Contains("Boom", StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException("contributor failed");
+            }
+            if (context.Results.All(r => r.Type == "AuditEvent"))
+            {
+                return ValueTask.FromResult(ImmutableArray<WriteOperation>.Empty);
+            }
+            return ValueTask.FromResult(ImmutableArray.Create<WriteOperation>(new CreateOperation("AuditEvent", AuditEventContent("for " + context.Results[0].Id))));
         }
     }
 }

@@ -132,6 +132,39 @@ public abstract partial class StoreComplianceTests
         }
     }
 
+    /// <summary>
+    /// Creates under caller-generated fresh ids (as the REST layer makes them) skip the head
+    /// read and go in with the batch's deferred rows; a "fresh" id that exists after all is never
+    /// overwritten: the write fails (by exception or failure value) and the stored version stays.
+    /// </summary>
+    [Fact]
+    public async Task Fresh_id_creates_are_written_and_never_overwrite_an_existing_resource()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() =>
+            Store.TransactAsync(Tenant, [new CreateOperation("Patient", Examples.Patient("Fresh" + i), "fresh" + i) { FreshId = true }]))));
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure?.Message));
+        for (var i = 0; i < 12; i++)
+        {
+            var stored = await Store.ReadAsync(Tenant, "Patient", "fresh" + i);
+            Assert.Equal("Fresh" + i, Family(stored!));
+            Assert.Equal(1, stored!.VersionId);
+        }
+        var again = Store.TransactAsync(Tenant, [new CreateOperation("Patient", Examples.Patient("Clash"), "fresh3") { FreshId = true }]);
+        try
+        {
+            Assert.False((await again).Succeeded);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // SQLite reports the unique violation as an error of the batch.
+        }
+        var kept = await Store.ReadAsync(Tenant, "Patient", "fresh3");
+        Assert.Equal("Fresh3", Family(kept!));
+        Assert.Equal(1, kept!.VersionId);
+        var history = await Store.HistoryAsync(Tenant, new HistoryQuery("Patient", "fresh3") { Count = 10 });
+        Assert.Single(history.Entries);
+    }
+
     [Fact]
     public async Task A_cancelled_request_is_not_written()
     {

@@ -39,8 +39,8 @@ internal static class CreateInteraction
         return FhirResponse.Error(409, "conflict", $"Concurrent conditional creates of {type} kept colliding; retry the request.");
     }
 
-    /// <param name="id">The id to create under (a transaction chooses it before planning, so
-    /// other entries can refer to it).</param>
+    /// <param name="id">The id to create under, always a fresh <see cref="InteractionContext.NewId"/>
+    /// (a transaction chooses it before planning, so other entries can refer to it).</param>
     public static async Task<WriteStep> PlanAsync(FhirRequest request, string type, string id, InteractionContext ctx, CancellationToken ct)
     {
         var prepared = ResourceInput.Prepare(ctx, request.Body, type);
@@ -57,7 +57,7 @@ internal static class CreateInteraction
             }
         }
         var key = request.Headers.IfNoneExist is { } ifNoneExist ? ConditionalKey.Normalize(ifNoneExist) : null;
-        return WriteStep.Write(new CreateOperation(type, prepared.Content!, id) { ConditionalKey = key }, result =>
+        return WriteStep.Write(new CreateOperation(type, prepared.Content!, id) { ConditionalKey = key, FreshId = true }, result =>
             Responses.Written(request, 201, result.Resource!, withLocation: true));
     }
 

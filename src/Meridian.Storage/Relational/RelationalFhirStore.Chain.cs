@@ -4,8 +4,9 @@ using Meridian.Storage.Relational.Write;
 
 namespace Meridian.Storage.Relational;
 
-/// <summary>The audit hash chain (<see cref="AuditChain"/>): appended last in the write
-/// transaction, so the per-tenant chain lock is held only from the append to the commit.</summary>
+/// <summary>The audit hash chain (<see cref="AuditChain"/>): appended once per group commit with
+/// its deferred rows, right before the commit, so the per-tenant chain lock is held only from
+/// the append to the commit and no request pays a round trip of its own for it.</summary>
 public abstract partial class RelationalFhirStore : IAuditChainReader
 {
     private static readonly TableDefinition s_chain = new("audit_chain", ["tenant", "seq", "type", "id", "version", "at", "record_hash", "prev_hash", "hash"]);
@@ -14,29 +15,31 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
     /// SQLite's single writer already does.</summary>
     protected virtual Task LockChainAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken ct) => Task.CompletedTask;
 
-    private async Task AppendChainAsync(DbConnection c, DbTransaction tx, string tenant, List<VersionRow> rows, long nowTicks, CancellationToken ct)
+    /// <summary>Queues the chained (audit) versions of a request for the batch's one chain append
+    /// (<see cref="DeferredRows"/>): a request rolled back to its savepoint never reaches it.</summary>
+    private void DeferChain(BatchRows deferred, List<VersionRow> rows, long nowTicks)
     {
         if (Options.ChainedTypes.IsDefaultOrEmpty)
         {
             return;
         }
-        List<VersionRow>? chained = null;
         foreach (var row in rows)
         {
             if (Options.ChainedTypes.Contains(row.Type))
             {
-                (chained ??= []).Add(row);
+                deferred.Chained.Add((row, nowTicks));
             }
         }
-        if (chained is null)
-        {
-            return;
-        }
-        await LockChainAsync(c, tx, tenant, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends the batch's chained versions of one tenant: lock, head read, links.</summary>
+    private async Task AppendChainAsync(DbConnection c, DbTransaction tx, DeferredRows rows, CancellationToken ct)
+    {
+        await LockChainAsync(c, tx, rows.Tenant, ct).ConfigureAwait(false);
         long seq = 0;
         var previous = AuditChain.Genesis.ToArray();
         var head = new SqlBuilder(Dialect);
-        head.Append("SELECT seq, hash FROM audit_chain WHERE tenant = ").AppendParam(tenant).Append(" ORDER BY seq DESC LIMIT 1");
+        head.Append("SELECT seq, hash FROM audit_chain WHERE tenant = ").AppendParam(rows.Tenant).Append(" ORDER BY seq DESC LIMIT 1");
         await using (var cmd = CreateCommand(c, tx, head.Build()))
         await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -46,15 +49,7 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
                 previous = reader.GetFieldValue<byte[]>(1);
             }
         }
-        var links = new List<object?[]>(chained.Count);
-        foreach (var row in chained)
-        {
-            seq++;
-            var hash = AuditChain.Link(previous, seq, row.Json);
-            links.Add([tenant, seq, row.Type, row.Id, row.Version, nowTicks, AuditChain.Record(row.Json), previous, hash]);
-            previous = hash;
-        }
-        await InsertRowsAsync(c, tx, s_chain, links, ct).ConfigureAwait(false);
+        await InsertRowsAsync(c, tx, rows.ChainTable, rows.ChainRows(seq, previous), ct).ConfigureAwait(false);
     }
 
     public async Task<ImmutableArray<string>> ChainTenantsAsync(IReadOnlyList<string> types, CancellationToken cancellationToken = default)

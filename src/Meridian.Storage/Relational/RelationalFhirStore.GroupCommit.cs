@@ -16,12 +16,14 @@ public abstract partial class RelationalFhirStore
     /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
     /// own savepoint of ONE database transaction, so it sees the writes of the requests before
     /// it exactly as if they had committed alone; a request that fails rolls back to its
-    /// savepoint and gets its own failure, the others are unaffected. The deferred index and
-    /// change rows of the successful requests are inserted last, then one commit (one fsync)
+    /// savepoint and gets its own failure, the others are unaffected. The deferred index, chain
+    /// and change rows of the successful requests are inserted last, then one commit (one fsync)
     /// makes them all durable, and only then is any caller completed.
     /// A batch may hold several tenants' requests: each runs in its own tenant's data scope
     /// (entered before its savepoint, so rolling the request back keeps it), and the deferred
-    /// rows are inserted per tenant, each group in its tenant's scope.
+    /// rows are inserted per tenant, each group in its tenant's scope. Scope and savepoint are
+    /// entered only before a request's first statement (<see cref="RequestStart"/>): a request
+    /// of server-id creates runs none (docs/adr/XXXX-deferred-request-writes.md).
     /// </summary>
     private async Task CommitBatchAsync(IReadOnlyList<PendingTransaction> batch)
     {
@@ -50,30 +52,41 @@ public abstract partial class RelationalFhirStore
                     errors[i] = new OperationCanceledException(p.CancellationToken);
                     continue;
                 }
-                if (scoped != p.Tenant)
-                {
-                    await EnterScopeAsync(c, tx, DataScope.Of(p.Tenant), ct).ConfigureAwait(false);
-                    scoped = p.Tenant;
-                }
                 if (p.Work is { } work)
                 {
                     // A system record write: one statement whose outcome (matched or not) is a
                     // value; it joins the batch's commit and is acknowledged with it.
+                    if (scoped != p.Tenant)
+                    {
+                        await EnterScopeAsync(c, tx, DataScope.Of(p.Tenant), ct).ConfigureAwait(false);
+                        scoped = p.Tenant;
+                    }
                     p.WorkResult = await work(c, tx, ct).ConfigureAwait(false);
                     results[i] = s_workDone;
                     succeeded++;
                     continue;
                 }
-                var savepoint = savepoints && NeedsSavepoint(p.Operations, p.Options);
-                if (savepoint)
+                // Scope and savepoint are entered only before the request's first statement
+                // (ExecuteAsync): a request whose rows are all deferred runs none of its own.
+                var savepoint = false;
+                var start = new RequestStart(async token =>
                 {
-                    await tx.SaveAsync(Savepoint, ct).ConfigureAwait(false);
-                }
+                    if (scoped != p.Tenant)
+                    {
+                        await EnterScopeAsync(c, tx, DataScope.Of(p.Tenant), token).ConfigureAwait(false);
+                        scoped = p.Tenant;
+                    }
+                    if (savepoints)
+                    {
+                        await tx.SaveAsync(Savepoint, token).ConfigureAwait(false);
+                        savepoint = true;
+                    }
+                });
                 var mine = new BatchRows();
                 using var requestSpan = StoreTelemetry.Source.StartActivity("store.commit.request");
                 try
                 {
-                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, deferVersions: !NeedsSavepoint(p.Operations, p.Options), ct).ConfigureAwait(false);
+                    var (state, result) = await ExecuteAsync(c, tx, p.Tenant, p.Operations, p.Options, mine, start, ct).ConfigureAwait(false);
                     if (state == Attempt.Done && result!.Succeeded)
                     {
                         if (savepoint)
@@ -95,14 +108,16 @@ public abstract partial class RelationalFhirStore
                         results[i] = Conflicted(p, requeue);
                     }
                 }
-                catch (DbException ex) when (IsTransientConflict(ex))
+                catch (DbException ex) when (savepoint && IsTransientConflict(ex))
                 {
                     await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     results[i] = Conflicted(p, requeue);
                 }
-                catch (Exception ex) when (savepoint && ex is not OutOfMemoryException)
+                catch (Exception ex) when ((savepoint || ex is not DbException) && ex is not OutOfMemoryException)
                 {
-                    // An unexpected error fails only its own request (e.g. a contributor threw).
+                    // An unexpected error fails only its own request (e.g. a contributor threw):
+                    // undone to its savepoint, or it had failed no statement (a failed statement
+                    // without a savepoint leaves a PostgreSQL transaction aborted: the batch fails).
                     await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     errors[i] = ex;
                 }
@@ -113,12 +128,10 @@ public abstract partial class RelationalFhirStore
                 {
                     foreach (var (tenant, tenantRows) in rows)
                     {
-                        if (scoped != tenant)
-                        {
-                            await EnterScopeAsync(c, tx, DataScope.Of(tenant), ct).ConfigureAwait(false);
-                            scoped = tenant;
-                        }
-                        await InsertDeferredAsync(c, tx, tenantRows, ct).ConfigureAwait(false);
+                        // The scope goes out with the deferred rows (same round trip on PostgreSQL).
+                        var enter = scoped != tenant;
+                        scoped = tenant;
+                        await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows), ct).ConfigureAwait(false);
                     }
                 }
                 using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
@@ -187,35 +200,6 @@ public abstract partial class RelationalFhirStore
         }
     }
 
-    /// <summary>
-    /// Whether a request needs its savepoint. Expected failures (failure values) are decided
-    /// before the request writes anything, so they need none; a savepoint undoes the request's
-    /// writes after a lost race and recovers a PostgreSQL transaction after a failed statement.
-    /// A request of only server-assigned-id creates (no contributors) reads and locks nothing and
-    /// inserts fresh keys and ids, so none of that can happen to it: it skips the two extra
-    /// statements (round trips on PostgreSQL), and its version rows are inserted with the batch's
-    /// deferred rows (no statement of its own at all). Should it fail anyway, the whole batch fails and
-    /// nobody is acknowledged.
-    /// </summary>
-    private bool NeedsSavepoint(IReadOnlyList<WriteOperation> operations, TransactOptions options)
-    {
-        if (!Options.Contributors.IsDefaultOrEmpty || options.Participant is not null)
-        {
-            return true;
-        }
-        foreach (var op in operations)
-        {
-            // Only a plain server-id create can fail nothing of its own: a conditional-create
-            // claim can be taken, and a chained (audit) type must be appended to its hash chain
-            // in this request's statements.
-            if (op is not CreateOperation { Id: null, ConditionalKey: null } || (!Options.ChainedTypes.IsDefaultOrEmpty && Options.ChainedTypes.Contains(op.Type)))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /// <summary>The batch's deferred rows of <paramref name="tenant"/> (one group per tenant, in
     /// order of first appearance: index rows replaced by a later request must meet it in one group).</summary>
     private static BatchRows RowsOf(List<(string Tenant, BatchRows Rows)> rows, string tenant)
@@ -245,42 +229,48 @@ public abstract partial class RelationalFhirStore
         return null;
     }
 
-    private Task InsertDeferredAsync(DbConnection c, DbTransaction tx, BatchRows rows, CancellationToken ct)
+    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows)
     {
         var perTable = rows.IndexRowsPerTable();
-        var index = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
+        var tables = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
         if (rows.VersionRows.Count > 0)
         {
-            index.Add((s_resources, rows.VersionRows));
+            tables.Add((s_resources, rows.VersionRows));
         }
         for (var t = 0; t < perTable.Length; t++)
         {
             if (perTable[t].Count > 0)
             {
-                index.Add((IndexTables.All[t], perTable[t]));
+                tables.Add((IndexTables.All[t], perTable[t]));
             }
         }
-        return InsertDeferredAsync(c, tx, index, s_changes, rows.Changes, ct);
+        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes);
     }
 
     /// <summary>
-    /// Inserts a group commit's deferred version rows and index rows (per table) and then its change rows, after the
-    /// change-feed ordering hook: the last statements before the commit. Providers may override
-    /// this to send it all in fewer round trips, keeping that order.
+    /// Inserts a group commit's deferred rows of one tenant (<see cref="DeferredRows"/>, in its
+    /// order): the last statements before the commit. Providers override this to send it in
+    /// fewer round trips, keeping that order.
     /// </summary>
-    protected virtual async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> indexRows,
-        TableDefinition changes, IReadOnlyList<object?[]> changeRows, CancellationToken ct)
+    protected virtual async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(indexRows);
-        ArgumentNullException.ThrowIfNull(changeRows);
-        foreach (var (table, rows) in indexRows)
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Scope is { } scope)
         {
-            await InsertRowsAsync(connection, tx, table, rows, ct).ConfigureAwait(false);
+            await EnterScopeAsync(connection, tx, scope, ct).ConfigureAwait(false);
         }
-        if (changeRows.Count > 0)
+        foreach (var (table, tableRows) in rows.Tables)
+        {
+            await InsertRowsAsync(connection, tx, table, tableRows, ct).ConfigureAwait(false);
+        }
+        if (rows.HasChain)
+        {
+            await AppendChainAsync(connection, tx, rows, ct).ConfigureAwait(false);
+        }
+        if (rows.Changes.Count > 0)
         {
             await BeforeChangeFeedAsync(connection, tx, ct).ConfigureAwait(false);
-            await InsertRowsAsync(connection, tx, changes, changeRows, ct).ConfigureAwait(false);
+            await InsertRowsAsync(connection, tx, rows.ChangesTable, rows.Changes, ct).ConfigureAwait(false);
         }
     }
 

@@ -23,10 +23,26 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
     /// transaction object per physical connection across transactions.</summary>
     private readonly ConditionalWeakTable<DbTransaction, TransactionKeyTable> _transactionKeys = new();
 
-    private ValueTask<byte[]> ProtectJsonAsync(DbConnection c, DbTransaction tx, string tenant, VersionRow row, CancellationToken ct) =>
-        Options.Protector is not { } protector
-            ? ValueTask.FromResult(row.Json)
-            : protector.ProtectAsync(new PayloadAddress(tenant, row.Type, row.Id, row.Version), row.Json, KeysOf(c, tx), ct);
+    /// <summary>Seals a version's JSON. A data-key lookup or insert is a statement of the request:
+    /// it first runs the request's <paramref name="start"/> (scope, savepoint), which a request
+    /// whose rows are all deferred otherwise skips.</summary>
+    private async ValueTask<byte[]> ProtectJsonAsync(DbConnection c, DbTransaction tx, string tenant, VersionRow row, RequestStart start, CancellationToken ct)
+    {
+        if (Options.Protector is not { } protector)
+        {
+            return row.Json;
+        }
+        var keys = KeysOf(c, tx);
+        keys.Start = start;
+        try
+        {
+            return await protector.ProtectAsync(new PayloadAddress(tenant, row.Type, row.Id, row.Version), row.Json, keys, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            keys.Start = null;
+        }
+    }
 
     /// <summary>Opens the payloads of rows just read (the reader closed, so a key lookup can
     /// use the same connection: no second pooled connection per reader).</summary>
@@ -149,12 +165,18 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
 
         public DbConnection Connection => connection;
 
+        /// <summary>The set-up of the request being sealed, run before this table's first statement.</summary>
+        public RequestStart? Start { get; set; }
+
+        private Task BeforeStatementAsync(CancellationToken ct) => Start?.EnsureAsync(ct) ?? Task.CompletedTask;
+
         public async Task<DataKeyLookup?> LatestAsync(string tenant, string masterKeyId, CancellationToken cancellationToken)
         {
             if (_added.TryGetValue((tenant, masterKeyId), out var mine))
             {
                 return new DataKeyLookup(mine.KeyId, mine.Wrapped, Committed: false);
             }
+            await BeforeStatementAsync(cancellationToken).ConfigureAwait(false);
             return await store.LookupKeyAsync(connection, tx, tenant, null, masterKeyId, cancellationToken).ConfigureAwait(false);
         }
 
@@ -164,6 +186,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
             {
                 return new DataKeyLookup(mine.KeyId, mine.Wrapped, Committed: false);
             }
+            await BeforeStatementAsync(cancellationToken).ConfigureAwait(false);
             return await store.LookupKeyAsync(connection, tx, tenant, keyId, masterKeyId, cancellationToken).ConfigureAwait(false);
         }
 
@@ -171,6 +194,7 @@ public abstract partial class RelationalFhirStore : IDataKeyStore
         {
             // A plain INSERT: a concurrent transaction adding the same tenant's key conflicts on
             // the primary key, and the store re-runs this transaction, which then finds that key.
+            await BeforeStatementAsync(cancellationToken).ConfigureAwait(false);
             await store.InsertKeyAsync(connection, tx, key, ifAbsent: false, cancellationToken).ConfigureAwait(false);
             _added[(key.Tenant, key.MasterKeyId)] = key;
         }

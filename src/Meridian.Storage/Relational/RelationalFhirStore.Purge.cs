@@ -174,11 +174,11 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         }
         // Not part of a group commit: the rows a flush defers to the batch are inserted right away.
         var deferred = new BatchRows();
-        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions: false, ct).ConfigureAwait(false))
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions: false, RequestStart.AlreadyStarted(), ct).ConfigureAwait(false))
         {
             return new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
         }
-        await InsertDeferredAsync(c, tx, deferred, ct).ConfigureAwait(false);
+        await InsertDeferredAsync(c, tx, Deferred(tenant, enterScope: false, deferred), ct).ConfigureAwait(false);
         return null;
     }
 

@@ -45,9 +45,21 @@ public abstract partial class RelationalFhirStore
         await StopDeferredIndexerAsync().ConfigureAwait(false);
     }
 
-    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
+    /// <summary>
+    /// Runs one request of a group commit. <paramref name="start"/> enters the request's scope
+    /// and savepoint; it is awaited before the first statement that reads, locks or writes
+    /// tenant rows. A request of only server-assigned-id creates (with the contributors' operations
+    /// also such creates: a REST create and its AuditEvent, a Synthea transaction Bundle) never
+    /// needs it: nothing to read, lock or fail, fresh keys and ids; its rows all go in with the
+    /// batch's deferred rows, so on PostgreSQL it costs no round trip of its own.
+    /// </summary>
+    private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, RequestStart start, CancellationToken ct)
     {
         var now = Now();
+        if (options.Participant is not null || !OnlyPlainCreates(operations))
+        {
+            await start.EnsureAsync(ct).ConfigureAwait(false);
+        }
         // A module's own rows first (the HL7 v2 inbox), inside this request's savepoint; the
         // operations it derives from them are planned with the contributors' below.
         var joined = options.Participant is { } participant
@@ -83,6 +95,10 @@ public abstract partial class RelationalFhirStore
             }
             if (extra.Count > 0)
             {
+                if (!OnlyPlainCreates(extra))
+                {
+                    await start.EnsureAsync(ct).ConfigureAwait(false);
+                }
                 await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(extra), heads, ct).ConfigureAwait(false);
                 foreach (var key in await AllocateKeysAsync(c, tx, WritePlanner.KeysNeeded(extra, heads), ct).ConfigureAwait(false))
                 {
@@ -97,11 +113,29 @@ public abstract partial class RelationalFhirStore
                 }
             }
         }
-        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions, ct).ConfigureAwait(false))
+        if (!await FlushAsync(c, tx, tenant, planner.Plan, now, options, deferred, deferVersions: !start.Started, start, ct).ConfigureAwait(false))
         {
             return (Attempt.Retry, null);
         }
         return (Attempt.Done, TransactResult.Committed(results));
+    }
+
+    /// <summary>
+    /// Whether every operation is a create with a server-assigned id (none, or
+    /// <see cref="CreateOperation.FreshId"/>) and no conditional key:
+    /// such a write reads nothing, claims nothing and inserts a fresh key and id, so it cannot
+    /// fail once planned.
+    /// </summary>
+    private static bool OnlyPlainCreates(IReadOnlyList<WriteOperation> operations)
+    {
+        foreach (var op in operations)
+        {
+            if (op is not CreateOperation { ConditionalKey: null } create || (create.Id is not null && !create.FreshId))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>No-op updates return the current version as stored: one read for all of them.</summary>
@@ -152,11 +186,12 @@ public abstract partial class RelationalFhirStore
 
     /// <summary>
     /// Writes the plan's versions with a fixed number of set-based statements: demote superseded
-    /// heads, drop their index rows, insert versions. Index and change rows go to
-    /// <paramref name="deferred"/>, inserted once per group commit. Returns false when a
+    /// heads, drop their index rows, insert versions. Index, chain and change rows (and with
+    /// <paramref name="deferVersions"/> the version rows too) go to <paramref name="deferred"/>,
+    /// inserted once per group commit. Returns false when a
     /// concurrent writer demoted a head first (re-run).
     /// </summary>
-    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, BatchRows deferred, bool deferVersions, CancellationToken ct)
+    private async Task<bool> FlushAsync(DbConnection c, DbTransaction tx, string tenant, WritePlan plan, DateTimeOffset now, TransactOptions options, BatchRows deferred, bool deferVersions, RequestStart start, CancellationToken ct)
     {
         if (plan.Superseded.Count > 0)
         {
@@ -174,7 +209,7 @@ public abstract partial class RelationalFhirStore
         var versionRows = new List<object?[]>(plan.Rows.Count);
         foreach (var row in plan.Rows)
         {
-            versionRows.Add(await VersionRowValuesAsync(c, tx, tenant, row, nowTicks, ct).ConfigureAwait(false));
+            versionRows.Add(await VersionRowValuesAsync(c, tx, tenant, row, nowTicks, start, ct).ConfigureAwait(false));
             deferred.Changes.Add([tenant, row.Type, row.Id, row.Version, (int)row.Kind, nowTicks, options.TraceId]);
             if (row.IsCurrent)
             {
@@ -195,20 +230,20 @@ public abstract partial class RelationalFhirStore
             }
         }
         deferred.Versions += plan.Rows.Count;
+        DeferChain(deferred, plan.Rows, nowTicks);
         if (deferVersions)
         {
             deferred.VersionRows.AddRange(versionRows);
             return true;
         }
         await InsertRowsAsync(c, tx, s_resources, versionRows, ct).ConfigureAwait(false);
-        await AppendChainAsync(c, tx, tenant, plan.Rows, nowTicks, ct).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>The one place a version's JSON is bound for insert (an encryption seam wraps
     /// <see cref="VersionRow.Json"/> here).</summary>
-    private async ValueTask<object?[]> VersionRowValuesAsync(DbConnection c, DbTransaction tx, string tenant, VersionRow row, long nowTicks, CancellationToken ct) =>
-        [tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), await ProtectJsonAsync(c, tx, tenant, row, ct).ConfigureAwait(false), row.Hash];
+    private async ValueTask<object?[]> VersionRowValuesAsync(DbConnection c, DbTransaction tx, string tenant, VersionRow row, long nowTicks, RequestStart start, CancellationToken ct) =>
+        [tenant, row.Type, row.Id, row.Version, row.Key, nowTicks, Dialect.Bool(row.Deleted), Dialect.Bool(row.IsCurrent), await ProtectJsonAsync(c, tx, tenant, row, start, ct).ConfigureAwait(false), row.Hash];
 
     private async Task<int> DemoteAsync(DbConnection c, DbTransaction tx, string tenant, List<long> keys, CancellationToken ct)
     {

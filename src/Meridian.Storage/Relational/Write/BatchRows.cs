@@ -26,6 +26,11 @@ internal sealed class BatchRows
     /// rows: after the commit the background indexer is told there is work.</summary>
     public int DeferredIndexVersions { get; set; }
 
+    /// <summary>Versions of chained (audit) types with their write time, in commit order: the
+    /// batch appends them to the tenant's hash chain once, in its last statements, so the chain
+    /// lock is held only from there to the commit and a request pays no round trip for it.</summary>
+    public List<(VersionRow Row, long AtTicks)> Chained { get; } = [];
+
     public void SetIndex(long key, List<(int Table, object?[] Row)> rows) => _index[key] = rows;
 
     public void MergeInto(BatchRows batch)
@@ -36,6 +41,7 @@ internal sealed class BatchRows
         }
         batch.Changes.AddRange(Changes);
         batch.VersionRows.AddRange(VersionRows);
+        batch.Chained.AddRange(Chained);
         batch.Versions += Versions;
         batch.DeferredIndexVersions += DeferredIndexVersions;
     }

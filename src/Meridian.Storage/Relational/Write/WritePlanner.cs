@@ -57,7 +57,7 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
                     Plan.Results.Add(new WriteResult(index, WriteOutcome.NoChange, u.Type, u.Id, null));
                     return null;
                 }
-                Write(index, u.Type, u.Id, u.Content, deleted: false, version == 0 || deleted ? WriteOutcome.Created : WriteOutcome.Updated);
+                Write(index, u.Type, u.Id, u.Content, deleted: false, version == 0 || deleted ? WriteOutcome.Created : WriteOutcome.Updated, hash);
                 return null;
             }
             case DeleteOperation d:
@@ -91,7 +91,7 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
         return heads.TryGetValue((type, id), out var head) ? (head.Version, head.Deleted) : (0, false);
     }
 
-    private void Write(int index, string type, string id, ResourceContent? content, bool deleted, WriteOutcome outcome)
+    private void Write(int index, string type, string id, ResourceContent? content, bool deleted, WriteOutcome outcome, byte[]? hash = null)
     {
         long key;
         long version;
@@ -114,7 +114,7 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
         }
         var json = content is null ? [] : JsonStamper.Stamp(content.Json, id, version, now);
         var kind = deleted ? ChangeKind.Delete : version == 1 ? ChangeKind.Create : ChangeKind.Update;
-        var row = new VersionRow(type, id, key, version, deleted, json, content?.Index ?? [], kind, content is null ? null : ContentHash(content.Json));
+        var row = new VersionRow(type, id, key, version, deleted, json, content?.Index ?? [], kind, content is null ? null : hash ?? ContentHash(content.Json));
         _written[(type, id)] = row;
         Plan.Rows.Add(row);
         Plan.Results.Add(new WriteResult(index, outcome, type, id, new StoredResource(tenant, type, id, version, now, deleted, json)));
@@ -172,7 +172,8 @@ internal sealed class WritePlanner(string tenant, DateTimeOffset now, IReadOnlyD
         {
             switch (op)
             {
-                case CreateOperation { Id: { } id } c: set.Add((c.Type, id)); break;
+                // A fresh id cannot have a head: nothing to read or lock.
+                case CreateOperation { Id: { } id, FreshId: false } c: set.Add((c.Type, id)); break;
                 case UpdateOperation u: set.Add((u.Type, u.Id)); break;
                 case DeleteOperation d: set.Add((d.Type, d.Id)); break;
             }

@@ -1,0 +1,64 @@
+using Meridian.Storage.Relational.Write;
+
+namespace Meridian.Storage.Relational;
+
+/// <summary>
+/// What a group commit writes last for one tenant, in this order: the tenant's data scope (when
+/// the connection is not in it yet), the deferred version and index rows per table, the
+/// tenant's audit hash-chain links (after its chain lock and a read of the chain head), then
+/// the change-feed rows (after the change-feed ordering lock). A provider sends it in as few
+/// round trips as its engine allows (<see cref="RelationalFhirStore.InsertDeferredAsync"/>);
+/// only the chain head must come back before the links can be computed.
+/// </summary>
+public sealed class DeferredRows
+{
+    private readonly IReadOnlyList<(VersionRow Row, long AtTicks)> _chained;
+
+    internal DeferredRows(string tenant, DataScope? scope, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> tables,
+        IReadOnlyList<(VersionRow Row, long AtTicks)> chained, TableDefinition chainTable, TableDefinition changesTable, IReadOnlyList<object?[]> changes)
+    {
+        Tenant = tenant;
+        Scope = scope;
+        Tables = tables;
+        _chained = chained;
+        ChainTable = chainTable;
+        ChangesTable = changesTable;
+        Changes = changes;
+    }
+
+    public string Tenant { get; }
+
+    /// <summary>The scope to enter first; null when the transaction is in it already.</summary>
+    public DataScope? Scope { get; }
+
+    /// <summary>Version rows (table <c>resources</c>) first, then index rows per table.</summary>
+    public IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> Tables { get; }
+
+    /// <summary>Whether chain links are to be appended (then lock, read head, insert).</summary>
+    public bool HasChain => _chained.Count > 0;
+
+    public TableDefinition ChainTable { get; }
+
+    public TableDefinition ChangesTable { get; }
+
+    public IReadOnlyList<object?[]> Changes { get; }
+
+    /// <summary>
+    /// The chain rows that follow the head read under the tenant's chain lock (sequence 0 and
+    /// <see cref="AuditChain.Genesis"/> for an empty chain), in commit order.
+    /// </summary>
+    public IReadOnlyList<object?[]> ChainRows(long headSequence, ReadOnlySpan<byte> headHash)
+    {
+        var previous = headHash.ToArray();
+        var seq = headSequence;
+        var links = new List<object?[]>(_chained.Count);
+        foreach (var (row, at) in _chained)
+        {
+            seq++;
+            var hash = AuditChain.Link(previous, seq, row.Json);
+            links.Add([Tenant, seq, row.Type, row.Id, row.Version, at, AuditChain.Record(row.Json), previous, hash]);
+            previous = hash;
+        }
+        return links;
+    }
+}
