@@ -18,7 +18,7 @@ public sealed record StoreOptions
     /// <summary>
     /// Resource types whose search-index rows are not written by the transaction that stores a
     /// version but by a background indexer soon after, in large batches, one transaction each
-    /// (docs/adr/XXXX-deferred-audit-indexing.md). Meant for append-only, write-heavy types
+    /// (docs/adr/0030-deferred-audit-indexing.md). Meant for append-only, write-heavy types
     /// (Meridian.Audit sets <c>AuditEvent</c>): the version row, chain link and change row stay
     /// in the write's transaction, so durability is unchanged; read, vread and history need no
     /// index. A search that can reach one of these types first waits until the indexer has

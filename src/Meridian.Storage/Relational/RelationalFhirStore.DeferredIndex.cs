@@ -12,7 +12,7 @@ namespace Meridian.Storage.Relational;
 
 /// <summary>
 /// Deferred search indexing (<see cref="StoreOptions.DeferredIndexTypes"/>,
-/// docs/adr/XXXX-deferred-audit-indexing.md). The write path stores versions of these types
+/// docs/adr/0030-deferred-audit-indexing.md). The write path stores versions of these types
 /// without index rows; this indexer walks the change feed past its durable position (table
 /// <c>deferred_index</c>, migration 0020), extracts the index of each changed resource's
 /// current version from its stored JSON and inserts the rows of a whole batch, and the new

@@ -23,7 +23,7 @@ public abstract partial class RelationalFhirStore
     /// (entered before its savepoint, so rolling the request back keeps it), and the deferred
     /// rows are inserted per tenant, each group in its tenant's scope. Scope and savepoint are
     /// entered only before a request's first statement (<see cref="RequestStart"/>): a request
-    /// of server-id creates runs none (docs/adr/XXXX-deferred-request-writes.md).
+    /// of server-id creates runs none (docs/adr/0031-deferred-request-writes.md).
     /// </summary>
     private async Task CommitBatchAsync(IReadOnlyList<PendingTransaction> batch)
     {
