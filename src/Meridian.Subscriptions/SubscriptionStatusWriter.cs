@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Meridian.Api;
 using Meridian.Storage;
+using Meridian.Subscriptions.Model;
 
 namespace Meridian.Subscriptions;
 
@@ -10,6 +11,10 @@ namespace Meridian.Subscriptions;
 /// and (R4) <c>Subscription.error</c> on the resource itself, written as a new version through
 /// the API as the subscription service (so it is validated and indexed like any write). Only
 /// transitions are written, with If-Match, so a concurrent client edit wins and is re-read.
+/// <para>The server never overrides a client's <c>off</c> (or <c>entered-in-error</c>): its
+/// decision was taken from an older version, and re-reading the current one to write on top of it
+/// would turn a subscription back on that its owner just switched off. Turning one off itself
+/// (revoked access) is still written.</para>
 /// </summary>
 public sealed class SubscriptionStatusWriter(IFhirStore store, Func<FhirRequest, CancellationToken, Task<FhirResponse>> api)
 {
@@ -32,6 +37,10 @@ public sealed class SubscriptionStatusWriter(IFhirStore store, Func<FhirRequest,
         if (oldStatus == status && oldError == error)
         {
             return true;
+        }
+        if (oldStatus is SubscriptionStatusCodes.Off or "entered-in-error" && status != SubscriptionStatusCodes.Off)
+        {
+            return false;
         }
         node["status"] = status;
         if (error is null)
