@@ -89,12 +89,17 @@ public abstract class RestHookTests
         var fine = await f.CreateAsync(Resources.R4Subscription("Patient?", receiver.Url("fine")));
         await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + stuck)).GetProperty("status").GetString() == "active"
             && (await f.ReadAsync("Subscription/" + fine)).GetProperty("status").GetString() == "active", "both active");
-        for (var i = 0; i < 5; i++)
+        // First the stuck endpoint is hanging on its first notification (waited for: under load the
+        // healthy deliveries could otherwise all finish before the stuck request even arrives)...
+        await f.CreateAsync(Resources.Patient("P0"));
+        await SubscriptionFixture.EventuallyAsync(() => receiver.HangingNow == 1, "the stuck endpoint to hang on its first notification");
+        // ...then everything else reaches the healthy endpoint while it hangs.
+        for (var i = 1; i < 5; i++)
         {
             await f.CreateAsync(Resources.Patient("P" + i));
         }
         await SubscriptionFixture.EventuallyAsync(() => receiver.Got("fine").Count == 5, "all five to the healthy endpoint");
-        Assert.Equal(1, receiver.HangingNow); // the first notification of the stuck one is still hanging
+        Assert.Equal(1, receiver.HangingNow); // still hanging: nothing was delivered to it meanwhile
         Assert.Equal(5, (await f.Module.Queue.PendingAsync("default", stuck, 100, CancellationToken.None)).Length);
     }
 
