@@ -191,42 +191,55 @@ public abstract partial class RelationalFhirStore
         return list.Append(')').ToString();
     }
 
-    /// <summary>One indexer transaction: up to <see cref="StoreOptions.DeferredIndexBatch"/>
-    /// deferred changes past the position. Returns the new position and whether it reached the
-    /// head as of the pass.</summary>
+    /// <summary>One indexer pass: up to <see cref="StoreOptions.DeferredIndexBatch"/> deferred
+    /// changes past the position. Returns the new position and whether it reached the head as of
+    /// the pass.
+    /// <para>The work is split so that the CPU of decrypting, parsing and extracting never holds
+    /// the writer (SQLite has one, and audited reads wait for it): the changes and their current
+    /// versions are read and their index rows built on a reader connection first; the writer then
+    /// only locks the position and the resources, checks that nothing moved meanwhile (another
+    /// indexer, or a new version of one of them, which is then extracted again under the lock),
+    /// replaces the index rows and advances the position, in one transaction.</para></summary>
     private async Task<(long Position, bool CaughtUp)> IndexPassAsync(CancellationToken ct)
     {
+        long position;
+        long head;
+        List<(long Seq, string Tenant, string Type, string Id)> changes;
+        var prepared = new Dictionary<string, Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>>(StringComparer.Ordinal);
+        await using (var reader = await OpenScopedReaderAsync(DataScope.System, ct).ConfigureAwait(false))
+        {
+            position = await ScalarAsync(reader, null, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
+                .AppendParam(DeferredIndexName), ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("the deferred_index table has no position row (migration 0020)");
+            // Sequence order is commit order (ADR 0019), so every change up to a committed head is committed.
+            head = await ScalarAsync(reader, null, new SqlBuilder(Dialect).Append("SELECT MAX(seq) FROM changes"), ct).ConfigureAwait(false) ?? 0;
+            if (head <= position)
+            {
+                return (position, true);
+            }
+            changes = await DeferredChangesAsync(reader, position, head, ct).ConfigureAwait(false);
+            foreach (var group in changes.GroupBy(ch => ch.Tenant, StringComparer.Ordinal))
+            {
+                prepared[group.Key] = await ExtractCurrentAsync(reader, null, group.Key, [.. group.Select(ch => (ch.Type, ch.Id)).Distinct()], ct).ConfigureAwait(false);
+            }
+        }
+        var caughtUp = changes.Count < Math.Max(1, Options.DeferredIndexBatch);
+        var next = caughtUp ? head : changes[^1].Seq;
+
         await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
         var c = lease.Connection;
         await using var tx = await BeginWriteTransactionAsync(c, DataScope.System, ct).ConfigureAwait(false);
-        var position = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
-            .AppendParam(DeferredIndexName).Append(Dialect.ForUpdate), ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("the deferred_index table has no position row (migration 0020)");
-        // Sequence order is commit order (ADR 0019), so every change up to a committed head is committed.
-        var head = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT MAX(seq) FROM changes"), ct).ConfigureAwait(false) ?? 0;
-        if (head <= position)
+        var locked = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
+            .AppendParam(DeferredIndexName).Append(Dialect.ForUpdate), ct).ConfigureAwait(false) ?? 0;
+        if (locked != position)
         {
+            // Another indexer (another node) moved the position since the read: start over from it.
             await tx.RollbackAsync(ct).ConfigureAwait(false);
-            return (position, true);
+            return (locked, false);
         }
-        var batch = Math.Max(1, Options.DeferredIndexBatch);
-        var changes = new List<(long Seq, string Tenant, string Type, string Id)>();
-        var sql = new SqlBuilder(Dialect);
-        sql.Append("SELECT seq, tenant, type, id FROM changes WHERE seq > ").AppendParam(position).Append(" AND seq <= ").AppendParam(head)
-           .Append(" AND ").Append(TypeIn(sql)).Append(" ORDER BY seq LIMIT ").AppendParam((long)batch);
-        await using (var cmd = CreateCommand(c, tx, sql.Build()))
-        await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        foreach (var (tenant, resources) in prepared)
         {
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                changes.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-            }
-        }
-        var caughtUp = changes.Count < batch;
-        var next = caughtUp ? head : changes[^1].Seq;
-        foreach (var group in changes.GroupBy(ch => ch.Tenant, StringComparer.Ordinal))
-        {
-            await IndexTenantAsync(c, tx, group.Key, [.. group.Select(ch => (ch.Type, ch.Id)).Distinct()], ct).ConfigureAwait(false);
+            await ReplaceIndexAsync(c, tx, tenant, resources, ct).ConfigureAwait(false);
         }
         var update = new SqlBuilder(Dialect);
         update.Append("UPDATE deferred_index SET position = ").AppendParam(next).Append(" WHERE name = ").AppendParam(DeferredIndexName);
@@ -239,11 +252,28 @@ public abstract partial class RelationalFhirStore
         return (next, caughtUp);
     }
 
-    /// <summary>Replaces the index rows of the named resources' current versions (locked, so
-    /// a concurrent writer of one of them runs before or after, never between).</summary>
-    private async Task IndexTenantAsync(DbConnection c, DbTransaction tx, string tenant, List<(string Type, string Id)> resources, CancellationToken ct)
+    private async Task<List<(long Seq, string Tenant, string Type, string Id)>> DeferredChangesAsync(DbConnection c, long position, long head, CancellationToken ct)
+    {
+        var changes = new List<(long Seq, string Tenant, string Type, string Id)>();
+        var sql = new SqlBuilder(Dialect);
+        sql.Append("SELECT seq, tenant, type, id FROM changes WHERE seq > ").AppendParam(position).Append(" AND seq <= ").AppendParam(head)
+           .Append(" AND ").Append(TypeIn(sql)).Append(" ORDER BY seq LIMIT ").AppendParam((long)Math.Max(1, Options.DeferredIndexBatch));
+        await using var cmd = CreateCommand(c, null, sql.Build());
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            changes.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+        return changes;
+    }
+
+    /// <summary>The named resources' current versions (locked when <paramref name="tx"/> is a
+    /// write transaction) with their index rows; a deleted resource has none.</summary>
+    private async Task<Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>> ExtractCurrentAsync(
+        DbConnection c, DbTransaction? tx, string tenant, List<(string Type, string Id)> resources, CancellationToken ct)
     {
         const int chunk = 500;
+        var found = new Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>();
         for (var start = 0; start < resources.Count; start += chunk)
         {
             var end = Math.Min(start + chunk, resources.Count);
@@ -254,15 +284,69 @@ public abstract partial class RelationalFhirStore
             {
                 sql.Append(i > start ? ", (" : "(").AppendParam(resources[i].Type).Append(", ").AppendParam(resources[i].Id).Append(")");
             }
-            sql.Append(")").Append(Dialect.ForUpdate);
+            sql.Append(")");
+            if (tx is not null)
+            {
+                sql.Append(Dialect.ForUpdate);
+            }
             var keys = new List<long>();
             var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, keys).ConfigureAwait(false);
-            if (rows.IsEmpty)
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var index = new List<(int Table, object?[] Row)>();
+                if (!rows[i].IsDeleted)
+                {
+                    foreach (var entry in ExtractIndex(rows[i].Type, rows[i].Json))
+                    {
+                        if (IndexTables.ToRow(tenant, keys[i], rows[i].Type, entry, Dialect) is { } r)
+                        {
+                            index.Add(r);
+                        }
+                    }
+                }
+                found[(rows[i].Type, rows[i].Id)] = (keys[i], index);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Replaces the index rows of the prepared resources' current versions, under the
+    /// writer: their current rows are locked (a concurrent writer of one of them runs before or
+    /// after, never between) and any that got a new version since they were prepared is
+    /// extracted again here.</summary>
+    private async Task ReplaceIndexAsync(DbConnection c, DbTransaction tx, string tenant,
+        Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)> prepared, CancellationToken ct)
+    {
+        const int chunk = 500;
+        var names = prepared.Keys.ToList();
+        for (var start = 0; start < names.Count; start += chunk)
+        {
+            var end = Math.Min(start + chunk, names.Count);
+            var sql = new SqlBuilder(Dialect);
+            sql.Append("SELECT type, id, resource_key FROM resources WHERE tenant = ").AppendParam(tenant)
+               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
+            for (var i = start; i < end; i++)
+            {
+                sql.Append(i > start ? ", (" : "(").AppendParam(names[i].Type).Append(", ").AppendParam(names[i].Id).Append(")");
+            }
+            sql.Append(")").Append(Dialect.ForUpdate);
+            var current = new List<((string Type, string Id) Name, long Key)>();
+            await using (var cmd = CreateCommand(c, tx, sql.Build()))
+            await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    current.Add(((reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
+                }
+            }
+            if (current.Count == 0)
             {
                 continue;
             }
+            var moved = current.Where(r => !prepared.TryGetValue(r.Name, out var p) || p.Key != r.Key).Select(r => r.Name).ToList();
+            var again = moved.Count == 0 ? null : await ExtractCurrentAsync(c, tx, tenant, moved, ct).ConfigureAwait(false);
             var delete = new SqlBuilder(Dialect);
-            var inKeys = Dialect.InKeys(delete, "resource_key", keys);
+            var inKeys = Dialect.InKeys(delete, "resource_key", [.. current.Select(r => r.Key)]);
             var text = new StringBuilder();
             foreach (var table in IndexTables.All)
             {
@@ -277,18 +361,14 @@ public abstract partial class RelationalFhirStore
             {
                 perTable[t] = [];
             }
-            for (var i = 0; i < rows.Length; i++)
+            foreach (var (name, key) in current)
             {
-                if (rows[i].IsDeleted)
+                var rows = again is not null && again.TryGetValue(name, out var fresh) && fresh.Key == key ? fresh.Rows
+                    : prepared.TryGetValue(name, out var p) && p.Key == key ? p.Rows
+                    : [];
+                foreach (var (table, row) in rows)
                 {
-                    continue;
-                }
-                foreach (var entry in ExtractIndex(rows[i].Type, rows[i].Json))
-                {
-                    if (IndexTables.ToRow(tenant, keys[i], rows[i].Type, entry, Dialect) is { } r)
-                    {
-                        perTable[r.Table].Add(r.Row);
-                    }
+                    perTable[table].Add(row);
                 }
             }
             for (var t = 0; t < perTable.Length; t++)
@@ -301,7 +381,7 @@ public abstract partial class RelationalFhirStore
         }
     }
 
-    private async Task<long?> ScalarAsync(DbConnection c, DbTransaction tx, SqlBuilder sql, CancellationToken ct)
+    private async Task<long?> ScalarAsync(DbConnection c, DbTransaction? tx, SqlBuilder sql, CancellationToken ct)
     {
         await using var cmd = CreateCommand(c, tx, sql.Build());
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is { } value and not DBNull
