@@ -132,10 +132,15 @@ public sealed class SubscriptionLifecycle(IFhirStore store, SubscriptionRegistry
     /// (this, <see cref="OnChangeAsync"/>, a tenant load) runs under one lock: each reads the
     /// subscription's state and applies what it read, and unserialised, a refresh that read "no
     /// creator yet" could apply that after another had already served the subscription -- removing
-    /// it from the registry while the consumer matched a batch, whose changes were then lost.</remarks>
+    /// it from the registry while the consumer matched a batch, whose changes were then lost.
+    /// <para>It also waits for a refresh already under way: a refresh takes the subscription
+    /// off the awaiting list before it validates it and serves it, so a consumer that found the
+    /// list empty and went on would match its batch while the subscription was in neither place
+    /// (its first changes, committed after the creator was on record, were lost: the crash test's
+    /// "patients 0-2 never notified").</para></remarks>
     public async Task RetryAwaitingOwnerAsync(CancellationToken ct)
     {
-        if (_awaitingOwner.IsEmpty)
+        if (_awaitingOwner.IsEmpty && _loadLock.CurrentCount > 0)
         {
             return;
         }
