@@ -15,6 +15,10 @@ internal sealed record BenchOptions
     public int Seconds { get; init; } = 20;
     public int Warmup { get; init; } = 3;
 
+    /// <summary>Unmeasured writes before the first phase (seconds): the process's JIT tiering
+    /// settles first, so the first phase is not the only one measured on a cold process.</summary>
+    public int Prime { get; init; } = 15;
+
     /// <summary>How long to wait after the writes for the queue to drain.</summary>
     public int DrainSeconds { get; init; } = 120;
     public int Patients { get; init; } = 1000;
@@ -36,6 +40,7 @@ internal sealed record BenchOptions
                 "--rate" => o with { Rate = Int(v) },
                 "--seconds" => o with { Seconds = Int(v) },
                 "--warmup" => o with { Warmup = Int(v) },
+                "--prime" => o with { Prime = Int(v) },
                 "--drain-seconds" => o with { DrainSeconds = Int(v) },
                 "--patients" => o with { Patients = Int(v) },
                 "--endpoint-concurrency" => o with { EndpointConcurrency = Int(v) },

@@ -24,6 +24,14 @@ var workload = new Workload(patientIds.Count, seed: 42);
 var phases = o.Phases.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 PhaseResult? without = null, with = null;
 
+if (o.Prime > 0)
+{
+    // Not measured: before it, the "without" phase ran on a cold process (JIT tiering) and the
+    // same build's with/without ratio swung from -38 % to +38 % between rounds.
+    var primed = await WriteDriver.RunAsync(http, server.Root, workload, patientIds, o with { Warmup = 0, Seconds = o.Prime });
+    Console.WriteLine($"primed: {primed.WritesPerSecond:0} writes/s for {o.Prime} s (not measured), load {Load()}");
+}
+
 if (phases.Contains("without"))
 {
     var cpu = Cpu.Start();
