@@ -278,13 +278,8 @@ public abstract partial class RelationalFhirStore
         {
             var end = Math.Min(start + chunk, resources.Count);
             var sql = new SqlBuilder(Dialect);
-            sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources WHERE tenant = ").AppendParam(tenant)
-               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
-            for (var i = start; i < end; i++)
-            {
-                sql.Append(i > start ? ", (" : "(").AppendParam(resources[i].Type).Append(", ").AppendParam(resources[i].Id).Append(")");
-            }
-            sql.Append(")");
+            sql.Append($"SELECT {SearchSqlGenerator.ResourceColumns} FROM resources WHERE ");
+            AppendCurrentOf(sql, tenant, resources, start, end);
             if (tx is not null)
             {
                 sql.Append(Dialect.ForUpdate);
@@ -323,13 +318,8 @@ public abstract partial class RelationalFhirStore
         {
             var end = Math.Min(start + chunk, names.Count);
             var sql = new SqlBuilder(Dialect);
-            sql.Append("SELECT type, id, resource_key FROM resources WHERE tenant = ").AppendParam(tenant)
-               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
-            for (var i = start; i < end; i++)
-            {
-                sql.Append(i > start ? ", (" : "(").AppendParam(names[i].Type).Append(", ").AppendParam(names[i].Id).Append(")");
-            }
-            sql.Append(")").Append(Dialect.ForUpdate);
+            sql.Append("SELECT type, id, resource_key FROM resources WHERE ");
+            AppendCurrentOf(sql, tenant, names, start, end).Append(Dialect.ForUpdate);
             var current = new List<((string Type, string Id) Name, long Key)>();
             await using (var cmd = CreateCommand(c, tx, sql.Build()))
             await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))

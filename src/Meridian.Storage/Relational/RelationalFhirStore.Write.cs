@@ -166,14 +166,8 @@ public abstract partial class RelationalFhirStore
         for (var start = 0; start < lookups.Length; start += chunk)
         {
             var sql = new SqlBuilder(Dialect);
-            sql.Append("SELECT type, id, version, deleted, resource_key, content_hash FROM resources WHERE tenant = ").AppendParam(tenant)
-               .Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
-            var end = Math.Min(start + chunk, lookups.Length);
-            for (var i = start; i < end; i++)
-            {
-                sql.Append(i > start ? ", (" : "(").AppendParam(lookups[i].Type).Append(", ").AppendParam(lookups[i].Id).Append(")");
-            }
-            sql.Append(")").Append(Dialect.ForUpdate);
+            sql.Append("SELECT type, id, version, deleted, resource_key, content_hash FROM resources WHERE ");
+            AppendCurrentOf(sql, tenant, lookups, start, Math.Min(start + chunk, lookups.Length)).Append(Dialect.ForUpdate);
             await using var cmd = CreateCommand(c, tx, sql.Build());
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))

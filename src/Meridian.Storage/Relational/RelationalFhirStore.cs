@@ -238,6 +238,18 @@ public abstract partial class RelationalFhirStore : IFhirStore
         return await QueryResourcesAsync(connection, tenant, statement, ct, keys).ConfigureAwait(false);
     }
 
+    /// <summary>Appends the condition for the current rows of <paramref name="names"/>[start..end)
+    /// of <paramref name="tenant"/>: <c>tenant = … AND is_current AND (type, id) IN (VALUES …)</c>.</summary>
+    private SqlBuilder AppendCurrentOf(SqlBuilder sql, string tenant, IReadOnlyList<(string Type, string Id)> names, int start, int end)
+    {
+        sql.Append("tenant = ").AppendParam(tenant).Append($" AND is_current = {Dialect.True} AND (type, id) IN (VALUES ");
+        for (var i = start; i < end; i++)
+        {
+            sql.Append(i > start ? ", (" : "(").AppendParam(names[i].Type).Append(", ").AppendParam(names[i].Id).Append(")");
+        }
+        return sql.Append(")");
+    }
+
     internal Task<ImmutableArray<StoredResource>> QueryResourcesAsync(DbConnection connection, string tenant, SqlStatement statement, CancellationToken ct, List<long>? keys = null) =>
         QueryResourcesAsync(connection, null, tenant, statement, ct, keys);
 
