@@ -199,7 +199,10 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         AdvisoryLockAsync(connection, tx, ChangeFeedLock, ct);
 
     /// <summary>One lock per tenant (a 64-bit hash of its name): appends of different tenants'
-    /// chains never wait for each other; a hash collision only serialises two tenants.</summary>
+    /// chains never wait for each other; a hash collision only serialises two tenants. A group
+    /// commit takes its tenants' locks sorted by name (<see cref="DeferredRows.ChainLocks"/>);
+    /// only a collision between two tenants of concurrent batches could invert that order, and
+    /// PostgreSQL's deadlock detector then aborts one batch, which is re-run.</summary>
     protected override async Task LockChainAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
@@ -220,6 +223,8 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     /// serialization_failure, deadlock_detected.</summary>
     protected override bool IsTransientConflict(DbException exception) =>
         exception is PostgresException { SqlState: "23505" or "40001" or "40P01" };
+
+    protected override bool IsDeadlock(DbException exception) => exception is PostgresException { SqlState: "40P01" };
 
     /// <summary>Larger row sets as one <c>unnest</c> INSERT (<see cref="UnnestInserter"/>: no SQL
     /// text per row, no parameter limit, subject to row-level security unlike COPY); small sets
@@ -261,15 +266,20 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         {
             await AddInsertAsync(first, c, t, table, tableRows, ct).ConfigureAwait(false);
         }
+        // The batch's chain locks (its first group only), one command each in their global order
+        // and before the change-feed lock (DeferredRows: concurrent group commits cannot deadlock).
+        foreach (var chainTenant in rows.ChainLocks)
+        {
+            var lockChain = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
+            lockChain.Parameters.Add(new NpgsqlParameter { Value = ChainLockName(chainTenant), NpgsqlDbType = NpgsqlDbType.Text });
+            first.BatchCommands.Add(lockChain);
+        }
         if (!rows.HasChain)
         {
             AddChanges(first, rows);
             await ExecuteAsync(first, ct).ConfigureAwait(false);
             return;
         }
-        var lockChain = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
-        lockChain.Parameters.Add(new NpgsqlParameter { Value = ChainLockName(rows.Tenant), NpgsqlDbType = NpgsqlDbType.Text });
-        first.BatchCommands.Add(lockChain);
         var head = new NpgsqlBatchCommand("SELECT seq AS chain_seq, hash AS chain_hash FROM audit_chain WHERE tenant = $1 ORDER BY seq DESC LIMIT 1");
         head.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
         first.BatchCommands.Add(head);

@@ -23,6 +23,8 @@ public static class StoreTelemetry
 
     internal static Counter<long> ConflictRetries { get; } = s_meter.CreateCounter<long>("meridian.store.conflict_retries", description: "transactions re-run after losing a race with a concurrent writer");
 
+    internal static Counter<long> DeadlockRetries { get; } = s_meter.CreateCounter<long>("meridian.store.deadlock_retries", description: "of the conflict retries, transactions the database aborted to break a deadlock");
+
     internal static Counter<long> DeferredIndexed { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_indexed", description: "changes of deferred-index types indexed by the background indexer");
 
     internal static Counter<long> DeferredIndexFailures { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_failures", description: "background index passes that failed (retried)");

@@ -9,14 +9,22 @@ namespace Meridian.Storage.Relational;
 /// the change-feed rows (after the change-feed ordering lock). A provider sends it in as few
 /// round trips as its engine allows (<see cref="RelationalFhirStore.InsertDeferredAsync"/>);
 /// only the chain head must come back before the links can be computed.
+/// <para>Lock order (no deadlock between concurrent group commits): a batch's first group
+/// carries <see cref="ChainLocks"/>, the chain locks of EVERY tenant of the batch that appends
+/// links, sorted; it takes them all before its change-feed lock, and the later groups take none
+/// (their locks are held). So every transaction takes chain locks in one global order and the
+/// change-feed lock after all of them: no two group commits can each hold a lock the other
+/// waits for, whichever order their tenants came in.</para>
 /// </summary>
 public sealed class DeferredRows
 {
     private readonly IReadOnlyList<(VersionRow Row, long AtTicks)> _chained;
 
     internal DeferredRows(string tenant, DataScope? scope, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> tables,
-        IReadOnlyList<(VersionRow Row, long AtTicks)> chained, TableDefinition chainTable, TableDefinition changesTable, IReadOnlyList<object?[]> changes)
+        IReadOnlyList<(VersionRow Row, long AtTicks)> chained, TableDefinition chainTable, TableDefinition changesTable, IReadOnlyList<object?[]> changes,
+        IReadOnlyList<string> chainLocks)
     {
+        ChainLocks = chainLocks;
         Tenant = tenant;
         Scope = scope;
         Tables = tables;
@@ -34,7 +42,13 @@ public sealed class DeferredRows
     /// <summary>Version rows (table <c>resources</c>) first, then index rows per table.</summary>
     public IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> Tables { get; }
 
-    /// <summary>Whether chain links are to be appended (then lock, read head, insert).</summary>
+    /// <summary>The tenants whose chain locks this group takes, in this order (ordinal), after its
+    /// rows and before its chain head read and change-feed lock: all of the batch's chained
+    /// tenants for its first group, none for the others.</summary>
+    public IReadOnlyList<string> ChainLocks { get; }
+
+    /// <summary>Whether chain links are to be appended (then read head, insert; the lock is
+    /// taken by the batch's first group, <see cref="ChainLocks"/>).</summary>
     public bool HasChain => _chained.Count > 0;
 
     public TableDefinition ChainTable { get; }

@@ -32,10 +32,10 @@ public abstract partial class RelationalFhirStore : IAuditChainReader
         }
     }
 
-    /// <summary>Appends the batch's chained versions of one tenant: lock, head read, links.</summary>
+    /// <summary>Appends the batch's chained versions of one tenant: head read, links (its chain
+    /// lock is held: the batch's first group took it, <see cref="DeferredRows.ChainLocks"/>).</summary>
     private async Task AppendChainAsync(DbConnection c, DbTransaction tx, DeferredRows rows, CancellationToken ct)
     {
-        await LockChainAsync(c, tx, rows.Tenant, ct).ConfigureAwait(false);
         long seq = 0;
         var previous = AuditChain.Genesis.ToArray();
         var head = new SqlBuilder(Dialect);

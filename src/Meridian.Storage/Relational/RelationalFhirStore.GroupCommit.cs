@@ -12,6 +12,35 @@ public abstract partial class RelationalFhirStore
     /// count): a caller that keeps its own batches (the audit appender) may keep that many in flight.</summary>
     public int ConcurrentWriters => _coalescer.Writers;
 
+    private long _conflictRetries;
+
+    /// <summary>How many transactions this store re-ran after losing a race with a concurrent
+    /// writer (unique, serialisation or deadlock error; also metric
+    /// <c>meridian.store.conflict_retries</c>). Lock order keeps independent writes at zero.</summary>
+    public long ConflictRetryCount => Interlocked.Read(ref _conflictRetries);
+
+    private long _deadlockRetries;
+
+    /// <summary>Of <see cref="ConflictRetryCount"/>, the re-runs the engine forced by breaking a
+    /// deadlock (PostgreSQL 40P01). Group commits take their locks in one order, so this stays
+    /// zero unless writes of the same resources cross.</summary>
+    public long DeadlockRetryCount => Interlocked.Read(ref _deadlockRetries);
+
+    private void CountDeadlock(DbException exception)
+    {
+        if (IsDeadlock(exception))
+        {
+            Interlocked.Increment(ref _deadlockRetries);
+            StoreTelemetry.DeadlockRetries.Add(1);
+        }
+    }
+
+    private void CountConflictRetry()
+    {
+        Interlocked.Increment(ref _conflictRetries);
+        StoreTelemetry.ConflictRetries.Add(1);
+    }
+
     /// <summary>
     /// One group commit (docs/adr/0010-group-commit.md). Every request runs in order inside its
     /// own savepoint of ONE database transaction, so it sees the writes of the requests before
@@ -110,6 +139,7 @@ public abstract partial class RelationalFhirStore
                 }
                 catch (DbException ex) when (savepoint && IsTransientConflict(ex))
                 {
+                    CountDeadlock(ex);
                     await UndoRequestAsync(tx, savepoint).ConfigureAwait(false);
                     results[i] = Conflicted(p, requeue);
                 }
@@ -126,12 +156,16 @@ public abstract partial class RelationalFhirStore
             {
                 using (StoreTelemetry.Source.StartActivity("store.commit.deferred"))
                 {
+                    // Every chain lock of the batch goes with its first group, in one global
+                    // order, before any change-feed lock (DeferredRows: no deadlock between batches).
+                    IReadOnlyList<string> chainLocks = ChainLockOrder(rows);
                     foreach (var (tenant, tenantRows) in rows)
                     {
                         // The scope goes out with the deferred rows (same round trip on PostgreSQL).
                         var enter = scoped != tenant;
                         scoped = tenant;
-                        await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows), ct).ConfigureAwait(false);
+                        await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows, chainLocks), ct).ConfigureAwait(false);
+                        chainLocks = [];
                     }
                 }
                 using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
@@ -148,6 +182,10 @@ public abstract partial class RelationalFhirStore
         {
             await TryRollbackAsync(tx).ConfigureAwait(false);
             var transient = ex is DbException db && IsTransientConflict(db);
+            if (transient)
+            {
+                CountDeadlock((DbException)ex);
+            }
             for (var i = 0; i < batch.Count; i++)
             {
                 if (errors[i] is not null || requeue.Contains(batch[i]))
@@ -220,7 +258,7 @@ public abstract partial class RelationalFhirStore
     /// give up with a Conflict value after <see cref="StoreOptions.MaxConflictRetries"/>.</summary>
     private TransactResult? Conflicted(PendingTransaction p, List<PendingTransaction> requeue)
     {
-        StoreTelemetry.ConflictRetries.Add(1);
+        CountConflictRetry();
         if (++p.Conflicts > Options.MaxConflictRetries)
         {
             return TransactResult.Failed(new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the request"));
@@ -229,7 +267,16 @@ public abstract partial class RelationalFhirStore
         return null;
     }
 
-    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows)
+    /// <summary>The tenants of a batch that append chain links, in the one order every group
+    /// commit takes their chain locks (ordinal).</summary>
+    internal static string[] ChainLockOrder(List<(string Tenant, BatchRows Rows)> rows)
+    {
+        var tenants = rows.Where(r => r.Rows.Chained.Count > 0).Select(r => r.Tenant).Distinct(StringComparer.Ordinal).ToArray();
+        Array.Sort(tenants, StringComparer.Ordinal);
+        return tenants;
+    }
+
+    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows, IReadOnlyList<string> chainLocks)
     {
         var perTable = rows.IndexRowsPerTable();
         var tables = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
@@ -244,7 +291,7 @@ public abstract partial class RelationalFhirStore
                 tables.Add((IndexTables.All[t], perTable[t]));
             }
         }
-        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes);
+        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes, chainLocks);
     }
 
     /// <summary>
@@ -262,6 +309,10 @@ public abstract partial class RelationalFhirStore
         foreach (var (table, tableRows) in rows.Tables)
         {
             await InsertRowsAsync(connection, tx, table, tableRows, ct).ConfigureAwait(false);
+        }
+        foreach (var chainTenant in rows.ChainLocks)
+        {
+            await LockChainAsync(connection, tx, chainTenant, ct).ConfigureAwait(false);
         }
         if (rows.HasChain)
         {

@@ -53,9 +53,10 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
             }
             catch (DbException ex) when (IsTransientConflict(ex))
             {
+                CountDeadlock(ex);
                 await TryRollbackAsync(tx).ConfigureAwait(false);
             }
-            StoreTelemetry.ConflictRetries.Add(1);
+            CountConflictRetry();
             if (attempt >= Options.MaxConflictRetries)
             {
                 return new PurgeResult(0, 0, new StoreFailure(-1, StoreFailureKind.Conflict, "concurrent writers kept conflicting; retry the purge"));
@@ -73,6 +74,13 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         var resourcesRemoved = 0;
         var versionsRemoved = 0;
         var purged = new List<ResourceRef>();
+        if (!Options.ChainedTypes.IsDefaultOrEmpty && !Options.Contributors.IsDefaultOrEmpty)
+        {
+            // The contributed audit record is chained after the change-feed lock is held; its
+            // chain lock is taken first, in the order every group commit takes them (chain locks,
+            // then the feed: DeferredRows), so a purge and a group commit cannot deadlock.
+            await LockChainAsync(c, tx, tenant, ct).ConfigureAwait(false);
+        }
         for (var start = 0; start < targets.Count; start += PurgeChunk)
         {
             var slice = targets.GetRange(start, Math.Min(PurgeChunk, targets.Count - start));
@@ -178,7 +186,7 @@ public abstract partial class RelationalFhirStore : IFhirStoreMaintenance
         {
             return new StoreFailure(-1, StoreFailureKind.Conflict, "a concurrent writer changed a contributed resource");
         }
-        await InsertDeferredAsync(c, tx, Deferred(tenant, enterScope: false, deferred), ct).ConfigureAwait(false);
+        await InsertDeferredAsync(c, tx, Deferred(tenant, enterScope: false, deferred, chainLocks: []), ct).ConfigureAwait(false);
         return null;
     }
 

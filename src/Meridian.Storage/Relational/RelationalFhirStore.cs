@@ -172,6 +172,10 @@ public abstract partial class RelationalFhirStore : IFhirStore
     /// deadlock): the whole transaction is re-run from its reads.</summary>
     protected abstract bool IsTransientConflict(DbException exception);
 
+    /// <summary>Whether <paramref name="exception"/> is the engine breaking a deadlock (counted
+    /// apart: <see cref="DeadlockRetryCount"/>). SQLite's single writer cannot deadlock.</summary>
+    protected virtual bool IsDeadlock(DbException exception) => false;
+
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var lease = await AcquireWriterAsync(cancellationToken).ConfigureAwait(false);
