@@ -14,6 +14,9 @@ public sealed record FhirResponse(int Status, ReadOnlyMemory<byte> Body)
     public string? Location { get; init; }
     public string? ContentLocation { get; init; }
 
+    /// <summary>For 429/503: when the client may try again (the host sends <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>The media type of <see cref="Body"/> when it is not FHIR JSON (e.g. NDJSON); null means FHIR JSON.</summary>
     public string? ContentType { get; init; }
 

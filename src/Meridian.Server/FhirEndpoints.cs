@@ -98,6 +98,11 @@ public static class FhirEndpoints
         {
             return new FhirHttpResult(await FhirInterceptors.RunAsync(interceptors, request, api.HandleAsync, ct).ConfigureAwait(false));
         }
+        catch (Meridian.Storage.DeferredIndexTimeoutException ex)
+        {
+            // Without the interceptor (a host that registers its own): still transient, not a fault.
+            return new FhirHttpResult(StoreBusyInterceptor.Unavailable(ex));
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A bug or an unreachable database: still answer FHIR, and leave the details to the log.

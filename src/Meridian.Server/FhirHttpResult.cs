@@ -34,6 +34,10 @@ internal sealed class FhirHttpResult(FhirResponse response) : IResult
         {
             http.Headers[Meridian.Api.Authorization.BreakGlass.Header] = Meridian.Api.Authorization.BreakGlass.Granted;
         }
+        if (response.RetryAfter is { } retryAfter)
+        {
+            http.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
         if (response.Status == 405)
         {
             http.Headers.Allow = "GET, POST, PUT, PATCH, DELETE";

@@ -46,6 +46,20 @@ public sealed class MeridianServerOptions
     /// <summary>Encryption at rest: master key source and default (docs/encryption.md).</summary>
     public Protection.EncryptionSettings Encryption { get; set; } = new();
 
+    /// <summary>Store settings (<c>Meridian:Storage:…</c>).</summary>
+    public StorageSettings Storage { get; set; } = new();
+
+    public sealed class StorageSettings
+    {
+        /// <summary>How long a search that can reach AuditEvent waits for the deferred audit
+        /// indexer (ADR 0030) before it is answered 503 with Retry-After.</summary>
+        public TimeSpan DeferredIndexWait { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>How long the background audit indexer gathers writes before a pass (searches
+        /// that need the rows index at once).</summary>
+        public TimeSpan DeferredIndexDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+    }
+
     /// <summary>Settings of the interaction layer.</summary>
     public ApiSettings Api { get; set; } = new();
 
@@ -116,6 +130,14 @@ public sealed class MeridianServerOptionsValidator : IValidateOptions<MeridianSe
             default:
                 problems.Add($"Store '{options.Store}' is not known; use sqlite or postgres.");
                 break;
+        }
+        if (options.Storage.DeferredIndexWait <= TimeSpan.Zero || options.Storage.DeferredIndexWait > TimeSpan.FromMinutes(10))
+        {
+            problems.Add("Storage:DeferredIndexWait must be more than 0 and at most 00:10:00.");
+        }
+        if (options.Storage.DeferredIndexDelay < TimeSpan.Zero)
+        {
+            problems.Add("Storage:DeferredIndexDelay must not be negative.");
         }
         if (options.MaxBodyBytes < 1024)
         {

@@ -32,12 +32,21 @@ public sealed record StoreOptions
     public TimeSpan DeferredIndexDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Upper bound on the time a search waits for the deferred indexer to catch up;
-    /// past it the search fails (<see cref="TimeoutException"/>) rather than answer without
-    /// records written before it.</summary>
+    /// past it the search fails (<see cref="DeferredIndexTimeoutException"/>, a
+    /// <see cref="TimeoutException"/>; the server answers 503 with Retry-After) rather than
+    /// answer without records written before it.</summary>
     public TimeSpan DeferredIndexWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Changes of deferred types indexed per indexer transaction.</summary>
     public int DeferredIndexBatch { get; init; } = 2000;
+
+    /// <summary>
+    /// Changes of a batch indexed per writer transaction: the indexer releases the writer
+    /// between these slices (each advances the durable position), so writes queued meanwhile
+    /// (on SQLite's single writer: every audited read's AuditEvent) wait for one slice, not for
+    /// the whole batch. Reading and extracting the batch still happens once, off the writer.
+    /// </summary>
+    public int DeferredIndexWriteChunk { get; init; } = 256;
 
     /// <summary>How often a transaction that lost a race with a concurrent writer is re-run
     /// (PostgreSQL unique/serialisation/deadlock errors) before <see cref="StoreFailureKind.Conflict"/>.</summary>

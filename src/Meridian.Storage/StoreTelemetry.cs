@@ -27,5 +27,7 @@ public static class StoreTelemetry
 
     internal static Counter<long> DeferredIndexed { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_indexed", description: "changes of deferred-index types indexed by the background indexer");
 
+    internal static Counter<long> DeferredIndexTimeouts { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_timeouts", description: "searches that gave up waiting for the deferred indexer (answered 503)");
+
     internal static Counter<long> DeferredIndexFailures { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_failures", description: "background index passes that failed (retried)");
 }

@@ -16,7 +16,7 @@ namespace Meridian.Storage.Relational;
 /// without index rows; this indexer walks the change feed past its durable position (table
 /// <c>deferred_index</c>, migration 0020), extracts the index of each changed resource's
 /// current version from its stored JSON and inserts the rows of a whole batch, and the new
-/// position, in one transaction. Searches that can reach such a type call
+/// position, in one writer transaction per slice of the batch. Searches that can reach such a type call
 /// <see cref="AwaitDeferredIndexAsync"/> first.
 /// <para>The position row is locked for the pass (one indexer at a time, also across nodes
 /// sharing a PostgreSQL database); a crash loses nothing: the pass rolls back and the next one
@@ -172,13 +172,28 @@ public abstract partial class RelationalFhirStore
             }
             if (Interlocked.Read(ref _indexedThrough) < head)
             {
-                throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up to change {head}");
+                throw DeferredIndexTimeout($"did not catch up to change {head}");
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} did not catch up within {Options.DeferredIndexWait}");
+            throw DeferredIndexTimeout($"did not catch up within {Options.DeferredIndexWait}");
         }
+    }
+
+    private long _deferredIndexTimeouts;
+
+    /// <summary>How many searches gave up waiting for the deferred indexer
+    /// (<see cref="DeferredIndexTimeoutException"/>).</summary>
+    public long DeferredIndexTimeoutCount => Interlocked.Read(ref _deferredIndexTimeouts);
+
+    private DeferredIndexTimeoutException DeferredIndexTimeout(string what)
+    {
+        Interlocked.Increment(ref _deferredIndexTimeouts);
+        StoreTelemetry.DeferredIndexTimeouts.Add(1);
+        // A client may retry once the indexer had as long again: it has usually caught up by then.
+        var retryAfter = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(Options.DeferredIndexWait.TotalSeconds), 1, 120));
+        return new DeferredIndexTimeoutException($"the search index of {string.Join(", ", Options.DeferredIndexTypes)} {what}", retryAfter);
     }
 
     private string TypeIn(SqlBuilder sql)
@@ -199,7 +214,8 @@ public abstract partial class RelationalFhirStore
     /// versions are read and their index rows built on a reader connection first; the writer then
     /// only locks the position and the resources, checks that nothing moved meanwhile (another
     /// indexer, or a new version of one of them, which is then extracted again under the lock),
-    /// replaces the index rows and advances the position, in one transaction.</para></summary>
+    /// replaces the index rows and advances the position, in one transaction per
+    /// <see cref="StoreOptions.DeferredIndexWriteChunk"/> changes.</para></summary>
     private async Task<(long Position, bool CaughtUp)> IndexPassAsync(CancellationToken ct)
     {
         long position;
@@ -226,30 +242,83 @@ public abstract partial class RelationalFhirStore
         var caughtUp = changes.Count < Math.Max(1, Options.DeferredIndexBatch);
         var next = caughtUp ? head : changes[^1].Seq;
 
+        // The writer part goes in slices of DeferredIndexWriteChunk changes, one transaction
+        // each, releasing the writer between them: on SQLite (one writer) a 2,000-change pass
+        // in one transaction held the writer for as long as it took to replace ~30,000 index
+        // rows, and every group commit (the audited reads' own AuditEvents) queued behind it.
+        // Each slice advances the position to its last change: every resource changed up to
+        // there was prepared at a version at least that new, so the index is complete through it.
+        var chunk = Math.Max(1, Options.DeferredIndexWriteChunk);
+        var done = new HashSet<(string Tenant, string Type, string Id)>();
+        var expected = position;
+        for (var from = 0; from < changes.Count || from == 0; from += chunk)
+        {
+            var to = Math.Min(from + chunk, changes.Count);
+            var last = to >= changes.Count;
+            var sliceEnd = last ? next : changes[to - 1].Seq;
+            var slice = new Dictionary<string, Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>>(StringComparer.Ordinal);
+            for (var i = from; i < to; i++)
+            {
+                var (_, tenant, type, id) = changes[i];
+                if (!done.Add((tenant, type, id)))
+                {
+                    continue;
+                }
+                if (!slice.TryGetValue(tenant, out var mine))
+                {
+                    slice[tenant] = mine = [];
+                }
+                if (prepared.TryGetValue(tenant, out var all) && all.TryGetValue((type, id), out var entry))
+                {
+                    mine[(type, id)] = entry;
+                }
+            }
+            var (moved, locked) = await WriteIndexSliceAsync(expected, sliceEnd, slice, ct).ConfigureAwait(false);
+            if (moved)
+            {
+                // Another indexer (another node) moved the position since the read: start over from it.
+                return (locked, false);
+            }
+            expected = sliceEnd;
+            StoreTelemetry.DeferredIndexed.Add(to - from);
+            if (last)
+            {
+                break;
+            }
+            // A position reached is a position others may use at once (a waiting search).
+            AdvanceIndexedThrough(sliceEnd);
+        }
+        return (next, caughtUp);
+    }
+
+    /// <summary>One writer transaction of a pass: checks the position is still
+    /// <paramref name="expected"/> (else returns it, moved), replaces the slice's index rows and
+    /// sets the position to <paramref name="through"/>.</summary>
+    private async Task<(bool Moved, long Position)> WriteIndexSliceAsync(long expected, long through,
+        Dictionary<string, Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>> slice, CancellationToken ct)
+    {
         await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
         var c = lease.Connection;
         await using var tx = await BeginWriteTransactionAsync(c, DataScope.System, ct).ConfigureAwait(false);
         var locked = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
             .AppendParam(DeferredIndexName).Append(Dialect.ForUpdate), ct).ConfigureAwait(false) ?? 0;
-        if (locked != position)
+        if (locked != expected)
         {
-            // Another indexer (another node) moved the position since the read: start over from it.
             await tx.RollbackAsync(ct).ConfigureAwait(false);
-            return (locked, false);
+            return (true, locked);
         }
-        foreach (var (tenant, resources) in prepared)
+        foreach (var (tenant, resources) in slice)
         {
             await ReplaceIndexAsync(c, tx, tenant, resources, ct).ConfigureAwait(false);
         }
         var update = new SqlBuilder(Dialect);
-        update.Append("UPDATE deferred_index SET position = ").AppendParam(next).Append(" WHERE name = ").AppendParam(DeferredIndexName);
+        update.Append("UPDATE deferred_index SET position = ").AppendParam(through).Append(" WHERE name = ").AppendParam(DeferredIndexName);
         await using (var cmd = CreateCommand(c, tx, update.Build()))
         {
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        StoreTelemetry.DeferredIndexed.Add(changes.Count);
-        return (next, caughtUp);
+        return (false, through);
     }
 
     private async Task<List<(long Seq, string Tenant, string Type, string Id)>> DeferredChangesAsync(DbConnection c, long position, long head, CancellationToken ct)
