@@ -245,7 +245,8 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     /// A group commit's deferred rows in at most two round trips (ahead of the COMMIT): the first
     /// carries the tenant scope, every version and index row (one INSERT per table: multi-row
     /// for a few rows, one <c>unnest</c> per table beyond) and, when the batch wrote audit
-    /// records, the tenant's chain lock and chain head; the second the chain links computed from
+    /// records, the chain locks (the batch's first group takes every tenant's, sorted:
+    /// <see cref="DeferredRows.ChainLocks"/>) and the chain head; the second the chain links computed from
     /// that head. The change-feed lock and change rows close the last of them, so the lock is
     /// held only for the commit. Without audit records everything is one round trip.
     /// </summary>
