@@ -127,10 +127,11 @@ public abstract partial class RelationalFhirStore
     /// </summary>
     private async Task<SearchPlan> PlanSearchAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
     {
+        var dateDriver = await PlanDateDriverAsync(connection, tenant, query, now, ct).ConfigureAwait(false);
         var probes = _search.SourceProbes(tenant, query, Options.HasSourceDriveLimit, now);
         if (probes.Count == 0)
         {
-            return SearchPlan.Default;
+            return dateDriver is null ? SearchPlan.Default : SearchPlan.Default with { DateDriver = dateDriver };
         }
         var driving = ImmutableHashSet.CreateBuilder<Search.Expressions.SearchExpression>();
         foreach (var probe in probes)
@@ -142,7 +143,43 @@ public abstract partial class RelationalFhirStore
                 driving.Add(probe.Has);
             }
         }
-        return driving.Count == 0 ? SearchPlan.Default : new SearchPlan(driving.ToImmutable());
+        return new SearchPlan(driving.Count == 0 ? SearchPlan.Default.DrivingSources : driving.ToImmutable()) { DateDriver = dateDriver };
+    }
+
+    /// <summary>
+    /// The date window that drives the page, if any (<see cref="StoreOptions.DateEnvelopeDriveLimit"/>):
+    /// the envelopes overlapping it are counted up to the bound, then the other driver's index
+    /// rows up to that count; the date drives when it has fewer candidates. Two index-only
+    /// counts, each reading at most the envelope candidates (which the page reads anyway).
+    /// </summary>
+    private async Task<DateWindow?> PlanDateDriverAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        if (_search.DateProbe(tenant, query, Options.DateEnvelopeDriveLimit, now) is not { } probe)
+        {
+            return null;
+        }
+        if (probe.Always)
+        {
+            return probe.Window;
+        }
+        long envelopes;
+        await using (var cmd = CreateCommand(connection, null, probe.Count))
+        {
+            envelopes = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        if (envelopes >= probe.Bound)
+        {
+            return null;
+        }
+        if (_search.KeyDriverCount(tenant, query, (int)envelopes + 1, now) is not { } other)
+        {
+            return probe.Window;
+        }
+        await using (var cmd = CreateCommand(connection, null, other))
+        {
+            var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            return rows > envelopes ? probe.Window : null;
+        }
     }
 
     private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)

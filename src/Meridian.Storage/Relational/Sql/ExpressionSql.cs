@@ -215,7 +215,7 @@ internal sealed class ExpressionSql
         return driver;
     }
 
-    private static bool KeyOnly(SearchExpression e) => e switch
+    internal static bool KeyOnly(SearchExpression e) => e switch
     {
         ParameterExpression or MissingExpression or ChainedExpression => true,
         AndExpression a => a.Operands.All(KeyOnly),
@@ -408,6 +408,17 @@ internal sealed class ExpressionSql
         var columns = ColumnsFor(driver.Predicate);
         sql.Append($"SELECT count(*) FROM (SELECT 1 FROM {columns.Table} i WHERE ");
         IndexRowScope(sql, "i", driver.Code, new Scope("i", has.SourceType, tenantParam));
+        sql.Append(" AND (");
+        GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
+        sql.Append(") LIMIT ").AppendParam((long)bound).Append(") c");
+    }
+
+    /// <summary><c>SELECT count(*) FROM (SELECT 1 FROM x_index i WHERE &lt;tenant, type, param, value&gt; LIMIT bound)</c>.</summary>
+    internal void WriteDriverCount(SqlBuilder sql, string tenantParam, string type, ParameterExpression driver, int bound, SearchSqlContext context)
+    {
+        var columns = ColumnsFor(driver.Predicate);
+        sql.Append($"SELECT count(*) FROM (SELECT 1 FROM {columns.Table} i WHERE ");
+        IndexRowScope(sql, "i", driver.Code, new Scope("i", type, tenantParam));
         sql.Append(" AND (");
         GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
         sql.Append(") LIMIT ").AppendParam((long)bound).Append(") c");
