@@ -149,8 +149,10 @@ public abstract partial class RelationalFhirStore
     /// <summary>
     /// The date window that drives the page, if any (<see cref="StoreOptions.DateEnvelopeDriveLimit"/>):
     /// the envelopes overlapping it are counted up to the bound, then the other driver's index
-    /// rows up to that count; the date drives when it has fewer candidates. Two index-only
-    /// counts, each reading at most the envelope candidates (which the page reads anyway).
+    /// rows up to that count; the date drives when it has fewer candidates and the other
+    /// driver's first that-many rows in key order do not already hold a page of window
+    /// candidates (that page would stop early). Each count reads at most as many entries as the
+    /// envelope page would.
     /// </summary>
     private async Task<DateWindow?> PlanDateDriverAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
     {
@@ -178,8 +180,25 @@ public abstract partial class RelationalFhirStore
         await using (var cmd = CreateCommand(connection, null, other))
         {
             var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            return rows > envelopes ? probe.Window : null;
+            if (rows <= envelopes)
+            {
+                return null;
+            }
         }
+        // The other driver has more rows, but its page stops once it has a page of matches: if
+        // its first `envelopes` rows in key order already hold a page of window candidates, it
+        // reads no more rows than the envelope would (which reads all of its candidates).
+        var needed = Math.Clamp(query.Count, 1, Options.MaxPageSize) + 1;
+        if (_search.KeyDriverSample(tenant, query, probe.Window, (int)envelopes, needed, now) is { } sample)
+        {
+            await using var cmd = CreateCommand(connection, null, sample);
+            var early = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (early >= needed)
+            {
+                return null;
+            }
+        }
+        return probe.Window;
     }
 
     private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)

@@ -50,6 +50,31 @@ public sealed partial class SearchSqlGenerator
         return sql.Build();
     }
 
+    /// <summary>
+    /// <c>SELECT count(*)</c> of the other driver's first <paramref name="sample"/> index rows
+    /// in key order whose envelope overlaps <paramref name="window"/>, up to
+    /// <paramref name="needed"/>: reaching it means the key-driven page would fill a page within
+    /// those rows (it stops early), so the envelope, which must read all its candidates, is no
+    /// cheaper. Null when nothing else can drive.
+    /// </summary>
+    public SqlStatement? KeyDriverSample(string tenant, SearchQuery query, DateWindow window, int sample, int needed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(window);
+        if (EnvelopeOperands(query) is not { } operands)
+        {
+            return null;
+        }
+        var driver = ExpressionSql.KeyDriver(new AndExpression(operands), out _);
+        if (driver < 0)
+        {
+            return null;
+        }
+        var sql = new SqlBuilder(_dialect);
+        _expressions.WriteDriverSample(sql, sql.Param(tenant), query.ResourceType!, (ParameterExpression)operands[driver], window, sample, needed, new SearchSqlContext(now));
+        return sql.Build();
+    }
+
     /// <summary>The top-level conjuncts when every one of them is a check on the key alone
     /// (the key-driven page's condition) and the page is in key order; otherwise null.</summary>
     private static ImmutableArray<SearchExpression>? EnvelopeOperands(SearchQuery query)
