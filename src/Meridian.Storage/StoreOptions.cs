@@ -62,7 +62,7 @@ public sealed record StoreOptions
     /// addendum). 0 never drives from the envelope; int.MaxValue always does when a window
     /// exists, without counting. Results and paging are the same either way.
     /// </summary>
-    public int DateEnvelopeDriveLimit { get; init; } = 20_000;
+    public int DateEnvelopeDriveLimit { get; init; } = 1_000;
 
     /// <summary>Encrypts resource JSON at rest (<see cref="Protection.EnvelopeProtector"/>); null
     /// stores plaintext. See docs/encryption.md.</summary>
