@@ -63,6 +63,16 @@ public sealed record StoreOptions
     /// </summary>
     public int HasSourceDriveLimit { get; init; } = 1000;
 
+    /// <summary>
+    /// A search whose date conditions bound a window (<c>date=ge…&amp;date=lt…</c>, eq, ap…)
+    /// drives its page from the date envelopes overlapping the window when fewer than this many
+    /// overlap it and no more than the rows of the condition that would drive otherwise (both
+    /// counted, up to that bound, before the page; docs/adr/0011-search-sql-shapes.md, second
+    /// addendum). 0 never drives from the envelope; int.MaxValue always does when a window
+    /// exists, without counting. Results and paging are the same either way.
+    /// </summary>
+    public int DateEnvelopeDriveLimit { get; init; } = 1_000;
+
     /// <summary>Encrypts resource JSON at rest (<see cref="Protection.EnvelopeProtector"/>); null
     /// stores plaintext. See docs/encryption.md.</summary>
     public Protection.IPayloadProtector? Protector { get; init; }

@@ -28,7 +28,10 @@ public static class IndexTables
     public static TableDefinition Composite { get; } = Define("composite_index", [.. s_component.Select(c => "c1_" + c), .. s_component.Select(c => "c2_" + c)]);
     public static TableDefinition Position { get; } = Define("position_index", "latitude", "longitude");
 
-    public static ImmutableArray<TableDefinition> All { get; } = [Token, String, Reference, Date, Number, Quantity, Uri, Composite, Position];
+    /// <summary>One row per (resource, date parameter), derived from its date rows (<see cref="DateEnvelopes"/>).</summary>
+    public static TableDefinition Envelope { get; } = Define("date_envelope", "low", "high", "span_class");
+
+    public static ImmutableArray<TableDefinition> All { get; } = [Token, String, Reference, Date, Number, Quantity, Uri, Composite, Position, Envelope];
 
     public static IndexColumns TokenColumns { get; } = new("token_index") { System = "system", Code = "code", TextNorm = "text_norm", TypeSystem = "type_system", TypeCode = "type_code" };
     public static IndexColumns StringColumns { get; } = new("string_index") { Value = "value", Norm = "norm" };

@@ -367,6 +367,7 @@ public abstract partial class RelationalFhirStore
                             index.Add(r);
                         }
                     }
+                    DateEnvelopes.Append(index);
                 }
                 found[(rows[i].Type, rows[i].Id)] = (keys[i], index);
             }

@@ -127,10 +127,11 @@ public abstract partial class RelationalFhirStore
     /// </summary>
     private async Task<SearchPlan> PlanSearchAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
     {
+        var dateDriver = await PlanDateDriverAsync(connection, tenant, query, now, ct).ConfigureAwait(false);
         var probes = _search.SourceProbes(tenant, query, Options.HasSourceDriveLimit, now);
         if (probes.Count == 0)
         {
-            return SearchPlan.Default;
+            return dateDriver is null ? SearchPlan.Default : SearchPlan.Default with { DateDriver = dateDriver };
         }
         var driving = ImmutableHashSet.CreateBuilder<Search.Expressions.SearchExpression>();
         foreach (var probe in probes)
@@ -142,7 +143,62 @@ public abstract partial class RelationalFhirStore
                 driving.Add(probe.Has);
             }
         }
-        return driving.Count == 0 ? SearchPlan.Default : new SearchPlan(driving.ToImmutable());
+        return new SearchPlan(driving.Count == 0 ? SearchPlan.Default.DrivingSources : driving.ToImmutable()) { DateDriver = dateDriver };
+    }
+
+    /// <summary>
+    /// The date window that drives the page, if any (<see cref="StoreOptions.DateEnvelopeDriveLimit"/>):
+    /// the envelopes overlapping it are counted up to the bound, then the other driver's index
+    /// rows up to that count; the date drives when it has fewer candidates and the other
+    /// driver's first that-many rows in key order do not already hold a page of window
+    /// candidates (that page would stop early). Each count reads at most as many entries as the
+    /// envelope page would.
+    /// </summary>
+    private async Task<DateWindow?> PlanDateDriverAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        if (_search.DateProbe(tenant, query, Options.DateEnvelopeDriveLimit, now) is not { } probe)
+        {
+            return null;
+        }
+        if (probe.Always)
+        {
+            return probe.Window;
+        }
+        long envelopes;
+        await using (var cmd = CreateCommand(connection, null, probe.Count))
+        {
+            envelopes = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        if (envelopes >= probe.Bound)
+        {
+            return null;
+        }
+        if (_search.KeyDriverCount(tenant, query, (int)envelopes + 1, now) is not { } other)
+        {
+            return probe.Window;
+        }
+        await using (var cmd = CreateCommand(connection, null, other))
+        {
+            var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (rows <= envelopes)
+            {
+                return null;
+            }
+        }
+        // The other driver has more rows, but its page stops once it has a page of matches: if
+        // its first `envelopes` rows in key order already hold a page of window candidates, it
+        // reads no more rows than the envelope would (which reads all of its candidates).
+        var needed = Math.Clamp(query.Count, 1, Options.MaxPageSize) + 1;
+        if (_search.KeyDriverSample(tenant, query, probe.Window, (int)envelopes, needed, now) is { } sample)
+        {
+            await using var cmd = CreateCommand(connection, null, sample);
+            var early = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (early >= needed)
+            {
+                return null;
+            }
+        }
+        return probe.Window;
     }
 
     private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)

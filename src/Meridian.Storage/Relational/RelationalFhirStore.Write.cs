@@ -219,6 +219,7 @@ public abstract partial class RelationalFhirStore
                             index.Add(r);
                         }
                     }
+                    DateEnvelopes.Append(index);
                 }
                 deferred.SetIndex(row.Key, index);
             }

@@ -21,6 +21,7 @@ public sealed class RowLevelSecurityFixture : IAsyncLifetime
     [
         "resources", "token_index", "string_index", "reference_index", "date_index", "number_index", "quantity_index",
         "uri_index", "composite_index", "position_index", "changes", "conditional_keys", "system_records", "audit_chain", "data_keys",
+        "date_envelope",
     ];
 
     /// <summary>Tables that modules keep beside the FHIR data (subscriptions 0010, HL7 v2 inbox 0011),

@@ -18,11 +18,16 @@ internal sealed class DateSql : IPredicateSql
         object? slackLow = null, slackHigh = null;
         if (p.Prefix == SearchPrefix.Ap)
         {
-            var gap = Math.Abs(context.Now.UtcTicks - qLow) / 10;
-            gap = Math.Max(gap, TimeSpan.TicksPerDay);
-            slackLow = Math.Max(qLow - gap, DateTimeOffset.MinValue.UtcTicks);
-            slackHigh = Math.Min(qHigh + gap, DateTimeOffset.MaxValue.UtcTicks);
+            (slackLow, slackHigh) = ApproximateRange(p, context.Now);
         }
         RangeSql.Write(sql, low, high, p.Prefix, qLow, qHigh, slackLow, slackHigh, nullable: false);
+    }
+
+    /// <summary>The range <c>ap</c> accepts (ticks): the search range widened by 10% of its distance from now, at least a day.</summary>
+    internal static (long Low, long High) ApproximateRange(DatePredicate p, DateTimeOffset now)
+    {
+        long qLow = p.Low.UtcTicks, qHigh = p.High.UtcTicks;
+        var gap = Math.Max(Math.Abs(now.UtcTicks - qLow) / 10, TimeSpan.TicksPerDay);
+        return (Math.Max(qLow - gap, DateTimeOffset.MinValue.UtcTicks), Math.Min(qHigh + gap, DateTimeOffset.MaxValue.UtcTicks));
     }
 }

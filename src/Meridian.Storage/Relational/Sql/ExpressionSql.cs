@@ -215,7 +215,7 @@ internal sealed class ExpressionSql
         return driver;
     }
 
-    private static bool KeyOnly(SearchExpression e) => e switch
+    internal static bool KeyOnly(SearchExpression e) => e switch
     {
         ParameterExpression or MissingExpression or ChainedExpression => true,
         AndExpression a => a.Operands.All(KeyOnly),
@@ -411,6 +411,35 @@ internal sealed class ExpressionSql
         sql.Append(" AND (");
         GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
         sql.Append(") LIMIT ").AppendParam((long)bound).Append(") c");
+    }
+
+    /// <summary><c>SELECT count(*) FROM (SELECT 1 FROM x_index i WHERE &lt;tenant, type, param, value&gt; LIMIT bound)</c>.</summary>
+    internal void WriteDriverCount(SqlBuilder sql, string tenantParam, string type, ParameterExpression driver, int bound, SearchSqlContext context)
+    {
+        var columns = ColumnsFor(driver.Predicate);
+        sql.Append($"SELECT count(*) FROM (SELECT 1 FROM {columns.Table} i WHERE ");
+        IndexRowScope(sql, "i", driver.Code, new Scope("i", type, tenantParam));
+        sql.Append(" AND (");
+        GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
+        sql.Append(") LIMIT ").AppendParam((long)bound).Append(") c");
+    }
+
+    /// <summary>
+    /// How many of the driver's first <paramref name="sample"/> index rows in key order (the
+    /// rows the key-driven page would read first) have an envelope overlapping the window,
+    /// counting at most <paramref name="needed"/>.
+    /// </summary>
+    internal void WriteDriverSample(SqlBuilder sql, string tenantParam, string type, ParameterExpression driver, DateWindow window, int sample, int needed, SearchSqlContext context)
+    {
+        var columns = ColumnsFor(driver.Predicate);
+        sql.Append($"SELECT count(*) FROM (SELECT 1 FROM (SELECT i.resource_key FROM {columns.Table} i WHERE ");
+        IndexRowScope(sql, "i", driver.Code, new Scope("i", type, tenantParam));
+        sql.Append(" AND (");
+        GeneratorFor(driver.Predicate).Write(sql, "i", columns, driver.Predicate, context);
+        sql.Append(") ORDER BY i.resource_key LIMIT ").AppendParam((long)sample)
+           .Append(") s WHERE EXISTS (SELECT 1 FROM date_envelope v WHERE v.resource_key = s.resource_key AND v.param = ").AppendParam(window.Param)
+           .Append(" AND v.low <= ").AppendParam(window.To).Append(" AND v.high >= ").AppendParam(window.From)
+           .Append(") LIMIT ").AppendParam((long)needed).Append(") c");
     }
 
     /// <summary>The current, not deleted version of a resources alias.</summary>

@@ -13,7 +13,17 @@ namespace Meridian.Storage.Relational.Sql;
 public sealed record SearchPlan(ImmutableHashSet<SearchExpression> DrivingSources)
 {
     public static SearchPlan Default { get; } = new(ImmutableHashSet<SearchExpression>.Empty);
+
+    /// <summary>When set, the key-driven page starts from the resources whose date envelope
+    /// overlaps this window (<see cref="SearchSqlGenerator.DateProbe"/>) instead of the best
+    /// condition by kind.</summary>
+    public DateWindow? DateDriver { get; init; }
 }
+
+/// <summary>A bounded count of the envelopes overlapping <paramref name="Window"/>: fewer than
+/// <paramref name="Bound"/> (and no more than the other driver's rows) means the date drives.
+/// <paramref name="Always"/>: drive without counting (the bound is int.MaxValue).</summary>
+public sealed record DateProbe(DateWindow Window, SqlStatement Count, int Bound, bool Always);
 
 /// <summary>A bounded count of a <c>_has</c> source's driving index rows: fewer than
 /// <paramref name="Bound"/> means the source side is rare and should drive.</summary>

@@ -35,6 +35,10 @@ public sealed partial class SearchSqlGenerator
         if (query.Sort.IsDefaultOrEmpty && query.ResourceType is not null && query.Filter is not null)
         {
             var filter = FlatteningRewriter.Instance.Rewrite(query.Filter);
+            if (plan?.DateDriver is { } window && EnvelopeOperands(query) is { } all)
+            {
+                return EnvelopePage(tenant, query.ResourceType, all, window, limit, afterKey is null ? offset : 0, now, afterKey);
+            }
             if (ExpressionSql.KeyDriver(filter, out var operands) is var driver and >= 0)
             {
                 return KeyPage(tenant, query.ResourceType, operands, driver, limit, afterKey is null ? offset : 0, now, afterKey);
