@@ -40,7 +40,9 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
         }
         var acks = delivered?.Snapshot() ?? [];
         var now = Now;
-        var added = await InTransactionAsync((c, tx, t) => EnqueueRowsAsync(c, tx, items, acks, now, t), ct).ConfigureAwait(false);
+        var added = await InTransactionAsync((c, tx, t) => BatchesWithArrays
+            ? EnqueueRowsBatchedAsync(c, tx, items, acks, now, t)
+            : EnqueueRowsAsync(c, tx, items, acks, now, t), ct).ConfigureAwait(false);
         delivered?.Forget(acks);
         return added;
     }
