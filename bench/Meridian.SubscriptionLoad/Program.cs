@@ -48,10 +48,12 @@ if (phases.Contains("with"))
     Console.WriteLine($"subscriptions: {active} of {specs.Count} active after {setup.Elapsed.TotalSeconds:0.0} s");
     // The feed still carries the 2,000 Subscription versions (create + status): wait until a probe write
     // is delivered, so the measured phase starts with the consumer caught up.
-    var probe = specs.First(s => s.Criteria.StartsWith("Observation?code=http", StringComparison.Ordinal));
+    // With --subscriptions 0 (the baseline run) there is nothing to probe.
+    var probe = specs.FirstOrDefault(s => s.Criteria.StartsWith("Observation?code=http", StringComparison.Ordinal));
     var probeWrite = new WriteSpec("Observation", 0, 0, "final", "vital-signs");
-    using (var probed = await PostAsync(http, server.Root + "/Observation", probeWrite.Json(patientIds)))
+    if (probe is not null)
     {
+        using var probed = await PostAsync(http, server.Root + "/Observation", probeWrite.Json(patientIds));
         var probeResource = WriteDriver.ResourceOf(probed.Headers.Location!.ToString());
         var settle = Stopwatch.StartNew();
         while (!receiver.Has(probe.Index, probeResource) && settle.Elapsed < TimeSpan.FromSeconds(o.DrainSeconds))

@@ -22,7 +22,13 @@ public interface ITransactionParticipant
 
 /// <summary>The request's transaction as a participant sees it: connection, transaction, tenant
 /// (the scope entered), dialect, and the store's payload sealing bound to this transaction.</summary>
-public sealed record ParticipantContext(string Tenant, DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect, IModuleSealer Sealer);
+public sealed record ParticipantContext(string Tenant, DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect, IModuleSealer Sealer)
+{
+    /// <summary>The request's own operations (not yet planned): a module that keys its rows by the
+    /// resources written (the subscriptions' owner record) finds their ids here. Creates carry the
+    /// id the API chose for them; one without an id gets none here.</summary>
+    public IReadOnlyList<WriteOperation> Operations { get; init; } = [];
+}
 
 /// <summary>
 /// The store's envelope encryption (ADR 0016, <see cref="StoreOptions.Protector"/>) for a module's

@@ -46,7 +46,7 @@ public sealed class SubscriptionModule : IAsyncDisposable
         Consumer = new SubscriptionConsumer(Registry, Lifecycle, matcher, Queue, Metrics, store, Delivery.Signal, versions, Delivery.Acks);
         RightsMonitor = revocation is null ? null : new CreatorRightsMonitor(Registry, Lifecycle, revocation, rightsCheckInterval ?? TimeSpan.FromSeconds(30));
         BindingTokens = records is null ? null : new WebSocketBindingTokens(records, Registry, clock ?? TimeProvider.System);
-        Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal, BindingTokens);
+        Interceptor = new SubscriptionInterceptor(Queue, Registry, Delivery.Builder, store, Delivery.Signal, BindingTokens, clock);
     }
 
     public SubscriptionOptions Options { get; }

@@ -63,7 +63,7 @@ public abstract partial class RelationalFhirStore
         // A module's own rows first (the HL7 v2 inbox), inside this request's savepoint; the
         // operations it derives from them are planned with the contributors' below.
         var joined = options.Participant is { } participant
-            ? await participant.ParticipateAsync(new ParticipantContext(tenant, c, tx, Dialect, SealerFor(c, tx)), ct).ConfigureAwait(false)
+            ? await participant.ParticipateAsync(new ParticipantContext(tenant, c, tx, Dialect, SealerFor(c, tx)) { Operations = operations }, ct).ConfigureAwait(false)
             : [];
         var heads = new Dictionary<(string, string), Head>();
         await ReadHeadsAsync(c, tx, tenant, WritePlanner.Lookups(operations), heads, ct).ConfigureAwait(false);

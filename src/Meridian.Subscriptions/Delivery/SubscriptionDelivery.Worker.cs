@@ -61,6 +61,7 @@ public sealed partial class SubscriptionDelivery
                 var e = pending[0];
                 var error = $"retry budget of {_options.RetryBudget} spent; last error: {e.LastError ?? "none"}";
                 var dead = await _queue.DeadLetterAsync(tenant, id, now - _options.RetryBudget, error, ct).ConfigureAwait(false);
+                _workerTrouble[key] = System.Diagnostics.Stopwatch.GetTimestamp();
                 _metrics.DeadLettered(d, dead);
                 await _lifecycle.SetStatusAsync(s, SubscriptionStatusCodes.Error, $"{dead} notification(s) dead-lettered: {error}", ct).ConfigureAwait(false);
                 s = _registry.Find(tenant, id) ?? s;
@@ -83,6 +84,7 @@ public sealed partial class SubscriptionDelivery
             if (failure is { } f)
             {
                 await _queue.MarkFailedAsync(tenant, id, f.Event.EventNumber, now + Backoff(f.Event.Attempts + 1), f.Error, ct).ConfigureAwait(false);
+                _workerTrouble[key] = System.Diagnostics.Stopwatch.GetTimestamp();
                 _metrics.Retried(d);
                 state ??= await _queue.GetStateAsync(tenant, id, ct).ConfigureAwait(false);
                 if (_registry.Find(tenant, id) is { } current && (current.Definition.Status != SubscriptionStatusCodes.Error || state?.LastError != f.Error))
@@ -175,6 +177,8 @@ public sealed partial class SubscriptionDelivery
         var d = s.Definition;
         _acks.Add(d.Tenant, d.Id, due[0].EventNumber, due[delivered - 1].EventNumber);
         var now = _clock.GetUtcNow();
+        var through = due[delivered - 1].EventNumber;
+        _sentThrough.AddOrUpdate((d.Tenant, d.Id), (through, now), (_, old) => (Math.Max(old.Through, through), now));
         for (var i = 0; i < delivered; i++)
         {
             _metrics.Delivered(d, (now - due[i].CommitTime).TotalMilliseconds);

@@ -32,6 +32,11 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _lastSent = new();
     // When each subscription's last worker ended (Stopwatch ticks): a pass's read older than that is stale for it.
     private readonly ConcurrentDictionary<(string Tenant, string Id), long> _workerEnded = new();
+    // Per subscription the highest event number a worker sent and when (the clock's time): what a stale
+    // pass read may still show pending. And when a worker last recorded a failure or dead letters
+    // (Stopwatch ticks): then a stale read's retry times are wrong, and the worker reads the queue.
+    private readonly ConcurrentDictionary<(string Tenant, string Id), (long Through, DateTimeOffset At)> _sentThrough = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Id), long> _workerTrouble = new();
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Meridian.Events.IDispatchLease? _lease;
@@ -271,6 +276,29 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     /// <summary>A subscription's due notifications as a pass read them, and when (Stopwatch ticks).</summary>
     private sealed record Prefetched(System.Collections.Immutable.ImmutableArray<QueuedEvent> Events, long ReadAt, long AckedAtRead);
 
+    /// <summary>
+    /// What of a pass's read a new worker may use. A worker of this subscription that ended after the
+    /// read may have sent (and had marked) what the read saw pending: those are skipped by the
+    /// highest number sent (a notification queued again after that send, a replayed dead letter,
+    /// is kept by its queue time). Reading the queue again instead cost one query per notification
+    /// on PostgreSQL under load, where workers end all the time. A worker that recorded a failure or
+    /// dead letters after the read changed retry times the read cannot show: that one reads the queue.
+    /// </summary>
+    private Prefetched? Usable((string Tenant, string Id) key, Prefetched? prefetched)
+    {
+        if (prefetched is null || !_workerEnded.TryGetValue(key, out var ended) || ended < prefetched.ReadAt)
+        {
+            return prefetched;
+        }
+        if (_workerTrouble.TryGetValue(key, out var trouble) && trouble >= prefetched.ReadAt)
+        {
+            return null;
+        }
+        return _sentThrough.TryGetValue(key, out var sent)
+            ? prefetched with { Events = [.. prefetched.Events.Where(e => e.EventNumber > sent.Through || e.Enqueued > sent.At)] }
+            : prefetched;
+    }
+
     private void Start(string tenant, string id, CancellationToken ct, Prefetched? prefetched = null)
     {
         var key = (tenant, id);
@@ -290,10 +318,7 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
                 var worked = true;
                 try
                 {
-                    // A worker of this subscription that ended after the read may have sent (and had marked)
-                    // or failed what the read saw pending: then the worker reads the queue itself.
-                    var fresh = prefetched is not null && (!_workerEnded.TryGetValue(key, out var ended) || ended < prefetched.ReadAt);
-                    worked = await WorkAsync(tenant, id, fresh ? prefetched : null, ct).ConfigureAwait(false);
+                    worked = await WorkAsync(tenant, id, Usable(key, prefetched), ct).ConfigureAwait(false);
                 }
                 catch (Exception)
                 {

@@ -19,9 +19,10 @@ namespace Meridian.Subscriptions.Operations;
 /// <c>Subscription/{id}/$replay</c> (admin role only).
 /// </summary>
 public sealed class SubscriptionInterceptor(SubscriptionQueue queue, SubscriptionRegistry registry, NotificationBuilder builder, IFhirStore store, Action? changed = null,
-    WebSocketBindingTokens? bindingTokens = null) : IFhirInterceptor
+    WebSocketBindingTokens? bindingTokens = null, TimeProvider? timeProvider = null) : IFhirInterceptor
 {
     public const string AdminRole = "admin";
+    private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
     private const int MaxEvents = 500;
 
     public async Task<FhirResponse> HandleAsync(FhirRequest request, Func<FhirRequest, CancellationToken, Task<FhirResponse>> next, CancellationToken cancellationToken)
@@ -42,13 +43,24 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
                 return await OperationAsync(request, op, id, next, cancellationToken).ConfigureAwait(false);
             }
         }
-        var response = await next(request, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccess && request.Method is "POST" or "PUT" && segments.Length <= 2 && segments[0] == "Subscription"
-            && request.Caller.ClientId != SubscriptionStatusWriter.ServiceCaller.ClientId // the server's own status write keeps the creator
-            && IdFrom(response, segments) is { } createdId)
+        var recordsOwner = request.Method is "POST" or "PUT" && segments.Length <= 2 && segments[0] == "Subscription"
+            && request.Caller.ClientId != SubscriptionStatusWriter.ServiceCaller.ClientId; // the server's own status write keeps the creator
+        OwnerParticipant? participant = null;
+        if (recordsOwner)
         {
-            // After the commit: the lifecycle serves the subscription only once this is on record.
-            await queue.SetOwnerAsync(request.Tenant, createdId, OwnerCodec.Encode(request.Caller), cancellationToken).ConfigureAwait(false);
+            // The creator commits with the Subscription (the lifecycle serves it only once this is on record).
+            var options = request.WriteOptions ?? new TransactOptions();
+            participant = new OwnerParticipant(OwnerCodec.Encode(request.Caller), clock.GetUtcNow().UtcTicks, options.Participant);
+            request = request with { WriteOptions = options with { Participant = participant } };
+        }
+        var response = await next(request, cancellationToken).ConfigureAwait(false);
+        if (recordsOwner && response.IsSuccess && IdFrom(response, segments) is { } createdId)
+        {
+            if (participant is not { Ran: true })
+            {
+                // A store without SQL ignores participants: record the owner after the commit, as before.
+                await queue.SetOwnerAsync(request.Tenant, createdId, OwnerCodec.Encode(request.Caller), cancellationToken).ConfigureAwait(false);
+            }
             changed?.Invoke();
         }
         return response;

@@ -11,7 +11,8 @@ public sealed partial class SubscriptionQueue
     public async Task<ImmutableArray<(string Tenant, string SubscriptionId)>> DueAsync(DateTimeOffset now, CancellationToken ct)
     {
         var sql = new SqlBuilder(db.Dialect);
-        sql.Append("SELECT DISTINCT tenant, subscription_id FROM subscription_events WHERE state = ").AppendParam((long)EventState.Pending)
+        // State as a literal here and below: the partial indexes (0018 pending, 0022 dead letters) only serve a constant predicate.
+        sql.Append(FormattableString.Invariant($"SELECT DISTINCT tenant, subscription_id FROM subscription_events WHERE state = {(long)EventState.Pending}"))
            .Append(" AND next_attempt <= ").AppendParam(now.UtcTicks);
         await using var connection = await db.OpenModuleReaderAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(connection, null, sql.Build());
@@ -56,7 +57,7 @@ public sealed partial class SubscriptionQueue
     {
         var sql = new SqlBuilder(db.Dialect);
         sql.Append($"SELECT {EventColumns} FROM subscription_events WHERE tenant = ").AppendParam(tenant)
-           .Append(" AND state = ").AppendParam((long)EventState.DeadLetter);
+           .Append(FormattableString.Invariant($" AND state = {(long)EventState.DeadLetter}"));
         if (subscriptionId is not null)
         {
             sql.Append(" AND subscription_id = ").AppendParam(subscriptionId);
@@ -91,7 +92,14 @@ public sealed partial class SubscriptionQueue
         var now = Now;
         await InTransactionAsync(async (c, tx, t) =>
         {
-            await MarkRangesAsync(c, tx, ranges, now, t).ConfigureAwait(false);
+            if (BatchesWithArrays)
+            {
+                await MarkRangesBatchedAsync(c, tx, ranges, now, t).ConfigureAwait(false);
+            }
+            else
+            {
+                await MarkRangesAsync(c, tx, ranges, now, t).ConfigureAwait(false);
+            }
             return ranges.Count;
         }, ct).ConfigureAwait(false);
     }
@@ -152,7 +160,7 @@ public sealed partial class SubscriptionQueue
     public async Task<ImmutableArray<(string Tenant, string SubscriptionId, long Count)>> DepthAsync(CancellationToken ct)
     {
         var sql = new SqlBuilder(db.Dialect);
-        sql.Append("SELECT tenant, subscription_id, count(*) FROM subscription_events WHERE state = ").AppendParam((long)EventState.Pending)
+        sql.Append(FormattableString.Invariant($"SELECT tenant, subscription_id, count(*) FROM subscription_events WHERE state = {(long)EventState.Pending}"))
            .Append(" GROUP BY tenant, subscription_id");
         await using var connection = await db.OpenModuleReaderAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(connection, null, sql.Build());

@@ -40,7 +40,9 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
         }
         var acks = delivered?.Snapshot() ?? [];
         var now = Now;
-        var added = await InTransactionAsync((c, tx, t) => EnqueueRowsAsync(c, tx, items, acks, now, t), ct).ConfigureAwait(false);
+        var added = await InTransactionAsync((c, tx, t) => BatchesWithArrays
+            ? EnqueueRowsBatchedAsync(c, tx, items, acks, now, t)
+            : EnqueueRowsAsync(c, tx, items, acks, now, t), ct).ConfigureAwait(false);
         delivered?.Forget(acks);
         return added;
     }
@@ -151,13 +153,17 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
     }
 
     /// <summary>Creates the state row (status requested) with the creator, or replaces the creator of an existing one.</summary>
-    public async Task SetOwnerAsync(string tenant, string subscriptionId, byte[] owner, CancellationToken ct)
+    public async Task SetOwnerAsync(string tenant, string subscriptionId, byte[] owner, CancellationToken ct) =>
+        await WriteAsync(OwnerUpsert(db.Dialect, tenant, subscriptionId, owner, Now), ct).ConfigureAwait(false);
+
+    /// <summary>The statement of <see cref="SetOwnerAsync"/>, for a caller's own transaction (the Subscription's write).</summary>
+    internal static SqlStatement OwnerUpsert(SqlDialect dialect, string tenant, string subscriptionId, byte[] owner, long now)
     {
-        var sql = new SqlBuilder(db.Dialect);
+        var sql = new SqlBuilder(dialect);
         sql.Append("INSERT INTO subscription_state (tenant, subscription_id, owner, status, updated) VALUES (").AppendParam(tenant)
-           .Append(", ").AppendParam(subscriptionId).Append(", ").AppendParam(owner).Append(", 'requested', ").AppendParam(Now)
+           .Append(", ").AppendParam(subscriptionId).Append(", ").AppendParam(owner).Append(", 'requested', ").AppendParam(now)
            .Append(") ON CONFLICT (tenant, subscription_id) DO UPDATE SET owner = excluded.owner, updated = excluded.updated");
-        await WriteAsync(sql.Build(), ct).ConfigureAwait(false);
+        return sql.Build();
     }
 
     public async Task<SubscriptionState?> GetStateAsync(string tenant, string subscriptionId, CancellationToken ct)

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using Meridian.Storage;
+using Meridian.Subscriptions.Queue;
+
+namespace Meridian.Subscriptions.Operations;
+
+/// <summary>
+/// Records the creator of each Subscription a request creates or updates IN the request's own
+/// transaction (<see cref="ITransactionParticipant"/>): recorded after the commit, a crash between
+/// the two left a committed Subscription without an owner, which the lifecycle never serves (it
+/// waits for the creator). The store re-runs a participant when it retries the request; the
+/// upsert is idempotent. A request that fails rolls its savepoint back, the owner row with it.
+/// </summary>
+internal sealed class OwnerParticipant(byte[] owner, long now, ITransactionParticipant? inner) : ITransactionParticipant
+{
+    /// <summary>True once a relational store ran it (a store without SQL ignores participants:
+    /// then the interceptor records the owner after the commit, as before).</summary>
+    public bool Ran { get; private set; }
+
+    public async ValueTask<ImmutableArray<WriteOperation>> ParticipateAsync(ParticipantContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var id in SubscriptionIds(context.Operations))
+        {
+            var statement = SubscriptionQueue.OwnerUpsert(context.Dialect, context.Tenant, id, owner, now);
+            await using var cmd = statement.ToCommand(context.Connection, context.Transaction);
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Ran = true;
+        return inner is null ? [] : await inner.ParticipateAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<string> SubscriptionIds(IReadOnlyList<WriteOperation> operations) =>
+        operations.Select(op => op switch
+        {
+            CreateOperation { Type: "Subscription", Id: { } id } => id,
+            UpdateOperation { Type: "Subscription" } u => u.Id,
+            _ => null,
+        }).OfType<string>().Distinct(StringComparer.Ordinal);
+}
