@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using Meridian.Hl7.Engine.Inbox;
+using Meridian.Storage;
 
 namespace Meridian.Hl7.Engine.Processing;
 
@@ -332,8 +333,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             ImmutableArray<ProcessingOutcome> outcomes;
             try
             {
-                outcomes = batch.Count > 1 && batching is not null
-                    ? await batching.ProcessBatchAsync(batch, _stop.Token).ConfigureAwait(false)
+                // A batching processor also gets single messages, with the inline completion: the
+                // completion mark then commits with the work (one commit per batch, not two).
+                outcomes = batching is not null
+                    ? await batching.ProcessBatchAsync(batch, CompletionFor, _stop.Token).ConfigureAwait(false)
                     : [await _processor.ProcessAsync(batch[0], _stop.Token).ConfigureAwait(false)];
                 if (outcomes.Length != batch.Count)
                 {
@@ -368,7 +371,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// store failure (a deadlock victim, a dropped connection) should not make it run twice.</summary>
     private async Task CompleteAsync(List<StoredHl7Message> batch, ImmutableArray<ProcessingOutcome> outcomes)
     {
-        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i]))];
+        // Outcomes the processor recorded in its own transaction are done (they committed with the work).
+        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i])).Where(r => !r.Item2.Recorded)];
+        if (records.Count == 0)
+        {
+            return;
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -396,6 +404,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The inbox's in-transaction completion for messages of one tenant (a batch never mixes tenants).</summary>
+    private ITransactionParticipant? CompletionFor(IReadOnlyList<StoredHl7Message> messages) =>
+        messages.Count == 0 || messages.Any(m => m.Tenant != messages[0].Tenant)
+            ? null
+            : _inbox.CompletionParticipant(messages[0].Tenant, [.. messages.Select(m => m.Id)]);
 
     private void Forget(List<StoredHl7Message> batch)
     {
