@@ -45,6 +45,12 @@ public sealed class Hl7EngineOptions
     /// <see cref="ProcessingLanes"/> to give receipt no priority.</summary>
     public int ProcessingLanesWhileReceiving { get; set; } = 1;
 
+    /// <summary>Messages a lane hands the processor as one batch (one FHIR transaction) when more than a
+    /// normal batch (16) is queued behind it: a backlog is drained in larger transactions, which share
+    /// their fixed costs (a group-commit slot, the AuditEvent, the audit chain append) among more
+    /// messages. At least 16; 16 turns it off.</summary>
+    public int MaxBatchWhenBacklogged { get; set; } = Processing.Hl7Dispatcher.DefaultMaxBacklogBatch;
+
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
     /// processing servers sharing the database; null: a new GUID per start. Several servers may
     /// process one database: each ordering key is processed by one of them at a time.</summary>
@@ -96,6 +102,10 @@ public sealed class Hl7EngineOptions
         if (IdleTimeout <= TimeSpan.Zero)
         {
             yield return "Hl7:IdleTimeout must be positive.";
+        }
+        if (MaxBatchWhenBacklogged < Processing.Hl7Dispatcher.DefaultMaxBatch)
+        {
+            yield return $"Hl7:MaxBatchWhenBacklogged must be at least {Processing.Hl7Dispatcher.DefaultMaxBatch}.";
         }
         if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1 || ProcessingLanesWhileReceiving < 1)
         {
