@@ -51,6 +51,12 @@ public sealed class Hl7EngineOptions
     /// messages. At least 16; 16 turns it off.</summary>
     public int MaxBatchWhenBacklogged { get; set; } = Processing.Hl7Dispatcher.DefaultMaxBacklogBatch;
 
+    /// <summary>Mark mapped messages processed inside the FHIR transaction that lands them (one commit
+    /// per batch instead of two). Off by default: on PostgreSQL the completion's row locks are then held
+    /// for the whole FHIR write, and the dispatcher's claim renewal queues behind them, which
+    /// serialised the lanes' transactions in the benchmark (docs/benchmarks.md, 2026-11-22 evening).</summary>
+    public bool CompleteInMappingTransaction { get; set; }
+
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
     /// processing servers sharing the database; null: a new GUID per start. Several servers may
     /// process one database: each ordering key is processed by one of them at a time.</summary>

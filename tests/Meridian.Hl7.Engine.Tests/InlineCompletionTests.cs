@@ -35,7 +35,7 @@ public abstract class InlineCompletionTests
                     Assert.Equal("AA", TestMessages.AckCode(await client.SendAsync(TestMessages.Bytes(TestMessages.Oru(controlId, patient, observations: 1)))));
                 }
             }
-            var dispatcher = new Hl7Dispatcher(inbox, processor, lanes: 2, rescanInterval: TimeSpan.FromMilliseconds(50));
+            var dispatcher = new Hl7Dispatcher(inbox, processor, lanes: 2, rescanInterval: TimeSpan.FromMilliseconds(50), inlineCompletion: true);
             try
             {
                 Assert.True(await EngineHarness.EventuallyAsync(async () =>

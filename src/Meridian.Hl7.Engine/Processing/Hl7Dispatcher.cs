@@ -38,6 +38,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
 
     private readonly int _maxBatch;
     private readonly int _backlogBatch;
+    private readonly bool _inlineCompletion;
 
     private readonly IHl7Inbox _inbox;
     private readonly IHl7MessageProcessor _processor;
@@ -76,11 +77,15 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// several rescan intervals long); null: <see cref="DefaultClaimLease"/>.</param>
     /// <param name="pressure">Receipt activity; null: lanes never yield to receipt.</param>
     /// <param name="busyLanes">Lanes that may run a batch at once while receipt is busy (at least 1).</param>
+    /// <param name="inlineCompletion">Hand a batch processor the inbox's completion participant, so the
+    /// completion mark commits in the processor's own transaction (off by default: see Hl7EngineOptions.CompleteInMappingTransaction).</param>
     /// <param name="backlogBatch">Messages per batch when more than <paramref name="maxBatch"/> wait in the lane
     /// (at least <paramref name="maxBatch"/>); null: <see cref="DefaultMaxBacklogBatch"/>.</param>
     public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
-        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1, int? backlogBatch = null)
+        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1, int? backlogBatch = null,
+        bool inlineCompletion = false)
     {
+        _inlineCompletion = inlineCompletion;
         _admission = new LaneAdmission(pressure, lanes, busyLanes);
         NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
         _lease = claimLease ?? DefaultClaimLease;
@@ -366,10 +371,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             ImmutableArray<ProcessingOutcome> outcomes;
             try
             {
-                // A batching processor also gets single messages, with the inline completion: the
+                // With inline completion a batching processor also gets single messages: the
                 // completion mark then commits with the work (one commit per batch, not two).
-                outcomes = batching is not null
-                    ? await batching.ProcessBatchAsync(batch, CompletionFor, _stop.Token).ConfigureAwait(false)
+                outcomes = batching is not null && (batch.Count > 1 || _inlineCompletion)
+                    ? await batching.ProcessBatchAsync(batch, _inlineCompletion ? CompletionFor : null, _stop.Token).ConfigureAwait(false)
                     : [await _processor.ProcessAsync(batch[0], _stop.Token).ConfigureAwait(false)];
                 if (outcomes.Length != batch.Count)
                 {
