@@ -48,8 +48,9 @@ public sealed class Hl7EngineOptions
     /// <summary>Messages a lane hands the processor as one batch (one FHIR transaction) when more than a
     /// normal batch (16) is queued behind it: a backlog is drained in larger transactions, which share
     /// their fixed costs (a group-commit slot, the AuditEvent, the audit chain append) among more
-    /// messages. At least 16; 16 turns it off.</summary>
-    public int MaxBatchWhenBacklogged { get; set; } = Processing.Hl7Dispatcher.DefaultMaxBacklogBatch;
+    /// messages. At least 16; 16 (the default) turns it off: on the loaded machine of its A/B
+    /// (docs/benchmarks.md) 64 showed no gain in mapped msg/s, so it stays opt-in until measured quietly.</summary>
+    public int MaxBatchWhenBacklogged { get; set; } = Processing.Hl7Dispatcher.DefaultMaxBatch;
 
     /// <summary>Mark mapped messages processed inside the FHIR transaction that lands them (one commit
     /// per batch instead of two). Off by default: on PostgreSQL the completion's row locks are then held
