@@ -70,7 +70,8 @@ public sealed class Hl7Engine : IAsyncDisposable
         if (processor is not null)
         {
             dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval, nodeId: options.NodeId, claimLease: options.ClaimLease,
-                pressure: receiver.Pressure, busyLanes: options.ProcessingLanesWhileReceiving);
+                pressure: receiver.Pressure, busyLanes: options.ProcessingLanesWhileReceiving, backlogBatch: options.MaxBatchWhenBacklogged,
+                inlineCompletion: options.CompleteInMappingTransaction);
             receiver.Stored += dispatcher.Wake;
             // Application acknowledgments follow processing outcomes: sent where messages are processed.
             appAcks = new Hl7AppAckSender(inbox, codec, options, clock);

@@ -141,6 +141,62 @@ public abstract class AuditedProcessingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_inline_completion_the_landed_messages_are_marked_processed_in_their_transaction_and_a_bad_one_is_not()
+    {
+        var converted = Conversion.Hl7FhirConverter.Default.Convert(Oru("D2", "P-BAD2"));
+        var identifierSystem = converted.Bundle!["entry"]!.AsArray().Select(e => e!["resource"]!).First(r => r["resourceType"]!.GetValue<string>() == "Patient")["identifier"]![0]!["system"]!.GetValue<string>();
+        foreach (var n in new[] { 1, 2 })
+        {
+            var body = Encoding.UTF8.GetBytes($$"""{"resourceType":"Patient","identifier":[{"system":"{{identifierSystem}}","value":"P-BAD2"}],"name":[{"family":"Twin{{n}}"}]}""");
+            var created = await _api!.HandleAsync(new FhirRequest("POST", "Patient") { Body = body, Headers = new FhirRequestHeaders { ContentType = "application/fhir+json" }, Caller = Caller.System("setup", "system/*.cruds") });
+            Assert.True(created.IsSuccess, Encoding.UTF8.GetString(created.Body.Span));
+        }
+        var inbox = RelationalHl7Inbox.For(Store!);
+        var raws = new[] { Oru("D1", "P-40"), Oru("D2", "P-BAD2"), Oru("D3", "P-42") };
+        var appended = await inbox.AppendAsync([.. raws.Select((raw, i) => new InboxEntry(FhirApi.DefaultTenant, "LAB|HOSP", "D" + (i + 1), "ORU", "2.5.1", "P-4" + i, null, Client, "127.0.0.1", DateTimeOffset.UtcNow, raw))]);
+        var batch = new List<StoredHl7Message>();
+        foreach (var append in appended)
+        {
+            batch.Add((await inbox.GetAsync(append.Id))!);
+        }
+        var asked = new List<int>();
+
+        var outcomes = await _processor!.ProcessBatchAsync(batch, messages =>
+        {
+            asked.Add(messages.Count);
+            return inbox.CompletionParticipant(FhirApi.DefaultTenant, [.. messages.Select(m => m.Id)]);
+        }, CancellationToken.None);
+
+        // The merged transaction was refused (412), so each message landed alone with its own participant.
+        Assert.Equal([3, 1, 1, 1], asked);
+        Assert.True(outcomes[0].Succeeded && outcomes[0].Recorded, outcomes[0].Reason);
+        Assert.False(outcomes[1].Succeeded || outcomes[1].Recorded);
+        Assert.True(outcomes[2].Succeeded && outcomes[2].Recorded, outcomes[2].Reason);
+        Assert.Equal(InboxStatus.Processed, (await inbox.GetAsync(batch[0].Id))!.Status);
+        Assert.Equal(InboxStatus.Received, (await inbox.GetAsync(batch[1].Id))!.Status); // its refused transaction took the mark with it
+        Assert.Equal(InboxStatus.Processed, (await inbox.GetAsync(batch[2].Id))!.Status);
+        Assert.Equal(6, (await SearchAsync("Observation")).Count);
+
+        // A batch that lands at once asks once and is recorded whole.
+        var more = await inbox.AppendAsync([new InboxEntry(FhirApi.DefaultTenant, "LAB|HOSP", "D4", "ORU", "2.5.1", "P-44", null, Client, "127.0.0.1", DateTimeOffset.UtcNow, Oru("D4", "P-44")),
+            new InboxEntry(FhirApi.DefaultTenant, "LAB|HOSP", "D5", "ORU", "2.5.1", "P-45", null, Client, "127.0.0.1", DateTimeOffset.UtcNow, Oru("D5", "P-45"))]);
+        var second = new List<StoredHl7Message> { (await inbox.GetAsync(more[0].Id))!, (await inbox.GetAsync(more[1].Id))! };
+        asked.Clear();
+        var landed = await _processor.ProcessBatchAsync(second, messages =>
+        {
+            asked.Add(messages.Count);
+            return inbox.CompletionParticipant(FhirApi.DefaultTenant, [.. messages.Select(m => m.Id)]);
+        }, CancellationToken.None);
+        Assert.Equal([2], asked);
+        Assert.All(landed, o => Assert.True(o.Succeeded && o.Recorded, o.Reason));
+        foreach (var m in second)
+        {
+            Assert.Equal(InboxStatus.Processed, (await inbox.GetAsync(m.Id))!.Status);
+        }
+        Assert.Equal(12, (await SearchAsync("Observation")).Count);
+    }
+
+    [Fact]
     public async Task A_second_message_for_a_created_patient_uses_the_cached_id_and_updates_it()
     {
         Assert.True((await _processor!.ProcessAsync(Stored(Oru("C1", "P-20"), 20), CancellationToken.None)).Succeeded);

@@ -34,6 +34,15 @@ public interface IHl7Inbox
         }
     }
 
+    /// <summary>
+    /// A participant for a FHIR store transaction (<see cref="Meridian.Storage.TransactOptions.Participant"/>)
+    /// that marks these messages of <paramref name="tenant"/> processed — as <see cref="CompleteManyAsync"/>
+    /// does for successes — inside that transaction: the work and its completion mark commit together,
+    /// and completion costs no commit of its own. Null (the default) when this inbox cannot; the
+    /// dispatcher then completes them afterwards.
+    /// </summary>
+    Meridian.Storage.ITransactionParticipant? CompletionParticipant(string tenant, IReadOnlyList<long> ids) => null;
+
     /// <summary>Keeps a message that could not be accepted (stage <c>receive</c>), raw, with its reason; returns its error id.</summary>
     Task<long> RecordRejectedAsync(RejectedMessage rejected, CancellationToken cancellationToken = default);
 
@@ -163,10 +172,17 @@ public sealed record ErrorQuery
     public int Max { get; init; } = 100;
 }
 
-/// <summary>What a processor made of a message: done, or failed with a reason an operator can act on.</summary>
+/// <summary>What a processor made of a message: done, or failed with a reason an operator can act on.
+/// <see cref="Recorded"/>: the processor already marked it processed in the inbox, in the same store
+/// transaction as its work (<see cref="IHl7Inbox.CompletionParticipant"/>), so the dispatcher does not.</summary>
 public sealed record ProcessingOutcome(bool Succeeded, string? Reason)
 {
     public static ProcessingOutcome Processed { get; } = new(true, null);
+
+    /// <summary>Processed, and marked so in the transaction that landed its work.</summary>
+    public static ProcessingOutcome ProcessedAndRecorded { get; } = new(true, null) { Recorded = true };
+
+    public bool Recorded { get; init; }
 
     public static ProcessingOutcome Failed(string reason) => new(false, reason);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using Meridian.Hl7.Engine.Inbox;
+using Meridian.Storage;
 
 namespace Meridian.Hl7.Engine.Processing;
 
@@ -32,7 +33,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// few enough that one bad message's retry-alone pass stays short.</summary>
     public const int DefaultMaxBatch = 16;
 
+    /// <summary>Messages per batch by default when more than <see cref="DefaultMaxBatch"/> wait in the lane.</summary>
+    public const int DefaultMaxBacklogBatch = 64;
+
     private readonly int _maxBatch;
+    private readonly int _backlogBatch;
+    private readonly bool _inlineCompletion;
 
     private readonly IHl7Inbox _inbox;
     private readonly IHl7MessageProcessor _processor;
@@ -71,13 +77,20 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// several rescan intervals long); null: <see cref="DefaultClaimLease"/>.</param>
     /// <param name="pressure">Receipt activity; null: lanes never yield to receipt.</param>
     /// <param name="busyLanes">Lanes that may run a batch at once while receipt is busy (at least 1).</param>
+    /// <param name="inlineCompletion">Hand a batch processor the inbox's completion participant, so the
+    /// completion mark commits in the processor's own transaction (off by default: see Hl7EngineOptions.CompleteInMappingTransaction).</param>
+    /// <param name="backlogBatch">Messages per batch when more than <paramref name="maxBatch"/> wait in the lane
+    /// (at least <paramref name="maxBatch"/>); null: <see cref="DefaultMaxBacklogBatch"/>.</param>
     public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
-        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1)
+        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1, int? backlogBatch = null,
+        bool inlineCompletion = false)
     {
+        _inlineCompletion = inlineCompletion;
         _admission = new LaneAdmission(pressure, lanes, busyLanes);
         NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
         _lease = claimLease ?? DefaultClaimLease;
         _maxBatch = Math.Max(1, maxBatch);
+        _backlogBatch = Math.Max(_maxBatch, backlogBatch ?? DefaultMaxBacklogBatch);
         _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
         _processor = processor ?? throw new ArgumentNullException(nameof(processor));
         _rescan = rescanInterval ?? TimeSpan.FromSeconds(1);
@@ -85,7 +98,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         _lanes = [.. Enumerable.Range(0, Math.Max(1, lanes)).Select(_ => Channel.CreateUnbounded<StoredHl7Message>(new UnboundedChannelOptions { SingleReader = true }))];
         using (ExecutionContext.SuppressFlow())
         {
-            _workers = [.. _lanes.Select(lane => Task.Run(() => WorkAsync(lane)))];
+            _workers = [.. _lanes.Select((lane, index) => Task.Run(() => WorkAsync(lane, index)))];
             _feeder = Task.Run(FeedAsync);
         }
     }
@@ -96,6 +109,18 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// <summary>Batches running now (tests and metrics: never above the busy cap while receipt is busy,
     /// except for batches admitted before it became busy).</summary>
     public int Running => _admission.Running;
+
+    /// <summary>Messages routed to lanes and not finished yet (tests and metrics).</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
 
     /// <summary>The most batches that ran at once while receipt was busy (tests).</summary>
     public int MostRunningWhileBusy => _admission.MostRunningWhileBusy;
@@ -251,6 +276,16 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         return lane;
     }
 
+    /// <summary>Messages routed to a lane and not finished: its queue plus what it is taking now
+    /// (a single-reader channel cannot count its items).</summary>
+    private int Backlog(int lane)
+    {
+        lock (_lock)
+        {
+            return _laneLoad[lane];
+        }
+    }
+
     /// <summary>Caller holds the lock.</summary>
     private void Release(StoredHl7Message message)
     {
@@ -270,12 +305,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// One lane: takes what is queued (up to <see cref="_maxBatch"/>) as a batch when the processor
-    /// can do batches. A batch holds one tenant and one sending client and at most one message per
+    /// One lane: takes what is queued (up to <see cref="_maxBatch"/>, or <see cref="_backlogBatch"/> when
+    /// more than a batch is queued) as a batch when the processor can do batches. A batch holds one tenant and one sending client and at most one message per
     /// ordering key: the first message whose key is already in the batch (or whose tenant/client
     /// differs) is carried to the next batch, so the lane's order is kept exactly.
     /// </summary>
-    private async Task WorkAsync(Channel<StoredHl7Message> lane)
+    private async Task WorkAsync(Channel<StoredHl7Message> lane, int index)
     {
         var reader = lane.Reader;
         var batching = _processor as IHl7BatchProcessor;
@@ -297,8 +332,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             carried = null;
             if (batching is not null)
             {
+                // A lane that is behind (more than a batch still queued) takes a larger batch: the
+                // transaction's fixed costs (group-commit slot, AuditEvent, chain append, round trips)
+                // are then shared by more messages, and the lane catches up faster per transaction.
+                var limit = Backlog(index) > _maxBatch ? _backlogBatch : _maxBatch;
                 var keys = new HashSet<string>(StringComparer.Ordinal) { KeyOf(batch[0]) };
-                while (batch.Count < _maxBatch && reader.TryRead(out var next))
+                while (batch.Count < limit && reader.TryRead(out var next))
                 {
                     if (next.Tenant != batch[0].Tenant || next.ClientId != batch[0].ClientId || !keys.Add(KeyOf(next)))
                     {
@@ -332,8 +371,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             ImmutableArray<ProcessingOutcome> outcomes;
             try
             {
-                outcomes = batch.Count > 1 && batching is not null
-                    ? await batching.ProcessBatchAsync(batch, _stop.Token).ConfigureAwait(false)
+                // With inline completion a batching processor also gets single messages: the
+                // completion mark then commits with the work (one commit per batch, not two).
+                outcomes = batching is not null && (batch.Count > 1 || _inlineCompletion)
+                    ? await batching.ProcessBatchAsync(batch, _inlineCompletion ? CompletionFor : null, _stop.Token).ConfigureAwait(false)
                     : [await _processor.ProcessAsync(batch[0], _stop.Token).ConfigureAwait(false)];
                 if (outcomes.Length != batch.Count)
                 {
@@ -368,7 +409,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// store failure (a deadlock victim, a dropped connection) should not make it run twice.</summary>
     private async Task CompleteAsync(List<StoredHl7Message> batch, ImmutableArray<ProcessingOutcome> outcomes)
     {
-        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i]))];
+        // Outcomes the processor recorded in its own transaction are done (they committed with the work).
+        IReadOnlyList<(long, ProcessingOutcome)> records = [.. batch.Select((m, i) => (m.Id, outcomes[i])).Where(r => !r.Item2.Recorded)];
+        if (records.Count == 0)
+        {
+            return;
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -396,6 +442,12 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The inbox's in-transaction completion for messages of one tenant (a batch never mixes tenants).</summary>
+    private ITransactionParticipant? CompletionFor(IReadOnlyList<StoredHl7Message> messages) =>
+        messages.Count == 0 || messages.Any(m => m.Tenant != messages[0].Tenant)
+            ? null
+            : _inbox.CompletionParticipant(messages[0].Tenant, [.. messages.Select(m => m.Id)]);
 
     private void Forget(List<StoredHl7Message> batch)
     {

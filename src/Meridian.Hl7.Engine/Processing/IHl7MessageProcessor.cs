@@ -26,4 +26,19 @@ public interface IHl7MessageProcessor
 public interface IHl7BatchProcessor : IHl7MessageProcessor
 {
     Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ProcessBatchAsync(IReadOnlyList{StoredHl7Message}, CancellationToken)"/>, with a way
+    /// to mark messages processed inside the store transaction that lands their work:
+    /// <paramref name="completion"/> gives a participant (<see cref="Meridian.Storage.TransactOptions.Participant"/>)
+    /// for the messages that transaction lands, or null. A processor that used it returns
+    /// <see cref="ProcessingOutcome.ProcessedAndRecorded"/> for them (only when that transaction
+    /// committed), and the dispatcher skips their completion commit. By default the participant is not used.
+    /// </summary>
+    Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, InlineCompletion? completion, CancellationToken cancellationToken) =>
+        ProcessBatchAsync(messages, cancellationToken);
 }
+
+/// <summary>A participant that marks <paramref name="messages"/> (one tenant) processed in the
+/// transaction it joins; null when the inbox cannot (see <see cref="IHl7Inbox.CompletionParticipant"/>).</summary>
+public delegate Meridian.Storage.ITransactionParticipant? InlineCompletion(IReadOnlyList<StoredHl7Message> messages);

@@ -7,6 +7,7 @@ using Meridian.Hl7.Engine.Inbox;
 using Meridian.Hl7.Engine.Processing;
 using Meridian.Hl7.Fhir.Conversion;
 using Meridian.Hl7.Fhir.Mapping;
+using Meridian.Storage;
 
 namespace Meridian.Hl7.Fhir.Processing;
 
@@ -36,8 +37,10 @@ public sealed record FhirMappingProcessorOptions
 /// authorized, validated and audited (an AuditEvent naming every written resource, the
 /// integration as agent) like any other. A batch from the dispatcher (distinct ordering keys)
 /// becomes one transaction (<see cref="BundleMerge"/>); if it is refused, each message is landed
-/// alone, in order, so only the bad one fails. Upserts by identifier or deterministic id make a
-/// message processed twice (a crash before its completion mark, a replay) change nothing.
+/// alone, in order, so only the bad one fails. Given the dispatcher's inline completion, the
+/// messages' inbox completion mark commits inside the same transaction (no commit of its own).
+/// Upserts by identifier or deterministic id make a message processed twice (a crash before its
+/// completion mark, a replay) change nothing.
 /// </summary>
 public sealed class FhirMappingProcessor : IHl7BatchProcessor
 {
@@ -69,7 +72,12 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
         return (await ProcessBatchAsync([message], cancellationToken).ConfigureAwait(false))[0];
     }
 
-    public async Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, CancellationToken cancellationToken)
+    public Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, CancellationToken cancellationToken) =>
+        ProcessBatchAsync(messages, null, cancellationToken);
+
+    /// <summary>Lands the batch; with <paramref name="completion"/>, the messages a transaction lands are
+    /// marked processed inside it (<see cref="ProcessingOutcome.ProcessedAndRecorded"/>).</summary>
+    public async Task<ImmutableArray<ProcessingOutcome>> ProcessBatchAsync(IReadOnlyList<StoredHl7Message> messages, InlineCompletion? completion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var outcomes = new ProcessingOutcome[messages.Count];
@@ -89,12 +97,13 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
         if (converted.Count > 0)
         {
             var first = messages[converted[0].Index];
-            var failed = await LandAsync(first, [.. converted.Select(c => c.Bundle)], cancellationToken).ConfigureAwait(false);
+            var participant = completion?.Invoke([.. converted.Select(c => messages[c.Index])]);
+            var failed = await LandAsync(first, [.. converted.Select(c => c.Bundle)], participant, cancellationToken).ConfigureAwait(false);
             if (failed is null)
             {
                 foreach (var (index, _) in converted)
                 {
-                    outcomes[index] = ProcessingOutcome.Processed;
+                    outcomes[index] = Succeeded(participant);
                 }
             }
             else if (converted.Count == 1)
@@ -108,13 +117,17 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
                 foreach (var (index, _) in converted)
                 {
                     var (bundle, failure) = Convert(messages[index]);
-                    var alone = bundle is null ? failure : await LandAsync(messages[index], [bundle], cancellationToken).ConfigureAwait(false);
-                    outcomes[index] = alone is null ? ProcessingOutcome.Processed : ProcessingOutcome.Failed(alone);
+                    var single = bundle is null ? null : completion?.Invoke([messages[index]]);
+                    var alone = bundle is null ? failure : await LandAsync(messages[index], [bundle], single, cancellationToken).ConfigureAwait(false);
+                    outcomes[index] = alone is null ? Succeeded(single) : ProcessingOutcome.Failed(alone);
                 }
             }
         }
         return [.. outcomes];
     }
+
+    private static ProcessingOutcome Succeeded(ITransactionParticipant? completion) =>
+        completion is null ? ProcessingOutcome.Processed : ProcessingOutcome.ProcessedAndRecorded;
 
     private (JsonObject? Bundle, string? Failure) Convert(StoredHl7Message message)
     {
@@ -133,7 +146,7 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
     }
 
     /// <summary>Posts the Bundles as one transaction; null when it committed, else the reason.</summary>
-    private async Task<string?> LandAsync(StoredHl7Message first, List<JsonObject> bundles, CancellationToken cancellationToken)
+    private async Task<string?> LandAsync(StoredHl7Message first, List<JsonObject> bundles, ITransactionParticipant? completion, CancellationToken cancellationToken)
     {
         var merged = BundleMerge.Merge(bundles, first.Tenant, Ids);
         var caller = _options.CallerFor?.Invoke(first) ?? Caller.System(first.ClientId, Scopes);
@@ -143,6 +156,8 @@ public sealed class FhirMappingProcessor : IHl7BatchProcessor
             Body = JsonSerializer.SerializeToUtf8Bytes(merged.Bundle),
             Headers = new FhirRequestHeaders { ContentType = "application/fhir+json", Prefer = "return=minimal" },
             Caller = caller,
+            // The inbox marks the messages processed in this same transaction: committed together, or neither.
+            WriteOptions = completion is null ? null : new TransactOptions { Participant = completion },
         };
         var response = await FhirInterceptors.RunAsync(_options.Interceptors, request, _api.HandleAsync, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess)

@@ -21,7 +21,18 @@ internal sealed class CuttableInbox(IHl7Inbox inner) : IHl7Inbox
 
     public Task CompleteAsync(long id, ProcessingOutcome outcome, CancellationToken cancellationToken = default) => Inner.CompleteAsync(id, outcome, cancellationToken);
 
-    public Task CompleteManyAsync(IReadOnlyList<(long Id, ProcessingOutcome Outcome)> outcomes, CancellationToken cancellationToken = default) => Inner.CompleteManyAsync(outcomes, cancellationToken);
+    public Task CompleteManyAsync(IReadOnlyList<(long Id, ProcessingOutcome Outcome)> outcomes, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Add(ref _completedAfterwards, outcomes.Count(o => o.Outcome.Succeeded));
+        return Inner.CompleteManyAsync(outcomes, cancellationToken);
+    }
+
+    private int _completedAfterwards;
+
+    /// <summary>Successes the dispatcher marked in a completion transaction of their own (not inline).</summary>
+    public int CompletedAfterwards => Volatile.Read(ref _completedAfterwards);
+
+    public Meridian.Storage.ITransactionParticipant? CompletionParticipant(string tenant, IReadOnlyList<long> ids) => Inner.CompletionParticipant(tenant, ids);
 
     public Task<long> RecordRejectedAsync(RejectedMessage rejected, CancellationToken cancellationToken = default) => Inner.RecordRejectedAsync(rejected, cancellationToken);
 
