@@ -10,4 +10,4 @@
 -- queries name state 2 as a constant).
 DROP INDEX IF EXISTS subscription_events_change;
 DROP INDEX IF EXISTS subscription_events_due;
-CREATE INDEX subscription_events_dead ON subscription_events (tenant, subscription_id, event_number) WHERE state = 2;
+CREATE INDEX IF NOT EXISTS subscription_events_dead ON subscription_events (tenant, subscription_id, event_number) WHERE state = 2;

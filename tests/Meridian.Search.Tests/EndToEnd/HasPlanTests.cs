@@ -1,5 +1,6 @@
 using Meridian.Storage;
 using Meridian.Storage.Search;
+using Meridian.Testing;
 using static Meridian.Search.Tests.Support.Q;
 
 namespace Meridian.Search.Tests.EndToEnd;
@@ -51,26 +52,8 @@ public abstract class HasPlanTests(HasPlanFixture fixture)
     }
 
     /// <summary>Every page of 2, in order, following the cursors (bounded), with the total.</summary>
-    private static async Task<(List<string> Ids, List<string> Pages, long? Total)> PagesAsync(IFhirStore store, string type, string query)
-    {
-        var q = Query(type, query) with { Count = 2, Total = TotalMode.Accurate };
-        var ids = new List<string>();
-        var pages = new List<string>();
-        long? total = null;
-        for (var page = 0; page < 20; page++)
-        {
-            var result = await store.SearchAsync(HasPlanFixture.Tenant, q);
-            total ??= result.Total;
-            ids.AddRange(result.Matches.Select(m => m.Id));
-            pages.Add(string.Join(",", result.Matches.Select(m => m.Id)) + "|" + result.NextCursor);
-            if (result.NextCursor is null)
-            {
-                return (ids, pages, total);
-            }
-            q = q with { Cursor = result.NextCursor };
-        }
-        throw new InvalidOperationException("more than 20 pages");
-    }
+    private static Task<(List<string> Ids, List<string> Pages, long? Total)> PagesAsync(IFhirStore store, string type, string query)
+        => StorePages.AllAsync(store, HasPlanFixture.Tenant, Query(type, query) with { Count = 2, Total = TotalMode.Accurate }, 20);
 }
 
 public sealed class SqliteHasPlanTests(SqliteHasPlanFixture fixture) : HasPlanTests(fixture), IClassFixture<SqliteHasPlanFixture>;

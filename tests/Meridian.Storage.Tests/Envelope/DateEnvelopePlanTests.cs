@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Meridian.Storage.Search;
 using Meridian.Storage.Search.Parsing;
+using Meridian.Testing;
 
 namespace Meridian.Storage.Tests.Envelope;
 
@@ -78,26 +79,8 @@ public abstract class DateEnvelopePlanTests(DateEnvelopeFixture fixture)
     }
 
     /// <summary>Every page of 2, in order, following the cursors (bounded), with the total.</summary>
-    private static async Task<(List<string> Ids, List<string> Pages, long? Total)> PagesAsync(IFhirStore store, string query)
-    {
-        var q = Parse(query) with { Count = 2, Total = TotalMode.Accurate };
-        var ids = new List<string>();
-        var pages = new List<string>();
-        long? total = null;
-        for (var page = 0; page < 40; page++)
-        {
-            var result = await store.SearchAsync(DateEnvelopeFixture.Tenant, q);
-            total ??= result.Total;
-            ids.AddRange(result.Matches.Select(m => m.Id));
-            pages.Add(string.Join(",", result.Matches.Select(m => m.Id)) + "|" + result.NextCursor);
-            if (result.NextCursor is null)
-            {
-                return (ids, pages, total);
-            }
-            q = q with { Cursor = result.NextCursor };
-        }
-        throw new InvalidOperationException("more than 40 pages");
-    }
+    private static Task<(List<string> Ids, List<string> Pages, long? Total)> PagesAsync(IFhirStore store, string query)
+        => StorePages.AllAsync(store, DateEnvelopeFixture.Tenant, Parse(query) with { Count = 2, Total = TotalMode.Accurate }, 40);
 
     internal static SearchQuery Parse(string query)
     {

@@ -36,17 +36,12 @@ public sealed partial class SearchSqlGenerator
     public SqlStatement? KeyDriverCount(string tenant, SearchQuery query, int limit, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (EnvelopeOperands(query) is not { } operands)
-        {
-            return null;
-        }
-        var driver = ExpressionSql.KeyDriver(new AndExpression(operands), out _);
-        if (driver < 0)
+        if (OtherDriver(query) is not { } driver)
         {
             return null;
         }
         var sql = new SqlBuilder(_dialect);
-        _expressions.WriteDriverCount(sql, sql.Param(tenant), query.ResourceType!, (ParameterExpression)operands[driver], limit, new SearchSqlContext(now));
+        _expressions.WriteDriverCount(sql, sql.Param(tenant), query.ResourceType!, driver, limit, new SearchSqlContext(now));
         return sql.Build();
     }
 
@@ -61,18 +56,25 @@ public sealed partial class SearchSqlGenerator
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(window);
+        if (OtherDriver(query) is not { } driver)
+        {
+            return null;
+        }
+        var sql = new SqlBuilder(_dialect);
+        _expressions.WriteDriverSample(sql, sql.Param(tenant), query.ResourceType!, driver, window, sample, needed, new SearchSqlContext(now));
+        return sql.Build();
+    }
+
+    /// <summary>The condition that drives the key-ordered page when the date does not; null
+    /// when the page is not an envelope candidate or nothing else can drive.</summary>
+    private static ParameterExpression? OtherDriver(SearchQuery query)
+    {
         if (EnvelopeOperands(query) is not { } operands)
         {
             return null;
         }
         var driver = ExpressionSql.KeyDriver(new AndExpression(operands), out _);
-        if (driver < 0)
-        {
-            return null;
-        }
-        var sql = new SqlBuilder(_dialect);
-        _expressions.WriteDriverSample(sql, sql.Param(tenant), query.ResourceType!, (ParameterExpression)operands[driver], window, sample, needed, new SearchSqlContext(now));
-        return sql.Build();
+        return driver < 0 ? null : (ParameterExpression)operands[driver];
     }
 
     /// <summary>The top-level conjuncts when every one of them is a check on the key alone
