@@ -69,9 +69,11 @@ public sealed record StoreOptions
     /// overlap it and no more than the rows of the condition that would drive otherwise (both
     /// counted, up to that bound, before the page; docs/adr/0011-search-sql-shapes.md, second
     /// addendum). 0 never drives from the envelope; int.MaxValue always does when a window
-    /// exists, without counting. Results and paging are the same either way.
+    /// exists, without counting; null takes the engine's default
+    /// (<see cref="Relational.SqlDialect.DefaultDateEnvelopeDriveLimit"/>: 1,000 on PostgreSQL,
+    /// 0 on SQLite). Results and paging are the same either way.
     /// </summary>
-    public int DateEnvelopeDriveLimit { get; init; } = 1_000;
+    public int? DateEnvelopeDriveLimit { get; init; }
 
     /// <summary>Encrypts resource JSON at rest (<see cref="Protection.EnvelopeProtector"/>); null
     /// stores plaintext. See docs/encryption.md.</summary>

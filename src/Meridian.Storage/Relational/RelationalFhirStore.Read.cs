@@ -156,7 +156,7 @@ public abstract partial class RelationalFhirStore
     /// </summary>
     private async Task<DateWindow?> PlanDateDriverAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, DateTimeOffset now, CancellationToken ct)
     {
-        if (_search.DateProbe(tenant, query, Options.DateEnvelopeDriveLimit, now) is not { } probe)
+        if (_search.DateProbe(tenant, query, Options.DateEnvelopeDriveLimit ?? Dialect.DefaultDateEnvelopeDriveLimit, now) is not { } probe)
         {
             return null;
         }

@@ -28,6 +28,13 @@ public abstract class SqlDialect
     public virtual string ForUpdate => "";
 
     /// <summary>
+    /// <see cref="StoreOptions.DateEnvelopeDriveLimit"/> when the options leave it unset: the
+    /// engine decides because the trade differs by engine (docs/benchmarks.md, fifth session:
+    /// on PostgreSQL the envelope-driven page pays for its counts, on SQLite it did not).
+    /// </summary>
+    public virtual int DefaultDateEnvelopeDriveLimit => 1_000;
+
+    /// <summary>
     /// A condition "<paramref name="column"/> is one of <paramref name="keys"/>". Default: an IN
     /// list of parameters; PostgreSQL binds one array instead (one parameter, one plan shape).
     /// </summary>
