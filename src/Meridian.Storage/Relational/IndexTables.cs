@@ -74,6 +74,29 @@ public static class IndexTables
     /// <summary>Index of <paramref name="table"/> in <see cref="All"/> (for per-table row lists).</summary>
     public static int Ordinal(TableDefinition table) => All.IndexOf(table);
 
+    /// <summary>
+    /// Every index row of one resource version: one per extracted value that has a table, then
+    /// its date envelopes (<see cref="DateEnvelopes"/>). The one place index rows are built, so
+    /// the write path and the deferred indexer always write the same rows.
+    /// </summary>
+    public static List<(int Table, object?[] Row)> RowsOf(string tenant, long key, string type, ImmutableArray<SearchIndexEntry> entries, SqlDialect d)
+    {
+        var rows = new List<(int Table, object?[] Row)>(entries.IsDefault ? 0 : entries.Length);
+        if (entries.IsDefaultOrEmpty)
+        {
+            return rows;
+        }
+        foreach (var entry in entries)
+        {
+            if (ToRow(tenant, key, type, entry, d) is { } r)
+            {
+                rows.Add(r);
+            }
+        }
+        DateEnvelopes.Append(rows);
+        return rows;
+    }
+
     /// <summary>The row for one value, or null when the value kind has no table.</summary>
     public static (int Table, object?[] Row)? ToRow(string tenant, long key, string type, SearchIndexEntry entry, SqlDialect d)
     {

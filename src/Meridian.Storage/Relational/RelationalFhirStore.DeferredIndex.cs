@@ -357,19 +357,8 @@ public abstract partial class RelationalFhirStore
             var rows = await QueryResourcesAsync(c, tx, tenant, sql.Build(), ct, keys).ConfigureAwait(false);
             for (var i = 0; i < rows.Length; i++)
             {
-                var index = new List<(int Table, object?[] Row)>();
-                if (!rows[i].IsDeleted)
-                {
-                    foreach (var entry in ExtractIndex(rows[i].Type, rows[i].Json))
-                    {
-                        if (IndexTables.ToRow(tenant, keys[i], rows[i].Type, entry, Dialect) is { } r)
-                        {
-                            index.Add(r);
-                        }
-                    }
-                    DateEnvelopes.Append(index);
-                }
-                found[(rows[i].Type, rows[i].Id)] = (keys[i], index);
+                var entries = rows[i].IsDeleted ? [] : ExtractIndex(rows[i].Type, rows[i].Json);
+                found[(rows[i].Type, rows[i].Id)] = (keys[i], IndexTables.RowsOf(tenant, keys[i], rows[i].Type, entries, Dialect));
             }
         }
         return found;

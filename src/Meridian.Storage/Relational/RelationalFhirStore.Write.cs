@@ -209,19 +209,7 @@ public abstract partial class RelationalFhirStore
             {
                 // Deferred types get their index rows from the background indexer (none here).
                 var entries = row.Deleted || DefersIndexOf(row.Type, deferred) ? [] : IndexEntriesOf(row);
-                var index = new List<(int, object?[])>(entries.Length);
-                if (!entries.IsEmpty)
-                {
-                    foreach (var entry in entries)
-                    {
-                        if (IndexTables.ToRow(tenant, row.Key, row.Type, entry, Dialect) is { } r)
-                        {
-                            index.Add(r);
-                        }
-                    }
-                    DateEnvelopes.Append(index);
-                }
-                deferred.SetIndex(row.Key, index);
+                deferred.SetIndex(row.Key, IndexTables.RowsOf(tenant, row.Key, row.Type, entries, Dialect));
             }
         }
         deferred.Versions += plan.Rows.Count;
