@@ -8,6 +8,8 @@ public sealed class PostgresDialect : SqlDialect
     public static PostgresDialect Instance { get; } = new();
 
     public override string Name => "postgresql";
+
+    public override bool BindsArrays => true;
     public override string True => "true";
     public override string False => "false";
     public override int MaxParameters => 65535;

@@ -27,6 +27,10 @@ public abstract class SqlDialect
     /// <summary>Suffix that locks the rows a read-for-write selects, where the engine has row locks.</summary>
     public virtual string ForUpdate => "";
 
+    /// <summary>Whether the engine binds an array as one parameter and expands it in SQL
+    /// (PostgreSQL's <c>unnest</c>): modules then send a batch as one statement, not one per row.</summary>
+    public virtual bool BindsArrays => false;
+
     /// <summary>
     /// <see cref="StoreOptions.DateEnvelopeDriveLimit"/> when the options leave it unset: the
     /// engine decides because the trade differs by engine (docs/benchmarks.md, fifth session:

@@ -16,7 +16,7 @@ namespace Meridian.Subscriptions.Queue;
 /// </summary>
 public sealed partial class SubscriptionQueue
 {
-    private bool BatchesWithArrays => db.Dialect.Name == "postgresql";
+    private bool BatchesWithArrays => db.Dialect.BindsArrays;
 
     private const string StateBatchRead =
         "SELECT s.tenant, s.subscription_id, s.last_event_number, s.last_change_sequence FROM subscription_state s " +
