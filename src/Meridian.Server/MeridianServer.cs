@@ -55,7 +55,7 @@ public static class MeridianServer
         builder.AddMeridianLimits(options.Limits);
         Protection.ServerTls.Configure(builder, options);
 
-        var (store, storageWarnings, _, masterKey) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, AuditWiring.StoreOptions(TimeProvider.System) with { DeferredIndexWait = options.Storage.DeferredIndexWait, DeferredIndexDelay = options.Storage.DeferredIndexDelay }, cancellationToken).ConfigureAwait(false); // migrated, key checked
+        var (store, storageWarnings, _, masterKey) = await Protection.ServerEncryption.OpenStoreAsync(options, builder.Configuration, options.Storage.ApplyTo(AuditWiring.StoreOptions(TimeProvider.System)), cancellationToken).ConfigureAwait(false); // migrated, key checked
         builder.Services.AddSingleton<IFhirStore>(_ => store); // created by a factory, so the container disposes it at shutdown
         var audited = builder.Services.AddMeridianAudit(store, TimeProvider.System);
         builder.Services.AddSingleton<IFhirInterceptor, StoreBusyInterceptor>(); // inside audit: the 503 is audited as such

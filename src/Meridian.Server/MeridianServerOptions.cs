@@ -58,6 +58,14 @@ public sealed class MeridianServerOptions
         /// <summary>How long the background audit indexer gathers writes before a pass (searches
         /// that need the rows index at once).</summary>
         public TimeSpan DeferredIndexDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>These settings over <paramref name="options"/>: the one place the server and
+        /// the tools that open the store directly (<see cref="Protection.MeridianStoreOpener"/>) turn them into store options.</summary>
+        public Meridian.Storage.StoreOptions ApplyTo(Meridian.Storage.StoreOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            return options with { DeferredIndexWait = DeferredIndexWait, DeferredIndexDelay = DeferredIndexDelay };
+        }
     }
 
     /// <summary>Settings of the interaction layer.</summary>

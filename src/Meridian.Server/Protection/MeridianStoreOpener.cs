@@ -14,17 +14,27 @@ namespace Meridian.Server.Protection;
 public static class MeridianStoreOpener
 {
     /// <exception cref="OptionsValidationException">Invalid settings, or a database and master key that do not match.</exception>
-    public static async Task<OpenedStore> OpenAsync(MeridianServerOptions options, CancellationToken cancellationToken = default)
+    public static Task<OpenedStore> OpenAsync(MeridianServerOptions options, CancellationToken cancellationToken = default) =>
+        OpenAsync(options, new ConfigurationBuilder().AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables())).Build(), cancellationToken);
+
+    /// <summary>Opens the store with <paramref name="configuration"/> standing in for the
+    /// environment: its <c>Meridian:Storage:…</c> values override <paramref name="options"/>'
+    /// (tools take no storage flags, so the environment is where a deployment sets them), and
+    /// its master key settings are used as the server uses them.</summary>
+    /// <exception cref="OptionsValidationException">Invalid settings, or a database and master key that do not match.</exception>
+    public static async Task<OpenedStore> OpenAsync(MeridianServerOptions options, IConfiguration configuration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.GetSection(MeridianServerOptions.Section + ":Storage").Bind(options.Storage);
         var validation = new MeridianServerOptionsValidator().Validate(null, options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(MeridianServerOptions.Section, typeof(MeridianServerOptions), validation.Failures);
         }
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(MeridianEnvironment.Read(Environment.GetEnvironmentVariables())).Build();
-        // Same store options as the server: writes made by tools are audited and chained too.
-        var opened = await ServerEncryption.OpenStoreAsync(options, configuration, AuditWiring.StoreOptions(TimeProvider.System), cancellationToken).ConfigureAwait(false);
+        // Same store options as the server: writes made by tools are audited and chained too,
+        // and a search of AuditEvent waits for the deferred indexer as configured.
+        var opened = await ServerEncryption.OpenStoreAsync(options, configuration, options.Storage.ApplyTo(AuditWiring.StoreOptions(TimeProvider.System)), cancellationToken).ConfigureAwait(false);
         return new OpenedStore(opened.Store, opened.Warnings, opened.MasterKeyId);
     }
 
