@@ -29,5 +29,7 @@ public static class StoreTelemetry
 
     internal static Counter<long> DeferredIndexTimeouts { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_timeouts", description: "searches that gave up waiting for the deferred indexer (answered 503)");
 
+    internal static Histogram<double> DeferredIndexSliceHeld { get; } = s_meter.CreateHistogram<double>("meridian.store.deferred_index_slice_held", unit: "ms", description: "how long one slice of the deferred indexer held the writer (what concurrent group commits wait for on SQLite)");
+
     internal static Counter<long> DeferredIndexFailures { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_failures", description: "background index passes that failed (retried)");
 }

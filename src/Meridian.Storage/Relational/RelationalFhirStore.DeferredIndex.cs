@@ -218,6 +218,9 @@ public abstract partial class RelationalFhirStore
     /// <see cref="StoreOptions.DeferredIndexWriteChunk"/> changes.</para></summary>
     private async Task<(long Position, bool CaughtUp)> IndexPassAsync(CancellationToken ct)
     {
+        // The pass span covers the reader part; each writer slice has its own span and its
+        // writer hold time in a histogram, since that hold is what other writers wait for.
+        using var passSpan = StoreTelemetry.Source.StartActivity("store.index.deferred");
         long position;
         long head;
         List<(long Seq, string Tenant, string Type, string Id)> changes;
@@ -239,6 +242,7 @@ public abstract partial class RelationalFhirStore
                 prepared[group.Key] = await ExtractCurrentAsync(reader, null, group.Key, [.. group.Select(ch => (ch.Type, ch.Id)).Distinct()], ct).ConfigureAwait(false);
             }
         }
+        passSpan?.SetTag("meridian.changes", changes.Count);
         var caughtUp = changes.Count < Math.Max(1, Options.DeferredIndexBatch);
         var next = caughtUp ? head : changes[^1].Seq;
 
@@ -273,7 +277,7 @@ public abstract partial class RelationalFhirStore
                     mine[(type, id)] = entry;
                 }
             }
-            var (moved, locked) = await WriteIndexSliceAsync(expected, sliceEnd, slice, ct).ConfigureAwait(false);
+            var (moved, locked) = await WriteIndexSliceAsync(expected, sliceEnd, to - from, slice, ct).ConfigureAwait(false);
             if (moved)
             {
                 // Another indexer (another node) moved the position since the read: start over from it.
@@ -294,11 +298,27 @@ public abstract partial class RelationalFhirStore
     /// <summary>One writer transaction of a pass: checks the position is still
     /// <paramref name="expected"/> (else returns it, moved), replaces the slice's index rows and
     /// sets the position to <paramref name="through"/>.</summary>
-    private async Task<(bool Moved, long Position)> WriteIndexSliceAsync(long expected, long through,
+    private async Task<(bool Moved, long Position)> WriteIndexSliceAsync(long expected, long through, int changeCount,
         Dictionary<string, Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>> slice, CancellationToken ct)
     {
+        using var span = StoreTelemetry.Source.StartActivity("store.index.deferred.slice");
+        span?.SetTag("meridian.changes", changeCount);
+        span?.SetTag("meridian.through", through);
         await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
-        var c = lease.Connection;
+        var held = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await WriteIndexSliceAsync(lease.Connection, expected, through, slice, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            StoreTelemetry.DeferredIndexSliceHeld.Record(System.Diagnostics.Stopwatch.GetElapsedTime(held).TotalMilliseconds);
+        }
+    }
+
+    private async Task<(bool Moved, long Position)> WriteIndexSliceAsync(DbConnection c, long expected, long through,
+        Dictionary<string, Dictionary<(string Type, string Id), (long Key, List<(int Table, object?[] Row)> Rows)>> slice, CancellationToken ct)
+    {
         await using var tx = await BeginWriteTransactionAsync(c, DataScope.System, ct).ConfigureAwait(false);
         var locked = await ScalarAsync(c, tx, new SqlBuilder(Dialect).Append("SELECT position FROM deferred_index WHERE name = ")
             .AppendParam(DeferredIndexName).Append(Dialect.ForUpdate), ct).ConfigureAwait(false) ?? 0;
