@@ -110,6 +110,35 @@ public abstract class ServerSubscriptionTests(Func<TestServerStore> newStore) : 
         Assert.Contains("meridian_subscriptions_deliveries", text, StringComparison.Ordinal);
         Assert.Contains("meridian_subscriptions_delivery_latency", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Subscriptions_created_by_transaction_and_batch_Bundles_over_http_are_served()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        static string Entry(string method, string url, string resource) =>
+            "{\"resource\":" + resource + ",\"request\":{\"method\":\"" + method + "\",\"url\":\"" + url + "\"}}";
+        var ids = new List<string>();
+        foreach (var (type, name) in new[] { ("transaction", "srv-tx"), ("batch", "srv-batch") })
+        {
+            var bundle = "{\"resourceType\":\"Bundle\",\"type\":\"" + type + "\",\"entry\":["
+                + Entry("POST", "Patient", Resources.Patient("Beside")) + ","
+                + Entry("POST", "Subscription", Resources.R4Subscription("Observation?code=http://loinc.org|2345-7", receiver.Url(name))) + "]}";
+            var response = await SendAsync(HttpMethod.Post, "/fhir", bundle);
+            var location = response.GetProperty("entry")[1].GetProperty("response").GetProperty("location").GetString()!;
+            var parts = location.Split('/');
+            ids.Add(parts[Array.IndexOf(parts, "Subscription") + 1]);
+        }
+        foreach (var id in ids)
+        {
+            await SubscriptionFixture.EventuallyAsync(async () => (await SendAsync(HttpMethod.Get, "/fhir/Subscription/" + id)).GetProperty("status").GetString() == "active", $"Subscription/{id} active");
+        }
+        var obs = (await SendAsync(HttpMethod.Post, "/fhir/Observation", Resources.Observation("2345-7"), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        foreach (var name in new[] { "srv-tx", "srv-batch" })
+        {
+            await SubscriptionFixture.EventuallyAsync(() => receiver.Got(name).Count >= 1, name + " notified through the backbone");
+            Assert.Equal(["/hook/" + name + "/Observation/" + obs], receiver.Got(name).Select(r => r.Path));
+        }
+    }
 }
 
 public sealed class SqliteServerSubscriptionTests() : ServerSubscriptionTests(() => TestServerStore.Sqlite("subs-srv-"));

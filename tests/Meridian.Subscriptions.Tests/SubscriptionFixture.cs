@@ -19,13 +19,13 @@ public sealed class SubscriptionFixture : IAsyncDisposable
     private readonly string? _directory;
     private readonly PostgresTestDatabase? _database;
 
-    private SubscriptionFixture(IFhirStore store, string? directory, PostgresTestDatabase? database, SubscriptionOptions options)
+    private SubscriptionFixture(IFhirStore store, string? directory, PostgresTestDatabase? database, SubscriptionOptions options, TimeProvider? clock)
     {
         Store = store;
         _directory = directory;
         _database = database;
         Api = new FhirApi(store);
-        Module = new SubscriptionModule(store, Api.HandleAsync, options);
+        Module = new SubscriptionModule(store, Api.HandleAsync, options, clock: clock);
         _pump = Task.Run(() => PumpAsync(_stop.Token));
     }
 
@@ -54,7 +54,9 @@ public sealed class SubscriptionFixture : IAsyncDisposable
         RetryBudget = TimeSpan.FromMinutes(10),
     };
 
-    public static async Task<SubscriptionFixture> CreateAsync(bool postgres, SubscriptionOptions? options = null)
+    /// <param name="startDelivery">false: the delivery service is not started; the test drives it pass by pass.</param>
+    /// <param name="clock">The module's clock (queue times, retry budget); default the system's.</param>
+    public static async Task<SubscriptionFixture> CreateAsync(bool postgres, SubscriptionOptions? options = null, bool startDelivery = true, TimeProvider? clock = null)
     {
         options ??= FastOptions;
         IFhirStore store;
@@ -71,8 +73,11 @@ public sealed class SubscriptionFixture : IAsyncDisposable
             store = new SqliteFhirStore(Path.Combine(directory, "meridian.db"));
         }
         await store.MigrateAsync();
-        var fixture = new SubscriptionFixture(store, directory, database, options);
-        await fixture.Module.Delivery.StartAsync(CancellationToken.None);
+        var fixture = new SubscriptionFixture(store, directory, database, options, clock);
+        if (startDelivery)
+        {
+            await fixture.Module.Delivery.StartAsync(CancellationToken.None);
+        }
         return fixture;
     }
 

@@ -43,14 +43,18 @@ public sealed partial class SubscriptionDelivery
         {
             var asked = _options.BatchPerPass - sent;
             // Sent but not yet marked (the acks flush every few ms): never send those twice. Read before
-            // the queue: a range that leaves the acks is committed first, so the query then sees it delivered.
-            var acked = _acks.AckedThrough(tenant, id);
+            // the queue: a run that leaves the acks is committed first, so the query then sees it delivered.
+            // Exact runs, not "everything up to the highest sent": a replayed dead letter below a run sent
+            // meanwhile is due now, not after the flush.
+            var acked = _acks.Runs(tenant, id);
             var queued = prefetched is null
                 ? await _queue.PendingAsync(tenant, id, asked, ct).ConfigureAwait(false)
                 : prefetched.Events.Length <= asked ? prefetched.Events : [.. prefetched.Events.Take(asked)];
-            acked = Math.Max(acked, prefetched?.AckedAtRead ?? 0);
+            var ackedAtRead = prefetched?.AckedAtRead ?? [];
             prefetched = null;
-            var pending = acked == 0 ? queued : [.. queued.Where(e => e.EventNumber > acked)];
+            var pending = acked.IsEmpty && ackedAtRead.IsDefaultOrEmpty
+                ? queued
+                : [.. queued.Where(e => !DeliveredAcks.Contains(acked, e.EventNumber) && !DeliveredAcks.Contains(ackedAtRead, e.EventNumber))];
             var now = _clock.GetUtcNow();
             if (pending.IsEmpty || pending[0].NextAttempt > now)
             {
@@ -175,10 +179,20 @@ public sealed partial class SubscriptionDelivery
             return;
         }
         var d = s.Definition;
-        _acks.Add(d.Tenant, d.Id, due[0].EventNumber, due[delivered - 1].EventNumber);
+        var at = System.Diagnostics.Stopwatch.GetTimestamp();
+        // One run per stretch of consecutive numbers: a gap is a notification not sent (a dead letter,
+        // or one delivered before a replay put an older one back), never covered by a run.
+        var start = 0;
+        for (var i = 1; i <= delivered; i++)
+        {
+            if (i == delivered || due[i].EventNumber != due[i - 1].EventNumber + 1)
+            {
+                _acks.Add(d.Tenant, d.Id, due[start].EventNumber, due[i - 1].EventNumber);
+                RecordSent((d.Tenant, d.Id), due[start].EventNumber, due[i - 1].EventNumber, at);
+                start = i;
+            }
+        }
         var now = _clock.GetUtcNow();
-        var through = due[delivered - 1].EventNumber;
-        _sentThrough.AddOrUpdate((d.Tenant, d.Id), (through, now), (_, old) => (Math.Max(old.Through, through), now));
         for (var i = 0; i < delivered; i++)
         {
             _metrics.Delivered(d, (now - due[i].CommitTime).TotalMilliseconds);

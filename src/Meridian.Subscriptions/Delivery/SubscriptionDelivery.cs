@@ -32,10 +32,10 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _lastSent = new();
     // When each subscription's last worker ended (Stopwatch ticks): a pass's read older than that is stale for it.
     private readonly ConcurrentDictionary<(string Tenant, string Id), long> _workerEnded = new();
-    // Per subscription the highest event number a worker sent and when (the clock's time): what a stale
-    // pass read may still show pending. And when a worker last recorded a failure or dead letters
+    // Per subscription the runs of event numbers workers sent lately and when (Stopwatch ticks): what a
+    // stale pass read may still show pending. And when a worker last recorded a failure or dead letters
     // (Stopwatch ticks): then a stale read's retry times are wrong, and the worker reads the queue.
-    private readonly ConcurrentDictionary<(string Tenant, string Id), (long Through, DateTimeOffset At)> _sentThrough = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Id), System.Collections.Immutable.ImmutableArray<(long From, long To, long At)>> _sentRuns = new();
     private readonly ConcurrentDictionary<(string Tenant, string Id), long> _workerTrouble = new();
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -184,6 +184,20 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Tests drive delivery pass by pass (the service not started): one scheduler pass, then the
+    /// workers it started run to their end. What a pass does is then observable without timing.
+    /// </summary>
+    internal async Task RunPassAsync(CancellationToken ct)
+    {
+        await _lifecycle.LoadAllAsync(ct).ConfigureAwait(false);
+        await PassAsync(housekeeping: false, ct).ConfigureAwait(false);
+        await Task.WhenAll(_running.Values).ConfigureAwait(false);
+    }
+
+    /// <summary>Tests: marks the sent notifications delivered now, as the 50 ms flush does.</summary>
+    internal Task<int> FlushAcksAsync(CancellationToken ct) => _acks.FlushAsync(_queue, ct);
+
     public const string LeaseName = "subscriptions-delivery";
 
     /// <summary>How often sent notifications are marked delivered (one transaction for all subscriptions).</summary>
@@ -231,12 +245,12 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         // The acks before the read, as a worker reads them before its own query: a range that left them
         // was committed first, so the read sees it delivered; one still in them is skipped by the worker.
         var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        var ackedAtRead = _acks.Snapshot().ToDictionary(a => a.Key, a => a.Value.To);
+        var ackedAtRead = _acks.Snapshot().ToDictionary(a => a.Key, a => a.Value);
         var due = await _queue.DueEventsAsync(now, PrefetchPerPass, ct).ConfigureAwait(false);
         foreach (var group in due.GroupBy(e => (e.Tenant, e.SubscriptionId)))
         {
             await _lifecycle.EnsureTenantAsync(group.Key.Tenant, ct).ConfigureAwait(false);
-            Start(group.Key.Tenant, group.Key.SubscriptionId, ct, new Prefetched([.. group], readAt, ackedAtRead.GetValueOrDefault(group.Key)));
+            Start(group.Key.Tenant, group.Key.SubscriptionId, ct, new Prefetched([.. group], readAt, ackedAtRead.GetValueOrDefault(group.Key, [])));
         }
         if (due.Length >= PrefetchPerPass)
         {
@@ -274,14 +288,15 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
     }
 
     /// <summary>A subscription's due notifications as a pass read them, and when (Stopwatch ticks).</summary>
-    private sealed record Prefetched(System.Collections.Immutable.ImmutableArray<QueuedEvent> Events, long ReadAt, long AckedAtRead);
+    private sealed record Prefetched(System.Collections.Immutable.ImmutableArray<QueuedEvent> Events, long ReadAt, System.Collections.Immutable.ImmutableArray<(long From, long To)> AckedAtRead);
 
     /// <summary>
     /// What of a pass's read a new worker may use. A worker of this subscription that ended after the
-    /// read may have sent (and had marked) what the read saw pending: those are skipped by the
-    /// highest number sent (a notification queued again after that send, a replayed dead letter,
-    /// is kept by its queue time). Reading the queue again instead cost one query per notification
-    /// on PostgreSQL under load, where workers end all the time. A worker that recorded a failure or
+    /// read may have sent (and had marked) what the read saw pending: those are skipped by the exact
+    /// runs sent since the read. (Skipping every number up to the highest sent, unless queued after
+    /// that send, also skipped a dead letter replayed while a later notification was being sent: it
+    /// went out one pass late.) Reading the queue again instead cost one query per notification on
+    /// PostgreSQL under load, where workers end all the time. A worker that recorded a failure or
     /// dead letters after the read changed retry times the read cannot show: that one reads the queue.
     /// </summary>
     private Prefetched? Usable((string Tenant, string Id) key, Prefetched? prefetched)
@@ -290,14 +305,24 @@ public sealed partial class SubscriptionDelivery : IAsyncDisposable
         {
             return prefetched;
         }
-        if (_workerTrouble.TryGetValue(key, out var trouble) && trouble >= prefetched.ReadAt)
+        if (_workerTrouble.TryGetValue(key, out var trouble) && trouble >= prefetched.ReadAt
+            || System.Diagnostics.Stopwatch.GetElapsedTime(prefetched.ReadAt) >= s_sentRunsKept)
         {
             return null;
         }
-        return _sentThrough.TryGetValue(key, out var sent)
-            ? prefetched with { Events = [.. prefetched.Events.Where(e => e.EventNumber > sent.Through || e.Enqueued > sent.At)] }
-            : prefetched;
+        if (!_sentRuns.TryGetValue(key, out var runs))
+        {
+            return prefetched;
+        }
+        return prefetched with { Events = [.. prefetched.Events.Where(e => !runs.Any(r => r.At >= prefetched.ReadAt && e.EventNumber >= r.From && e.EventNumber <= r.To))] };
     }
+
+    /// <summary>How long sent runs are remembered for <see cref="Usable"/> (an older pass read is not used).</summary>
+    private static readonly TimeSpan s_sentRunsKept = TimeSpan.FromSeconds(10);
+
+    private void RecordSent((string Tenant, string Id) key, long from, long to, long at) =>
+        _sentRuns.AddOrUpdate(key, [(from, to, at)], (_, runs) =>
+            [.. runs.Where(r => System.Diagnostics.Stopwatch.GetElapsedTime(r.At) < s_sentRunsKept), (from, to, at)]);
 
     private void Start(string tenant, string id, CancellationToken ct, Prefetched? prefetched = null)
     {

@@ -17,6 +17,11 @@ internal sealed class OwnerParticipant(byte[] owner, long now, ITransactionParti
     /// then the interceptor records the owner after the commit, as before).</summary>
     public bool Ran { get; private set; }
 
+    /// <summary>How many owner rows it wrote (over every transaction it joined: each batch entry's, or a retry's).</summary>
+    public int Recorded => Volatile.Read(ref _recorded);
+
+    private int _recorded;
+
     public async ValueTask<ImmutableArray<WriteOperation>> ParticipateAsync(ParticipantContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -25,6 +30,7 @@ internal sealed class OwnerParticipant(byte[] owner, long now, ITransactionParti
             var statement = SubscriptionQueue.OwnerUpsert(context.Dialect, context.Tenant, id, owner, now);
             await using var cmd = statement.ToCommand(context.Connection, context.Transaction);
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _recorded);
         }
         Ran = true;
         return inner is null ? [] : await inner.ParticipateAsync(context, cancellationToken).ConfigureAwait(false);

@@ -43,7 +43,13 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
                 return await OperationAsync(request, op, id, next, cancellationToken).ConfigureAwait(false);
             }
         }
-        var recordsOwner = request.Method is "POST" or "PUT" && segments.Length <= 2 && segments[0] == "Subscription"
+        // Every write that can create or change a Subscription records its caller as the owner in
+        // the write's own transaction: a create/update/patch of Subscription (conditional ones and
+        // PUT-as-create included) and a batch/transaction Bundle that may carry Subscription entries
+        // (the entries run with the Bundle's WriteOptions, so the participant sees each entry's
+        // operations: the Bundle's one transaction, or each batch entry's own).
+        var bundle = IsBundle(request, segments);
+        var recordsOwner = (bundle || (request.Method is "POST" or "PUT" or "PATCH" && segments.Length <= 2 && segments[0] == "Subscription"))
             && request.Caller.ClientId != SubscriptionStatusWriter.ServiceCaller.ClientId; // the server's own status write keeps the creator
         OwnerParticipant? participant = null;
         if (recordsOwner)
@@ -54,16 +60,65 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
             request = request with { WriteOptions = options with { Participant = participant } };
         }
         var response = await next(request, cancellationToken).ConfigureAwait(false);
-        if (recordsOwner && response.IsSuccess && IdFrom(response, segments) is { } createdId)
+        if (participant is null || !response.IsSuccess)
         {
-            if (participant is not { Ran: true })
+            return response;
+        }
+        if (participant.Ran)
+        {
+            if (!bundle || participant.Recorded > 0)
             {
-                // A store without SQL ignores participants: record the owner after the commit, as before.
-                await queue.SetOwnerAsync(request.Tenant, createdId, OwnerCodec.Encode(request.Caller), cancellationToken).ConfigureAwait(false);
+                changed?.Invoke();
             }
+            return response;
+        }
+        // A store without SQL ignores participants: record the owner after the commit, as before.
+        var written = bundle ? SubscriptionLocations(response) : IdFrom(response, segments) is { } one ? [one] : [];
+        foreach (var id in written)
+        {
+            await queue.SetOwnerAsync(request.Tenant, id, OwnerCodec.Encode(request.Caller), cancellationToken).ConfigureAwait(false);
+        }
+        if (written.Count > 0)
+        {
             changed?.Invoke();
         }
         return response;
+    }
+
+    /// <summary>
+    /// <c>POST [base]</c> whose body may hold a Subscription entry. The byte scan is a cheap, conservative
+    /// filter (a false positive only costs the participant's pass over the operations): Bundles of
+    /// plain creates without it keep the store's fast path for participant-free writes.
+    /// </summary>
+    private static bool IsBundle(FhirRequest request, string[] segments) =>
+        request.Method == "POST" && segments is [""] && request.Body.Span.IndexOf("Subscription"u8) >= 0;
+
+    /// <summary>The Subscriptions a batch/transaction response says were written (entry.response.location).</summary>
+    private static List<string> SubscriptionLocations(FhirResponse response)
+    {
+        var ids = new List<string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(response.Body);
+            if (!doc.RootElement.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            {
+                return ids;
+            }
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.TryGetProperty("response", out var r) && r.TryGetProperty("location", out var l) && l.GetString() is { } location
+                    && r.TryGetProperty("status", out var st) && st.GetString() is { } status && status.StartsWith('2')
+                    && IdFrom(new FhirResponse(200, ReadOnlyMemory<byte>.Empty) { Location = location }, ["Subscription"]) is { } id)
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a Bundle: nothing to record.
+        }
+        return ids;
     }
 
     private async Task<FhirResponse> OperationAsync(FhirRequest request, string op, string? id, Func<FhirRequest, CancellationToken, Task<FhirResponse>> next, CancellationToken ct)

@@ -40,7 +40,7 @@ public sealed partial class SubscriptionQueue
         "WHERE e.tenant = r.tenant AND e.subscription_id = r.subscription_id AND e.state = 0 AND e.event_number >= r.low AND e.event_number <= r.high";
 
     private async Task<int> EnqueueRowsBatchedAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<EnqueueItem> items,
-        KeyValuePair<(string Tenant, string Id), (long From, long To)>[] acks, long now, CancellationToken ct)
+        IReadOnlyList<(string Tenant, string SubscriptionId, long From, long To)> acks, long now, CancellationToken ct)
     {
         var groups = items.GroupBy(i => (i.Tenant, i.SubscriptionId)).ToList();
         var states = new Dictionary<(string, string), (long Number, long Sequence)>();
@@ -92,9 +92,9 @@ public sealed partial class SubscriptionQueue
                 rows.Select(r => r.Item.Change.Time.UtcTicks).ToArray(), rows.Select(r => r.Item.Change.TraceId).ToArray(), now,
             ]), ct).ConfigureAwait(false);
         }
-        if (acks.Length > 0)
+        if (acks.Count > 0)
         {
-            await MarkRangesBatchedAsync(connection, tx, [.. acks.Select(a => (a.Key.Tenant, a.Key.Id, a.Value.From, a.Value.To))], now, ct).ConfigureAwait(false);
+            await MarkRangesBatchedAsync(connection, tx, acks, now, ct).ConfigureAwait(false);
         }
         return rows.Count;
     }

@@ -38,17 +38,18 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
         {
             return 0;
         }
-        var acks = delivered?.Snapshot() ?? [];
+        var snapshot = delivered?.Snapshot() ?? [];
+        var acks = Delivery.DeliveredAcks.Ranges(snapshot);
         var now = Now;
         var added = await InTransactionAsync((c, tx, t) => BatchesWithArrays
             ? EnqueueRowsBatchedAsync(c, tx, items, acks, now, t)
             : EnqueueRowsAsync(c, tx, items, acks, now, t), ct).ConfigureAwait(false);
-        delivered?.Forget(acks);
+        delivered?.Forget(snapshot);
         return added;
     }
 
     private async Task<int> EnqueueRowsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<EnqueueItem> items,
-        KeyValuePair<(string Tenant, string Id), (long From, long To)>[] acks, long now, CancellationToken ct)
+        IReadOnlyList<(string Tenant, string SubscriptionId, long From, long To)> acks, long now, CancellationToken ct)
     {
         var added = 0;
         var rows = new List<(EnqueueItem Item, long Number)>();
@@ -104,9 +105,9 @@ public sealed partial class SubscriptionQueue(IModuleDatabase db, TimeProvider c
             await ExecuteAsync(connection, tx, insert.Build(), ct).ConfigureAwait(false);
             added += chunk.Length;
         }
-        if (acks.Length > 0)
+        if (acks.Count > 0)
         {
-            await MarkRangesAsync(connection, tx, [.. acks.Select(a => (a.Key.Tenant, a.Key.Id, a.Value.From, a.Value.To))], now, ct).ConfigureAwait(false);
+            await MarkRangesAsync(connection, tx, acks, now, ct).ConfigureAwait(false);
         }
         return added;
     }
