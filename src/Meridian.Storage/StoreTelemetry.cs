@@ -29,5 +29,7 @@ public static class StoreTelemetry
 
     internal static Counter<long> DeferredIndexTimeouts { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_timeouts", description: "searches that gave up waiting for the deferred indexer (answered 503)");
 
+    internal static Counter<long> PlanProbeCacheHits { get; } = s_meter.CreateCounter<long>("meridian.store.plan_probe_cache_hits", description: "plan-choosing counts of a search answered from the store's cache instead of the database");
+
     internal static Counter<long> DeferredIndexFailures { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_failures", description: "background index passes that failed (retried)");
 }
