@@ -64,6 +64,14 @@ public sealed record StoreOptions
     public int HasSourceDriveLimit { get; init; } = 1000;
 
     /// <summary>
+    /// How long the answer of a bounded count that chooses a search's plan (the <c>_has</c>
+    /// source count, the date-envelope counts) is reused for the same statement and values.
+    /// Those counts decide only which condition drives the page, never the results, so a stale
+    /// answer can cost speed but not correctness. <see cref="TimeSpan.Zero"/> counts every time.
+    /// </summary>
+    public TimeSpan PlanProbeCacheDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// A search whose date conditions bound a window (<c>date=ge…&amp;date=lt…</c>, eq, ap…)
     /// drives its page from the date envelopes overlapping the window when fewer than this many
     /// overlap it and no more than the rows of the condition that would drive otherwise (both

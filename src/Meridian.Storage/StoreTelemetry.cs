@@ -31,5 +31,7 @@ public static class StoreTelemetry
 
     internal static Histogram<double> DeferredIndexSliceHeld { get; } = s_meter.CreateHistogram<double>("meridian.store.deferred_index_slice_held", unit: "ms", description: "how long one slice of the deferred indexer held the writer (what concurrent group commits wait for on SQLite)");
 
+    internal static Counter<long> PlanProbeCacheHits { get; } = s_meter.CreateCounter<long>("meridian.store.plan_probe_cache_hits", description: "plan-choosing counts of a search answered from the store's cache instead of the database");
+
     internal static Counter<long> DeferredIndexFailures { get; } = s_meter.CreateCounter<long>("meridian.store.deferred_index_failures", description: "background index passes that failed (retried)");
 }

@@ -136,8 +136,7 @@ public abstract partial class RelationalFhirStore
         var driving = ImmutableHashSet.CreateBuilder<Search.Expressions.SearchExpression>();
         foreach (var probe in probes)
         {
-            await using var cmd = CreateCommand(connection, null, probe.Count);
-            var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var rows = await ProbeCountAsync(connection, probe.Count, now, ct).ConfigureAwait(false);
             if (rows < probe.Bound)
             {
                 driving.Add(probe.Has);
@@ -164,11 +163,7 @@ public abstract partial class RelationalFhirStore
         {
             return probe.Window;
         }
-        long envelopes;
-        await using (var cmd = CreateCommand(connection, null, probe.Count))
-        {
-            envelopes = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
-        }
+        var envelopes = await ProbeCountAsync(connection, probe.Count, now, ct).ConfigureAwait(false);
         if (envelopes >= probe.Bound)
         {
             return null;
@@ -177,13 +172,9 @@ public abstract partial class RelationalFhirStore
         {
             return probe.Window;
         }
-        await using (var cmd = CreateCommand(connection, null, other))
+        if (await ProbeCountAsync(connection, other, now, ct).ConfigureAwait(false) <= envelopes)
         {
-            var rows = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            if (rows <= envelopes)
-            {
-                return null;
-            }
+            return null;
         }
         // The other driver has more rows, but its page stops once it has a page of matches: if
         // its first `envelopes` rows in key order already hold a page of window candidates, it
@@ -191,14 +182,38 @@ public abstract partial class RelationalFhirStore
         var needed = Math.Clamp(query.Count, 1, Options.MaxPageSize) + 1;
         if (_search.KeyDriverSample(tenant, query, probe.Window, (int)envelopes, needed, now) is { } sample)
         {
-            await using var cmd = CreateCommand(connection, null, sample);
-            var early = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            if (early >= needed)
+            if (await ProbeCountAsync(connection, sample, now, ct).ConfigureAwait(false) >= needed)
             {
                 return null;
             }
         }
         return probe.Window;
+    }
+
+    private readonly ProbeCountCache _probeCounts = new();
+    private long _probeCacheHits;
+
+    /// <summary>How many plan-choosing counts were answered from the cache (no statement ran).</summary>
+    public long PlanProbeCacheHitCount => Interlocked.Read(ref _probeCacheHits);
+
+    /// <summary>A bounded count that chooses the plan (never what matches): reused from
+    /// <see cref="ProbeCountCache"/> while fresh (<see cref="StoreOptions.PlanProbeCacheDuration"/>).</summary>
+    private async ValueTask<long> ProbeCountAsync(System.Data.Common.DbConnection connection, SqlStatement statement, DateTimeOffset now, CancellationToken ct)
+    {
+        var ttl = Options.PlanProbeCacheDuration;
+        if (ttl > TimeSpan.Zero && _probeCounts.TryGet(statement, now.UtcTicks, out var cached))
+        {
+            Interlocked.Increment(ref _probeCacheHits);
+            StoreTelemetry.PlanProbeCacheHits.Add(1);
+            return cached;
+        }
+        await using var cmd = CreateCommand(connection, null, statement);
+        var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        if (ttl > TimeSpan.Zero)
+        {
+            _probeCounts.Set(statement, count, now.UtcTicks + ttl.Ticks);
+        }
+        return count;
     }
 
     private async Task<ImmutableArray<StoredResource>> IncludesAsync(System.Data.Common.DbConnection connection, string tenant, SearchQuery query, ImmutableArray<StoredResource> matches, List<long> keys, CancellationToken ct)
