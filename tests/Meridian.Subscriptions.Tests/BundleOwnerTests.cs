@@ -159,6 +159,23 @@ public abstract class BundleOwnerTests
         }
     }
 
+    [Fact]
+    public async Task A_Bundle_that_spells_Subscription_with_json_escapes_still_records_its_owner()
+    {
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        var caller = Caller.InsecureDev with { ClientId = "escaping-app" };
+        // No literal "Subscription" anywhere in the body: type, request url and all are escaped.
+        var bundle = Bundle("transaction",
+            Entry("POST", "Subscription", Resources.R4Subscription("Observation?", "http://127.0.0.1:9/hook"))).Replace("Subscription", "\\u0053ubscription", StringComparison.Ordinal);
+        Assert.DoesNotContain("Subscription", bundle, StringComparison.Ordinal);
+
+        var ids = SubscriptionIds(await FhirInterceptors.RunAsync([f.Module.Interceptor], Post(bundle, caller), f.Api.HandleAsync, CancellationToken.None));
+
+        var id = Assert.Single(ids);
+        Assert.Equal("escaping-app", (await OwnerAsync(f, id)).ClientId);
+        await ActiveAsync(f, id);
+    }
+
     [Theory]
     [InlineData("transaction")]
     [InlineData("batch")]
