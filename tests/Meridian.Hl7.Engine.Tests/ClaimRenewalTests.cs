@@ -6,8 +6,8 @@ namespace Meridian.Hl7.Engine.Tests;
 
 /// <summary>
 /// Claim renewal (<see cref="IHl7Inbox.RenewClaimsAsync"/>, also the first step of every
-/// <see cref="IHl7Inbox.ClaimAsync"/>): it extends only claims and key leases with less than two
-/// thirds of their lease left, so a backlog's claimed rows are not rewritten on every feed round,
+/// <see cref="IHl7Inbox.ClaimAsync"/>): it extends only claims and key leases with less than five
+/// sixths of their lease left, so a backlog's claimed rows are not rewritten on every feed round,
 /// and on PostgreSQL it skips rows another transaction holds instead of waiting for it (a lane's
 /// batch being completed inside its FHIR transaction). The clock is pinned: nothing waits for real time.
 /// </summary>
@@ -27,7 +27,7 @@ public abstract class ClaimRenewalTests
     }
 
     [Fact]
-    public async Task A_renewal_extends_only_claims_past_a_third_of_their_lease_and_an_unrenewed_claim_is_taken_over_once()
+    public async Task A_renewal_extends_only_claims_past_a_sixth_of_their_lease_and_an_unrenewed_claim_is_taken_over_once()
     {
         await using var store = NewStore();
         await using var h = await EngineHarness.StartAsync(store);
@@ -36,9 +36,9 @@ public abstract class ClaimRenewalTests
         var inbox = RelationalHl7Inbox.For(h.Store, clock);
 
         Assert.Equal("n1", Assert.Single(await inbox.ClaimAsync("node-a", 10, Lease)).ControlId); // expires at 30 s
-        clock.Advance(TimeSpan.FromSeconds(5));
-        await inbox.RenewClaimsAsync("node-a", Lease);        // 25 s left: not due, not rewritten
-        clock.Advance(TimeSpan.FromSeconds(26));              // 31 s: the claim from 0 s has lapsed
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await inbox.RenewClaimsAsync("node-a", Lease);        // 26 s left: not due, not rewritten
+        clock.Advance(TimeSpan.FromSeconds(27));              // 31 s: the claim from 0 s has lapsed
         Assert.Equal("n1", Assert.Single(await inbox.ClaimAsync("node-b", 10, Lease)).ControlId); // expires at 61 s
         Assert.Empty(await inbox.ClaimAsync("node-a", 10, Lease)); // exactly once: A does not take it back
         Assert.Empty(await inbox.ClaimAsync("node-c", 10, Lease));

@@ -158,11 +158,12 @@ public sealed partial class RelationalHl7Inbox
     }
 
     /// <summary>
-    /// Extends the node's claims and key leases that are due: those with less than two thirds of
+    /// Extends the node's claims and key leases that are due: those with less than five sixths of
     /// the lease left. The dispatcher calls this on every feed round — on every receipt wake-up
     /// under load — and a backlog holds thousands of claimed rows, so renewing all of them each
     /// time rewrote every claimed inbox row many times a second; now a row is rewritten about once
-    /// per third of a lease, still twice before it could lapse. On PostgreSQL rows another transaction has locked
+    /// per sixth of a lease (5 s of the default 30 s), keeping nearly the whole lease as slack for a
+    /// feed round delayed on a busy machine. On PostgreSQL rows another transaction has locked
     /// are skipped, not waited for: they belong to a batch of this node being completed right now
     /// (inside its FHIR transaction with inline completion), which either marks them processed and
     /// frees the key — nothing left to renew — or rolls back, and then the next renewal (every
@@ -173,7 +174,7 @@ public sealed partial class RelationalHl7Inbox
     /// </summary>
     private async Task<int> RenewHeldAsync(DbConnection connection, DbTransaction tx, string node, long expires, long lease, CancellationToken ct)
     {
-        var due = expires - lease / 3;
+        var due = expires - lease / 6;
         var claimsSql = IsPostgres
             ? $"UPDATE hl7_inbox SET claim_expires = @exp WHERE id IN (SELECT id FROM hl7_inbox WHERE claimed_by = @node AND status = '{InboxStatus.Received}' AND claim_expires < @due FOR UPDATE SKIP LOCKED)"
             : $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}' AND claim_expires < @due";

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Meridian.Hl7.Engine.Inbox;
 using Meridian.Storage;
@@ -147,12 +148,22 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         {
             // Unreachable store or stopping: the claims expire after the lease instead.
         }
+        var lastFeed = 0L;
+        var woken = false;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await FeedOnceAsync(ct).ConfigureAwait(false);
-                await _wake.WaitAsync(_rescan, ct).ConfigureAwait(false);
+                // A wake-up (every receipt commit) while every lane already has two batches queued
+                // cannot give any lane work sooner, yet each claim round reads every pending inbox
+                // row: under a backlog that was the database's busiest statement. The rescan still
+                // feeds (and renews) at least once per interval.
+                if (!woken || !AllLanesBusy() || Stopwatch.GetElapsedTime(lastFeed) >= _rescan)
+                {
+                    await FeedOnceAsync(ct).ConfigureAwait(false);
+                    lastFeed = Stopwatch.GetTimestamp();
+                }
+                woken = await _wake.WaitAsync(_rescan, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -222,6 +233,15 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Every lane has at least two full batches queued.</summary>
+    private bool AllLanesBusy()
+    {
+        lock (_lock)
+        {
+            return _laneLoad.All(load => load >= 2 * _maxBatch);
         }
     }
 
