@@ -46,9 +46,9 @@ public sealed class Hl7EngineOptions
     public int ProcessingLanesWhileReceiving { get; set; } = 1;
 
     /// <summary>Mark mapped messages processed inside the FHIR transaction that lands them (one commit
-    /// per batch instead of two). Off by default: on PostgreSQL the completion's row locks are then held
-    /// for the whole FHIR write, and the dispatcher's claim renewal queues behind them, which
-    /// serialised the lanes' transactions in the benchmark (docs/benchmarks.md, 2026-11-22 evening).</summary>
+    /// per batch instead of two). Off by default: its row locks are held for the whole FHIR write, which
+    /// once serialised the lanes behind claim renewal; renewal now skips locked rows and inline
+    /// completion is no slower, but no gain was measured (docs/benchmarks.md, "Claim renewal").</summary>
     public bool CompleteInMappingTransaction { get; set; }
 
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
