@@ -96,6 +96,7 @@ async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, l
     }
     var deadline = Stopwatch.StartNew();
     var now = await CountsAsync();
+    var atStop = now; // the senders have stopped: from here on only the mapping runs (all lanes)
     while (now.Received > 0 && deadline.Elapsed < TimeSpan.FromSeconds(options.DrainSeconds))
     {
         await Task.Delay(200);
@@ -112,6 +113,9 @@ async Task DrainAsync(bool report, Stopwatch? started = null, (long Processed, l
     var done = Math.Max(1, processed + failed);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"           mapped: {processed / elapsed,8:F0} msg/s  ({processed} processed, {failed} failed, {now.Received} still waiting, {elapsed:F1} s to drain)  CPU {cost.Cpu.TotalMilliseconds / done:F2} ms/msg (this process)"));
+    var drained = now.Processed + now.Failed - atStop.Processed - atStop.Failed;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"           drain: {drained / Math.Max(0.001, deadline.Elapsed.TotalSeconds),8:F0} msg/s  ({drained} mapped in {deadline.Elapsed.TotalSeconds:F1} s after the senders stopped; {atStop.Processed + atStop.Failed - before.Processed - before.Failed} during the run)"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"           JIT {cost.Jit.TotalMilliseconds / done:F2} ms/msg ({cost.JitMethods} methods compiled; time inside the JIT, an upper bound of its CPU on a busy machine)  allocated {cost.Allocated / 1024.0 / done:F0} KiB/msg  GCs {cost.Gen0}/{cost.Gen1}/{cost.Gen2} (gen0/1/2)"));
 }

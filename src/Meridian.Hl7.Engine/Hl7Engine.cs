@@ -70,7 +70,7 @@ public sealed class Hl7Engine : IAsyncDisposable
         if (processor is not null)
         {
             dispatcher = new Hl7Dispatcher(inbox, processor, options.ProcessingLanes, rescanInterval, nodeId: options.NodeId, claimLease: options.ClaimLease,
-                pressure: receiver.Pressure, busyLanes: options.ProcessingLanesWhileReceiving, backlogBatch: options.MaxBatchWhenBacklogged,
+                pressure: receiver.Pressure, busyLanes: options.ProcessingLanesWhileReceiving,
                 inlineCompletion: options.CompleteInMappingTransaction);
             receiver.Stored += dispatcher.Wake;
             // Application acknowledgments follow processing outcomes: sent where messages are processed.

@@ -45,17 +45,10 @@ public sealed class Hl7EngineOptions
     /// <see cref="ProcessingLanes"/> to give receipt no priority.</summary>
     public int ProcessingLanesWhileReceiving { get; set; } = 1;
 
-    /// <summary>Messages a lane hands the processor as one batch (one FHIR transaction) when more than a
-    /// normal batch (16) is queued behind it: a backlog is drained in larger transactions, which share
-    /// their fixed costs (a group-commit slot, the AuditEvent, the audit chain append) among more
-    /// messages. At least 16; 16 (the default) turns it off: on the loaded machine of its A/B
-    /// (docs/benchmarks.md) 64 showed no gain in mapped msg/s, so it stays opt-in until measured quietly.</summary>
-    public int MaxBatchWhenBacklogged { get; set; } = Processing.Hl7Dispatcher.DefaultMaxBatch;
-
     /// <summary>Mark mapped messages processed inside the FHIR transaction that lands them (one commit
-    /// per batch instead of two). Off by default: on PostgreSQL the completion's row locks are then held
-    /// for the whole FHIR write, and the dispatcher's claim renewal queues behind them, which
-    /// serialised the lanes' transactions in the benchmark (docs/benchmarks.md, 2026-11-22 evening).</summary>
+    /// per batch instead of two). Off by default: its row locks are held for the whole FHIR write, which
+    /// once serialised the lanes behind claim renewal; renewal now skips locked rows and inline
+    /// completion is no slower, but no gain was measured (docs/benchmarks.md, "Claim renewal").</summary>
     public bool CompleteInMappingTransaction { get; set; }
 
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
@@ -109,10 +102,6 @@ public sealed class Hl7EngineOptions
         if (IdleTimeout <= TimeSpan.Zero)
         {
             yield return "Hl7:IdleTimeout must be positive.";
-        }
-        if (MaxBatchWhenBacklogged < Processing.Hl7Dispatcher.DefaultMaxBatch)
-        {
-            yield return $"Hl7:MaxBatchWhenBacklogged must be at least {Processing.Hl7Dispatcher.DefaultMaxBatch}.";
         }
         if (MaxConnections < 1 || MaxInboxBatch < 1 || ProcessingLanes < 1 || ProcessingLanesWhileReceiving < 1)
         {

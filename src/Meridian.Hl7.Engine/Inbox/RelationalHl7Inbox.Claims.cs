@@ -64,18 +64,7 @@ public sealed partial class RelationalHl7Inbox
         //    node has locked), and claim the held keys' unclaimed messages in id order.
         return await _sql.WriteAsync(async (connection, tx, ct) =>
         {
-            // Inbox rows before lease rows, as completion locks them: the opposite order deadlocks
-            // with the node's own completions on PostgreSQL.
-            await using (var renewClaims = SqlCommands.Create(connection, tx,
-                $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node)))
-            {
-                await renewClaims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await using (var renew = SqlCommands.Create(connection, tx,
-                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node)))
-            {
-                await renew.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            await RenewHeldAsync(connection, tx, node, expires, expires - now, ct).ConfigureAwait(false);
             if (keys.Count == 0)
             {
                 return ImmutableArray<StoredHl7Message>.Empty;
@@ -163,17 +152,41 @@ public sealed partial class RelationalHl7Inbox
     public Task RenewClaimsAsync(string node, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(node);
-        var expires = _clock.GetUtcNow().UtcTicks + Math.Max(lease.Ticks, TimeSpan.TicksPerSecond);
-        return _sql.WriteAsync(async (connection, tx, ct) =>
+        var span = Math.Max(lease.Ticks, TimeSpan.TicksPerSecond);
+        var expires = _clock.GetUtcNow().UtcTicks + span;
+        return _sql.WriteAsync((connection, tx, ct) => RenewHeldAsync(connection, tx, node, expires, span, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Extends the node's claims and key leases that are due: those with less than five sixths of
+    /// the lease left. The dispatcher calls this on every feed round — on every receipt wake-up
+    /// under load — and a backlog holds thousands of claimed rows, so renewing all of them each
+    /// time rewrote every claimed inbox row many times a second; now a row is rewritten about once
+    /// per sixth of a lease (5 s of the default 30 s), keeping nearly the whole lease as slack for a
+    /// feed round delayed on a busy machine. On PostgreSQL rows another transaction has locked
+    /// are skipped, not waited for: they belong to a batch of this node being completed right now
+    /// (inside its FHIR transaction with inline completion), which either marks them processed and
+    /// frees the key — nothing left to renew — or rolls back, and then the next renewal (every
+    /// rescan, far inside the lease) extends them. Waiting here queued the renewal, and the rows of
+    /// the other lanes' batches it had already locked, behind a whole FHIR write, serialising the
+    /// lanes (ADR 0028 addendum). Inbox rows before lease rows, the order completion locks them in.
+    /// SQLite has one writer at a time: nothing can be locked by another transaction.
+    /// </summary>
+    private async Task<int> RenewHeldAsync(DbConnection connection, DbTransaction tx, string node, long expires, long lease, CancellationToken ct)
+    {
+        var due = expires - lease / 6;
+        var claimsSql = IsPostgres
+            ? $"UPDATE hl7_inbox SET claim_expires = @exp WHERE id IN (SELECT id FROM hl7_inbox WHERE claimed_by = @node AND status = '{InboxStatus.Received}' AND claim_expires < @due FOR UPDATE SKIP LOCKED)"
+            : $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}' AND claim_expires < @due";
+        await using (var claims = SqlCommands.Create(connection, tx, claimsSql, ("@exp", expires), ("@node", node), ("@due", due)))
         {
-            // Inbox rows first, then lease rows: the order completion takes them in.
-            await using var claims = SqlCommands.Create(connection, tx,
-                $"UPDATE hl7_inbox SET claim_expires = @exp WHERE claimed_by = @node AND status = '{InboxStatus.Received}'", ("@exp", expires), ("@node", node));
             await claims.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await using var leases = SqlCommands.Create(connection, tx,
-                "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node", ("@exp", expires), ("@node", node));
-            return await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken);
+        }
+        var leasesSql = IsPostgres
+            ? "UPDATE hl7_key_leases SET expires_at = @exp WHERE (tenant, sender, bucket) IN (SELECT tenant, sender, bucket FROM hl7_key_leases WHERE node = @node AND expires_at < @due FOR UPDATE SKIP LOCKED)"
+            : "UPDATE hl7_key_leases SET expires_at = @exp WHERE node = @node AND expires_at < @due";
+        await using var leases = SqlCommands.Create(connection, tx, leasesSql, ("@exp", expires), ("@node", node), ("@due", due));
+        return await leases.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public Task ReleaseClaimsAsync(string node, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Meridian.Hl7.Engine.Inbox;
 using Meridian.Storage;
@@ -33,11 +34,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// few enough that one bad message's retry-alone pass stays short.</summary>
     public const int DefaultMaxBatch = 16;
 
-    /// <summary>Messages per batch by default when more than <see cref="DefaultMaxBatch"/> wait in the lane.</summary>
-    public const int DefaultMaxBacklogBatch = 64;
-
     private readonly int _maxBatch;
-    private readonly int _backlogBatch;
     private readonly bool _inlineCompletion;
 
     private readonly IHl7Inbox _inbox;
@@ -79,10 +76,8 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     /// <param name="busyLanes">Lanes that may run a batch at once while receipt is busy (at least 1).</param>
     /// <param name="inlineCompletion">Hand a batch processor the inbox's completion participant, so the
     /// completion mark commits in the processor's own transaction (off by default: see Hl7EngineOptions.CompleteInMappingTransaction).</param>
-    /// <param name="backlogBatch">Messages per batch when more than <paramref name="maxBatch"/> wait in the lane
-    /// (at least <paramref name="maxBatch"/>); null: <see cref="DefaultMaxBacklogBatch"/>.</param>
     public Hl7Dispatcher(IHl7Inbox inbox, IHl7MessageProcessor processor, int lanes = 8, TimeSpan? rescanInterval = null, int maxBatch = DefaultMaxBatch,
-        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1, int? backlogBatch = null,
+        string? nodeId = null, TimeSpan? claimLease = null, ReceiptPressure? pressure = null, int busyLanes = 1,
         bool inlineCompletion = false)
     {
         _inlineCompletion = inlineCompletion;
@@ -90,7 +85,6 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         NodeId = string.IsNullOrWhiteSpace(nodeId) ? Guid.NewGuid().ToString("N") : nodeId;
         _lease = claimLease ?? DefaultClaimLease;
         _maxBatch = Math.Max(1, maxBatch);
-        _backlogBatch = Math.Max(_maxBatch, backlogBatch ?? DefaultMaxBacklogBatch);
         _inbox = inbox ?? throw new ArgumentNullException(nameof(inbox));
         _processor = processor ?? throw new ArgumentNullException(nameof(processor));
         _rescan = rescanInterval ?? TimeSpan.FromSeconds(1);
@@ -98,7 +92,7 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         _lanes = [.. Enumerable.Range(0, Math.Max(1, lanes)).Select(_ => Channel.CreateUnbounded<StoredHl7Message>(new UnboundedChannelOptions { SingleReader = true }))];
         using (ExecutionContext.SuppressFlow())
         {
-            _workers = [.. _lanes.Select((lane, index) => Task.Run(() => WorkAsync(lane, index)))];
+            _workers = [.. _lanes.Select(lane => Task.Run(() => WorkAsync(lane)))];
             _feeder = Task.Run(FeedAsync);
         }
     }
@@ -154,12 +148,22 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         {
             // Unreachable store or stopping: the claims expire after the lease instead.
         }
+        var lastFeed = 0L;
+        var woken = false;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await FeedOnceAsync(ct).ConfigureAwait(false);
-                await _wake.WaitAsync(_rescan, ct).ConfigureAwait(false);
+                // A wake-up (every receipt commit) while every lane already has two batches queued
+                // cannot give any lane work sooner, yet each claim round reads every pending inbox
+                // row: under a backlog that was the database's busiest statement. The rescan still
+                // feeds (and renews) at least once per interval.
+                if (!woken || !AllLanesBusy() || Stopwatch.GetElapsedTime(lastFeed) >= _rescan)
+                {
+                    await FeedOnceAsync(ct).ConfigureAwait(false);
+                    lastFeed = Stopwatch.GetTimestamp();
+                }
+                woken = await _wake.WaitAsync(_rescan, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -232,6 +236,15 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Every lane has at least two full batches queued.</summary>
+    private bool AllLanesBusy()
+    {
+        lock (_lock)
+        {
+            return _laneLoad.All(load => load >= 2 * _maxBatch);
+        }
+    }
+
     private void Route(StoredHl7Message message)
     {
         int lane;
@@ -276,16 +289,6 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
         return lane;
     }
 
-    /// <summary>Messages routed to a lane and not finished: its queue plus what it is taking now
-    /// (a single-reader channel cannot count its items).</summary>
-    private int Backlog(int lane)
-    {
-        lock (_lock)
-        {
-            return _laneLoad[lane];
-        }
-    }
-
     /// <summary>Caller holds the lock.</summary>
     private void Release(StoredHl7Message message)
     {
@@ -305,12 +308,11 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// One lane: takes what is queued (up to <see cref="_maxBatch"/>, or <see cref="_backlogBatch"/> when
-    /// more than a batch is queued) as a batch when the processor can do batches. A batch holds one tenant and one sending client and at most one message per
+    /// One lane: takes what is queued (up to <see cref="_maxBatch"/>) as a batch when the processor can do batches. A batch holds one tenant and one sending client and at most one message per
     /// ordering key: the first message whose key is already in the batch (or whose tenant/client
     /// differs) is carried to the next batch, so the lane's order is kept exactly.
     /// </summary>
-    private async Task WorkAsync(Channel<StoredHl7Message> lane, int index)
+    private async Task WorkAsync(Channel<StoredHl7Message> lane)
     {
         var reader = lane.Reader;
         var batching = _processor as IHl7BatchProcessor;
@@ -332,12 +334,10 @@ public sealed class Hl7Dispatcher : IAsyncDisposable
             carried = null;
             if (batching is not null)
             {
-                // A lane that is behind (more than a batch still queued) takes a larger batch: the
-                // transaction's fixed costs (group-commit slot, AuditEvent, chain append, round trips)
-                // are then shared by more messages, and the lane catches up faster per transaction.
-                var limit = Backlog(index) > _maxBatch ? _backlogBatch : _maxBatch;
+                // Larger batches for a backlogged lane (64) were measured and did not help
+                // (docs/benchmarks.md, 2026-11-22): the transaction's cost grows with its entries.
                 var keys = new HashSet<string>(StringComparer.Ordinal) { KeyOf(batch[0]) };
-                while (batch.Count < limit && reader.TryRead(out var next))
+                while (batch.Count < _maxBatch && reader.TryRead(out var next))
                 {
                     if (next.Tenant != batch[0].Tenant || next.ClientId != batch[0].ClientId || !keys.Add(KeyOf(next)))
                     {
