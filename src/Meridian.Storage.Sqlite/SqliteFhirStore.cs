@@ -85,9 +85,6 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
         // optimize=0x10002 refreshes planner statistics where they are stale: without them SQLite
         // scans all resources of a type instead of starting from the selective index sub-query.
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384; PRAGMA optimize=0x10002;";
-        // The writer reads through the map too (MapOnce: its index seeks miss the cache on a
-        // large file); its writes do not.
-        MapOnce(connection);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         using (ExecutionContext.SuppressFlow())
         {
@@ -135,35 +132,7 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        MapOnce(connection);
         return connection;
-    }
-
-    /// <summary>Database file bytes a connection reads through a memory map (per connection, set
-    /// once per physical connection: pooled opens reuse it).</summary>
-    internal const long MmapSize = 1L << 30;
-
-    /// <summary>Physical connections (their native handles) already given <see cref="MmapSize"/>.</summary>
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _mapped = [];
-
-    /// <summary>
-    /// Reads the database file through a memory map instead of read(2) into the page cache.
-    /// Why: every audited read commits an AuditEvent, so in WAL mode almost every read
-    /// transaction finds the WAL changed and SQLite drops the connection's page cache; the pages
-    /// of the next lookup were then copied in again by one pread per page. With the map they
-    /// are referenced in place. Writes still go through write(2) and fsync as before
-    /// (SQLite writes through the map only when built with SQLITE_MMAP_READWRITE), so
-    /// durability is unchanged; pages in the WAL are still read from the WAL file.
-    /// </summary>
-    private void MapOnce(SqliteConnection connection)
-    {
-        if (connection.Handle is not { } handle || _mapped.TryGetValue(handle, out _))
-        {
-            return;
-        }
-        // Failure leaves ordinary reads, which are correct, just slower.
-        _ = SQLitePCL.raw.sqlite3_exec(handle, "PRAGMA mmap_size=" + MmapSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _mapped.AddOrUpdate(handle, this);
     }
 
     /// <summary>BEGIN IMMEDIATE: takes the write lock up front, so a second process sharing the
