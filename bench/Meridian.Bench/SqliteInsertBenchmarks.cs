@@ -15,6 +15,7 @@ namespace Meridian.Bench;
 ///     dotnet run -c Release --project bench/Meridian.Bench -- --filter '*SqliteInsert*'
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SqliteInsertBenchmarks : IDisposable
 {
     private const string Sql = "INSERT INTO token_index (tenant, resource_key, type, param, system, code, text_norm, type_system, type_code) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)";
