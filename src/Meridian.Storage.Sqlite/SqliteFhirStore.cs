@@ -30,6 +30,8 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
     /// <summary>Prepared single-row INSERTs on the writer connection, one per table, reused by
     /// every transaction (used only under the writer lock).</summary>
     private readonly Dictionary<string, (SqliteCommand Command, SqliteParameter[] Parameters)> _inserts = new(StringComparer.Ordinal);
+    /// <summary>The same INSERTs as raw prepared statements (<see cref="SqliteRowInserter"/>), the fast path.</summary>
+    private readonly Dictionary<string, SqliteRowInserter> _rawInserts = new(StringComparer.Ordinal);
     private long _lastKey;
     private DbTransaction? _keyTransaction;
     private readonly CancellationTokenSource _stopCheckpoints = new();
@@ -190,6 +192,11 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
         }
         var (command, parameters) = insert;
         command.Transaction = (SqliteTransaction)tx;
+        if (!_rawInserts.TryGetValue(table.Name, out var inserter))
+        {
+            inserter = new SqliteRowInserter((SqliteConnection)connection, command.CommandText, parameters.Length);
+            _rawInserts[table.Name] = inserter;
+        }
         // Microsoft.Data.Sqlite runs every "async" call synchronously anyway (SQLite is in-process,
         // there is no I/O to await), so the async form only adds a Task per row; a Synthea Bundle
         // writes several thousand rows. The synchronous call blocks no more than the async one did.
@@ -200,6 +207,10 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
                 ct.ThrowIfCancellationRequested();
             }
             var row = rows[r];
+            if (inserter.TryInsert(row))
+            {
+                continue;
+            }
             for (var i = 0; i < parameters.Length; i++)
             {
                 parameters[i].Value = row[i] ?? DBNull.Value;
@@ -247,6 +258,11 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
                 cmd.CommandText = "PRAGMA optimize;";
                 await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
+            foreach (var inserter in _rawInserts.Values)
+            {
+                inserter.Dispose();
+            }
+            _rawInserts.Clear();
             foreach (var (command, _) in _inserts.Values)
             {
                 await command.DisposeAsync().ConfigureAwait(false);
