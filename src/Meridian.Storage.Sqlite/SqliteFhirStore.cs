@@ -191,6 +191,13 @@ public sealed class SqliteFhirStore : RelationalFhirStore, IAsyncDisposable, IMo
             _inserts[table.Name] = insert;
         }
         var (command, parameters) = insert;
+        // Both prepared forms belong to the writer connection they were made on. The command
+        // refused another connection's transaction at execution; the raw statement would not
+        // notice and write outside the caller's transaction, so the check is explicit.
+        if (!ReferenceEquals(command.Connection, connection))
+        {
+            throw new InvalidOperationException($"Rows of {table.Name} are written only on the store's writer connection.");
+        }
         command.Transaction = (SqliteTransaction)tx;
         if (!_rawInserts.TryGetValue(table.Name, out var inserter))
         {
