@@ -47,8 +47,9 @@ public sealed class Hl7EngineOptions
 
     /// <summary>Mark mapped messages processed inside the FHIR transaction that lands them (one commit
     /// per batch instead of two). Off by default: its row locks are held for the whole FHIR write, which
-    /// once serialised the lanes behind claim renewal; renewal now skips locked rows and inline
-    /// completion is no slower, but no gain was measured (docs/benchmarks.md, "Claim renewal").</summary>
+    /// once serialised the lanes behind claim renewal; renewal now skips locked rows, yet on one 2-core
+    /// host it still mapped fewer messages (117 vs 139 msg/s, docs/benchmarks.md, sixth session), since
+    /// PostgreSQL's CPU, not the second commit, is the limit there.</summary>
     public bool CompleteInMappingTransaction { get; set; }
 
     /// <summary>This server's name when claiming inbox messages for processing, unique among the
