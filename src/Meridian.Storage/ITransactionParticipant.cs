@@ -18,6 +18,12 @@ namespace Meridian.Storage;
 public interface ITransactionParticipant
 {
     ValueTask<ImmutableArray<WriteOperation>> ParticipateAsync(ParticipantContext context, CancellationToken cancellationToken);
+
+    /// <summary>Whether it has work in a request of these operations (asked before anything
+    /// runs; the default: always). One that says no is skipped, and the request keeps the
+    /// store's fast path (plain creates need no savepoint or scope round trip of their own): a
+    /// participant attached to every Bundle costs only the Bundles it concerns.</summary>
+    bool Joins(IReadOnlyList<WriteOperation> operations) => true;
 }
 
 /// <summary>The request's transaction as a participant sees it: connection, transaction, tenant

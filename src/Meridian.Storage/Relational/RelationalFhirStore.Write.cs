@@ -56,13 +56,14 @@ public abstract partial class RelationalFhirStore
     private async Task<(Attempt, TransactResult?)> ExecuteAsync(DbConnection c, DbTransaction tx, string tenant, IReadOnlyList<WriteOperation> operations, TransactOptions options, BatchRows deferred, RequestStart start, CancellationToken ct)
     {
         var now = Now();
-        if (options.Participant is not null || !OnlyPlainCreates(operations))
+        var participant = options.Participant is { } p && p.Joins(operations) ? p : null;
+        if (participant is not null || !OnlyPlainCreates(operations))
         {
             await start.EnsureAsync(ct).ConfigureAwait(false);
         }
         // A module's own rows first (the HL7 v2 inbox), inside this request's savepoint; the
         // operations it derives from them are planned with the contributors' below.
-        var joined = options.Participant is { } participant
+        var joined = participant is not null
             ? await participant.ParticipateAsync(new ParticipantContext(tenant, c, tx, Dialect, SealerFor(c, tx)) { Operations = operations }, ct).ConfigureAwait(false)
             : [];
         var heads = new Dictionary<(string, string), Head>();

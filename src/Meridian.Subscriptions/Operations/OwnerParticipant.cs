@@ -13,8 +13,8 @@ namespace Meridian.Subscriptions.Operations;
 /// </summary>
 internal sealed class OwnerParticipant(byte[] owner, long now, ITransactionParticipant? inner) : ITransactionParticipant
 {
-    /// <summary>True once a relational store ran it (a store without SQL ignores participants:
-    /// then the interceptor records the owner after the commit, as before).</summary>
+    /// <summary>True once a relational store considered it (<see cref="Joins"/>; a store without
+    /// SQL ignores participants: then the interceptor records the owner after the commit, as before).</summary>
     public bool Ran { get; private set; }
 
     /// <summary>How many owner rows it wrote (over every transaction it joined: each batch entry's, or a retry's).</summary>
@@ -34,6 +34,14 @@ internal sealed class OwnerParticipant(byte[] owner, long now, ITransactionParti
         }
         Ran = true;
         return inner is null ? [] : await inner.ParticipateAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Only requests that write a Subscription (or that the wrapped participant joins):
+    /// decided on the parsed operations, so a Bundle costs nothing extra unless it carries one.</summary>
+    public bool Joins(IReadOnlyList<WriteOperation> operations)
+    {
+        Ran = true;
+        return SubscriptionIds(operations).Any() || (inner?.Joins(operations) ?? false);
     }
 
     private static IEnumerable<string> SubscriptionIds(IReadOnlyList<WriteOperation> operations) =>

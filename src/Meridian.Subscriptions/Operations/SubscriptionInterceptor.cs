@@ -85,15 +85,10 @@ public sealed class SubscriptionInterceptor(SubscriptionQueue queue, Subscriptio
         return response;
     }
 
-    /// <summary>
-    /// <c>POST [base]</c> whose body may hold a Subscription entry. The byte scan is a cheap, conservative
-    /// filter (a false positive only costs the participant's pass over the operations): Bundles of
-    /// plain creates without it keep the store's fast path for participant-free writes. A body with
-    /// any <c>\u</c> escape counts too: JSON may spell the type <c>"\u0053ubscription"</c>, and
-    /// missing such an entry would leave its Subscription without an owner, never served.
-    /// </summary>
-    private static bool IsBundle(FhirRequest request, string[] segments) =>
-        request.Method == "POST" && segments is [""] && (request.Body.Span.IndexOf("Subscription"u8) >= 0 || request.Body.Span.IndexOf("\\u"u8) >= 0);
+    /// <summary><c>POST [base]</c>: a batch or transaction, whose entries may write Subscriptions.
+    /// The participant decides per transaction on the parsed operations (<see cref="OwnerParticipant.Joins"/>),
+    /// so Bundles without a Subscription keep the store's fast path.</summary>
+    private static bool IsBundle(FhirRequest request, string[] segments) => request.Method == "POST" && segments is [""];
 
     /// <summary>The Subscriptions a batch/transaction response says were written (entry.response.location).</summary>
     private static List<string> SubscriptionLocations(FhirResponse response)
