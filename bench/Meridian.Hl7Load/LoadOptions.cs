@@ -19,6 +19,9 @@ internal sealed record LoadOptions
 
     public int DrainSeconds { get; init; } = 300;
 
+    /// <summary>Print the N types that allocate most during the measured run (0: off).</summary>
+    public int AllocTypes { get; init; }
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -36,6 +39,7 @@ internal sealed record LoadOptions
                 "--to" => o with { To = v },
                 "--drain" => o with { Drain = v != "off" },
                 "--drain-seconds" => o with { DrainSeconds = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--alloc-types" => o with { AllocTypes = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--obx" => o with { Observations = int.Parse(v, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

@@ -49,6 +49,7 @@ else
     Console.WriteLine($"server: in-process on {options.Store}, MLLP {endpoint}");
 }
 
+using var allocations = options.AllocTypes > 0 ? new AllocationTypes() : null;
 var run = 0;
 foreach (var mode in options.Modes)
 {
@@ -60,8 +61,19 @@ foreach (var mode in options.Modes)
         var before = await CountsAsync();
         var cpu = RuntimeCost.Now();
         var started = Stopwatch.StartNew();
+        allocations?.Enabled = true;
         await DriveAsync(mode, connections, TimeSpan.FromSeconds(options.Seconds), $"r{run}", report: true);
         await DrainAsync(report: true, started, before, cpu);
+        if (allocations is not null)
+        {
+            allocations.Enabled = false;
+            var after = await CountsAsync();
+            Console.WriteLine($"           allocations by type (AllocationTick samples, run and drain):");
+            foreach (var line in allocations.Report(options.AllocTypes, after.Processed + after.Failed - before.Processed - before.Failed))
+            {
+                Console.WriteLine(line);
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using Meridian.Storage.Relational;
 
@@ -203,12 +204,42 @@ public sealed partial class RelationalHl7Inbox
     }
 
     /// <summary>Frees a key's lease once its holder has no claimed message of it left.</summary>
-    private static async Task ReleaseKeyAsync(DbConnection connection, DbTransaction tx, string tenant, string sender, long bucket, string node, CancellationToken ct)
+    private static Task ReleaseKeyAsync(DbConnection connection, DbTransaction tx, bool isPostgres, string tenant, string sender, long bucket, string node, CancellationToken ct) =>
+        ReleaseKeysAsync(connection, tx, isPostgres, [(tenant, sender, bucket, node)], ct);
+
+    /// <summary>
+    /// Frees the leases of keys whose node no longer has a claimed message waiting, in ONE statement
+    /// for a whole batch (it was one DELETE per key: a round trip and a statement per mapped
+    /// message when every message has its own ordering key). On PostgreSQL the lease rows are
+    /// locked first in key order (the ordered <c>FOR UPDATE</c> subquery), as the per-key loop did,
+    /// so two transactions releasing overlapping keys wait on each other instead of deadlocking.
+    /// SQLite has one writer at a time: nothing to order.
+    /// </summary>
+    private static async Task ReleaseKeysAsync(DbConnection connection, DbTransaction tx, bool isPostgres, List<(string Tenant, string Sender, long Bucket, string Node)> held, CancellationToken ct)
     {
-        await using var release = SqlCommands.Create(connection, tx,
-            "DELETE FROM hl7_key_leases WHERE tenant = @t AND sender = @s AND bucket = @b AND node = @node AND NOT EXISTS " +
-            $"(SELECT 1 FROM hl7_inbox WHERE tenant = @t AND sender = @s AND ordering_bucket = @b AND status = '{InboxStatus.Received}' AND claimed_by = @node)",
-            ("@t", tenant), ("@s", sender), ("@b", bucket), ("@node", node));
+        if (held.Count == 0)
+        {
+            return;
+        }
+        held.Sort((a, b) => (a.Tenant, a.Sender, a.Bucket, a.Node).CompareTo((b.Tenant, b.Sender, b.Bucket, b.Node)));
+        await using var release = connection.CreateCommand();
+        release.Transaction = tx;
+        var values = new StringBuilder("VALUES ");
+        for (var i = 0; i < held.Count; i++)
+        {
+            values.Append(i > 0 ? ", " : "").Append(CultureInfo.InvariantCulture, $"(@rt{i}, @rs{i}, @rb{i}, @rn{i})");
+            SqlCommands.Add(release, $"@rt{i}", held[i].Tenant);
+            SqlCommands.Add(release, $"@rs{i}", held[i].Sender);
+            SqlCommands.Add(release, $"@rb{i}", held[i].Bucket);
+            SqlCommands.Add(release, $"@rn{i}", held[i].Node);
+        }
+        var keys = isPostgres
+            ? $"(SELECT l.tenant, l.sender, l.bucket, l.node FROM hl7_key_leases l WHERE (l.tenant, l.sender, l.bucket, l.node) IN ({values}) ORDER BY l.tenant, l.sender, l.bucket FOR UPDATE OF l)"
+            : $"({values})";
+#pragma warning disable CA2100 // built from constants and parameter names
+        release.CommandText = $"DELETE FROM hl7_key_leases WHERE (tenant, sender, bucket, node) IN {keys} AND NOT EXISTS " +
+            $"(SELECT 1 FROM hl7_inbox i WHERE i.tenant = hl7_key_leases.tenant AND i.sender = hl7_key_leases.sender AND i.ordering_bucket = hl7_key_leases.bucket AND i.status = '{InboxStatus.Received}' AND i.claimed_by = hl7_key_leases.node)";
+#pragma warning restore CA2100
         await release.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 

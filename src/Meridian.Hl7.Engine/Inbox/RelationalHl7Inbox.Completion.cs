@@ -21,7 +21,7 @@ public sealed partial class RelationalHl7Inbox
         if (succeeded.Count > 0)
         {
             var now = _clock.GetUtcNow().UtcTicks;
-            await _sql.WriteAsync((connection, tx, ct) => MarkProcessedAsync(connection, tx, succeeded, now, ct), cancellationToken).ConfigureAwait(false);
+            await _sql.WriteAsync((connection, tx, ct) => MarkProcessedAsync(connection, tx, IsPostgres, succeeded, now, ct), cancellationToken).ConfigureAwait(false);
         }
         foreach (var (id, outcome) in outcomes.Where(o => !o.Outcome.Succeeded))
         {
@@ -48,14 +48,14 @@ public sealed partial class RelationalHl7Inbox
             }
             // Re-run from scratch when the store retries the request: the UPDATE and the key release
             // are idempotent, and a rolled-back attempt left nothing behind.
-            await MarkProcessedAsync(context.Connection, context.Transaction, ids, inbox._clock.GetUtcNow().UtcTicks, cancellationToken).ConfigureAwait(false);
+            await MarkProcessedAsync(context.Connection, context.Transaction, inbox.IsPostgres, ids, inbox._clock.GetUtcNow().UtcTicks, cancellationToken).ConfigureAwait(false);
             return [];
         }
     }
 
     /// <summary>The successes' UPDATE, then the release of the keys their node no longer holds any
     /// claimed message of; returns how many claimed keys it looked at.</summary>
-    private static async Task<int> MarkProcessedAsync(DbConnection connection, DbTransaction tx, List<long> succeeded, long now, CancellationToken ct)
+    private static async Task<int> MarkProcessedAsync(DbConnection connection, DbTransaction tx, bool isPostgres, List<long> succeeded, long now, CancellationToken ct)
     {
         // The claimed keys first: after the UPDATE the rows no longer say who held them.
         var held = new HashSet<(string Tenant, string Sender, long Bucket, string Node)>();
@@ -86,10 +86,7 @@ public sealed partial class RelationalHl7Inbox
 #pragma warning restore CA2100
             await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-        foreach (var (tenant, sender, bucket, node) in held.OrderBy(h => (h.Tenant, h.Sender, h.Bucket)))
-        {
-            await ReleaseKeyAsync(connection, tx, tenant, sender, bucket, node, ct).ConfigureAwait(false);
-        }
+        await ReleaseKeysAsync(connection, tx, isPostgres, [.. held], ct).ConfigureAwait(false);
         return held.Count;
     }
 

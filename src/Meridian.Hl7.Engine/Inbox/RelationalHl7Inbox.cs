@@ -129,7 +129,7 @@ public sealed partial class RelationalHl7Inbox : IHl7Inbox
             }
             if (claimedBy is not null)
             {
-                await ReleaseKeyAsync(connection, tx, tenant, sender, bucket, claimedBy, ct).ConfigureAwait(false);
+                await ReleaseKeyAsync(connection, tx, IsPostgres, tenant, sender, bucket, claimedBy, ct).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken);
