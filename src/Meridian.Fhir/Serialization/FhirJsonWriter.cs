@@ -21,12 +21,12 @@ public static class FhirJsonWriter
 
     public static byte[] ToUtf8(FhirNode resource, bool indented = false)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var w = new Utf8JsonWriter(buffer, indented ? IndentedOptions : Options))
         {
             Write(w, resource);
         }
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     public static string ToJson(FhirNode resource, bool indented = false) =>

@@ -168,7 +168,8 @@ internal static class BundleAssembly
             }
             else if (ConversionRun.PathOf(part) is { } path && run.FindSegment(path.Segment, entry.SegmentIndex) is { } segment)
             {
-                text = string.Join("~", path.Select(segment).Select(v => v.Text));
+                var values = path.Select(segment);
+                text = values.Length == 1 ? values[0].Text : string.Join("~", values.Select(v => v.Text));
             }
             else
             {
@@ -258,7 +259,8 @@ internal static class BundleAssembly
                         obj["unit"] ??= text;
                     }
                 }
-                foreach (var (_, child) in obj.ToList())
+                // Only the children change (no copy of the properties needed to enumerate them).
+                foreach (var (_, child) in obj)
                 {
                     FixQuantities(child);
                 }
@@ -283,16 +285,23 @@ internal static class BundleAssembly
         switch (node)
         {
             case JsonObject obj:
-                foreach (var (name, child) in obj.ToList())
+                // The object's own "reference" is replaced after the walk (replacing it during the
+                // enumeration would invalidate it), so nothing is copied to enumerate.
+                string? retarget = null;
+                foreach (var (name, child) in obj)
                 {
                     if (name == "reference" && child is JsonValue v && v.TryGetValue<string>(out var reference) && renamed.TryGetValue(reference, out var target))
                     {
-                        obj["reference"] = target;
+                        retarget = target;
                     }
                     else
                     {
                         Rewrite(child, renamed);
                     }
+                }
+                if (retarget is not null)
+                {
+                    obj["reference"] = retarget;
                 }
                 break;
             case JsonArray array:

@@ -201,7 +201,7 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
         }
     }
 
-    private IEnumerable<V2Value> Select(MapRule rule, Source source)
+    private V2Value[] Select(MapRule rule, Source source)
     {
         if (source.Value is { } value)
         {
@@ -283,7 +283,19 @@ internal sealed partial class ConversionRun(MappingSet set, Hl7Message message, 
             return null;
         }
         // An extension whose value did not convert is only its constant url: ext-1 forbids it.
-        return map.FhirType == "Extension" && !node.Any(p => p.Key == "extension" || p.Key.StartsWith("value", StringComparison.Ordinal)) ? null : node;
+        return map.FhirType == "Extension" && !HasExtensionValue(node) ? null : node;
+    }
+
+    private static bool HasExtensionValue(JsonObject node)
+    {
+        foreach (var (key, _) in node)
+        {
+            if (key == "extension" || key.StartsWith("value", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public JsonNode? Primitive(string type, V2Value value, string? vocabulary, int line)

@@ -41,28 +41,37 @@ internal sealed record SourcePath(string Segment, int Field, bool AllRepetitions
         return new SourcePath(segment, field, all, tail.TrimStart('.'));
     }
 
-    public IEnumerable<V2Value> Select(Hl7Segment segment)
+    /// <summary>The values at this path in <paramref name="segment"/> (none, one, or one per
+    /// repetition with <c>[*]</c>). An array, not an iterator: it runs for every rule of every
+    /// segment, and the iterator object was the conversion's second largest allocation.</summary>
+    public V2Value[] Select(Hl7Segment segment)
     {
         var field = segment.Field(Field);
         var delimiters = segment.Delimiters;
         if (field.IsEmpty)
         {
-            yield break;
+            return [];
         }
         // MSH-1/MSH-2 are the delimiters themselves: never split them.
         if (segment.IsHeader && Field <= 2)
         {
-            yield return new V2Value(field.Raw, V2Level.Subcomponent, delimiters);
-            yield break;
+            return [new V2Value(field.Raw, V2Level.Subcomponent, delimiters)];
         }
         var count = AllRepetitions ? field.RepetitionCount : 1;
+        if (count == 1)
+        {
+            var only = new V2Value(field.Rep(0).Raw, V2Level.Repetition, delimiters).Select(Rest);
+            return only.IsEmpty ? [] : [only];
+        }
+        var values = new List<V2Value>(count);
         for (var i = 0; i < count; i++)
         {
             var value = new V2Value(field.Rep(i).Raw, V2Level.Repetition, delimiters).Select(Rest);
             if (!value.IsEmpty)
             {
-                yield return value;
+                values.Add(value);
             }
         }
+        return [.. values];
     }
 }
