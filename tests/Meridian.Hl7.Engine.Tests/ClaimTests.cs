@@ -126,6 +126,24 @@ public abstract class ClaimTests
     }
 
     [Fact]
+    public async Task Completing_a_batch_of_several_keys_frees_exactly_the_keys_without_claimed_messages_left()
+    {
+        // The batch's key leases are released in one statement: every key whose node has no
+        // claimed message left goes, a key with a claimed message still waiting stays.
+        await using var store = NewStore();
+        await using var a = await EngineHarness.StartAsync(store);
+        await using var b = await EngineHarness.StartAsync(store);
+        await ReceiveAsync(a, [("m1", "P1"), ("m2", "P2"), ("m3", "P3"), ("m4", "P2")]);
+        var held = await a.Inbox.ClaimAsync("node-a", 10, TimeSpan.FromMinutes(5));
+        Assert.Equal(["m1", "m2", "m3", "m4"], held.Select(m => m.ControlId));
+        await a.Inbox.CompleteManyAsync([.. held.Where(m => m.ControlId != "m4").Select(m => (m.Id, ProcessingOutcome.Processed))]);
+
+        await ReceiveAsync(a, [("n1", "P1"), ("n2", "P2"), ("n3", "P3")]);
+        Assert.Equal(["n1", "n3"], (await b.Inbox.ClaimAsync("node-b", 10, TimeSpan.FromMinutes(5))).Select(m => m.ControlId));
+        Assert.Equal(3, (await a.Inbox.CountsAsync())[InboxStatus.Processed]);
+    }
+
+    [Fact]
     public async Task Released_claims_are_claimable_by_another_node_at_once()
     {
         await using var store = NewStore();
