@@ -66,6 +66,41 @@ public abstract class ClinicalAlertTests
             File.Delete(file);
         }
     }
+
+    /// <summary>The report's results are read in one search: the alert still names every critical
+    /// result in the report's order (a repeated reference twice), and skips normal, deleted and
+    /// missing Observations.</summary>
+    [Fact]
+    public async Task An_alert_lists_the_critical_results_of_many_in_report_order()
+    {
+        await using var f = await SubscriptionFixture.CreateAsync(Postgres);
+        f.ExtraConsumers.Add(new CriticalResultConsumer(f.Store, f.Api.HandleAsync));
+        var patient = await f.CreateAsync(Resources.Patient("Several"));
+        var sodium = await f.CreateAsync(Observation("Sodium", "N"));
+        var potassium = await f.CreateAsync(Observation("Potassium", "HH"));
+        var glucose = await f.CreateAsync(Observation("Glucose", "LL"));
+        var calcium = await f.CreateAsync(Observation("Calcium", "LL"));
+        var troponin = await f.CreateAsync(Observation("Troponin", "AA"));
+        Assert.True((await f.SendAsync("DELETE", "Observation/" + glucose)).IsSuccess);
+        var results = new[] { "Observation/" + calcium, "Observation/" + sodium, "Observation/" + glucose,
+            "Observation/missing-one", "Observation/" + potassium, "Observation/" + troponin, "Observation/" + calcium };
+        var report = "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"code\":{\"text\":\"Panel\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
+            + "\"result\":[" + string.Join(",", results.Select(r => "{\"reference\":\"" + r + "\"}")) + "]}";
+        await f.CreateAsync(report);
+
+        string? text = null;
+        await SubscriptionFixture.EventuallyAsync(async () =>
+        {
+            var all = await f.ReadAsync("Communication");
+            if (!all.TryGetProperty("entry", out var entries) || entries.GetArrayLength() == 0)
+            {
+                return false;
+            }
+            text = entries[0].GetProperty("resource").GetProperty("payload")[0].GetProperty("contentString").GetString();
+            return true;
+        }, "the alert Communication; last consumer error: " + f.LastPumpError);
+        Assert.Equal("Critical result: Calcium: LL; Potassium: HH; Troponin: AA; Calcium: LL", text);
+    }
 }
 
 public sealed class SqliteClinicalAlertTests : ClinicalAlertTests
