@@ -242,15 +242,18 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// A group commit's deferred rows in at most two round trips (ahead of the COMMIT): the first
-    /// carries the tenant scope, every version and index row (one INSERT per table: multi-row
-    /// for a few rows, one <c>unnest</c> per table beyond) and, when the batch wrote audit
-    /// records, the chain locks (the batch's first group takes every tenant's, sorted:
-    /// <see cref="DeferredRows.ChainLocks"/>) and the chain head; the second the chain links computed from
-    /// that head. The change-feed lock and change rows close the last of them, so the lock is
-    /// held only for the commit. Without audit records everything is one round trip.
+    /// A group commit's deferred rows in at most two round trips, the last of which also
+    /// COMMITs when this is the batch's last group (<see cref="DeferredRows.MayCommit"/>): the
+    /// first carries the tenant scope, every version and index row (one INSERT per table:
+    /// multi-row for a few rows, one <c>unnest</c> per table beyond) and, when the batch wrote
+    /// audit records, the chain locks (the batch's first group takes every tenant's, sorted:
+    /// <see cref="DeferredRows.ChainLocks"/>) and the chain head; the second the chain links
+    /// computed from that head. The change-feed lock and change rows close the last of them,
+    /// followed by the COMMIT, so the change-feed lock is held only while the database runs the
+    /// end of that pipeline and the chain lock for one client round trip less than with a
+    /// separate COMMIT. Without audit records everything is one round trip, COMMIT included.
     /// </summary>
-    protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
+    protected override async Task<bool> InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var c = (NpgsqlConnection)connection;
@@ -277,9 +280,7 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         }
         if (!rows.HasChain)
         {
-            AddChanges(first, rows);
-            await ExecuteAsync(first, ct).ConfigureAwait(false);
-            return;
+            return await FinishAsync(first, rows, ct).ConfigureAwait(false);
         }
         var head = new NpgsqlBatchCommand("SELECT seq AS chain_seq, hash AS chain_hash FROM audit_chain WHERE tenant = $1 ORDER BY seq DESC LIMIT 1");
         head.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
@@ -301,8 +302,25 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
         }
         await using var second = new NpgsqlBatch(c, t);
         await AddInsertAsync(second, c, t, rows.ChainTable, rows.ChainRows(seq, previous), ct).ConfigureAwait(false);
-        AddChanges(second, rows);
-        await ExecuteAsync(second, ct).ConfigureAwait(false);
+        return await FinishAsync(second, rows, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Appends the change-feed lock and rows and, for the batch's last group, COMMIT, then runs
+    /// the batch. Npgsql sends the commands as one pipeline with one Sync: if any fails the
+    /// server skips the rest, COMMIT included, and the transaction is rolled back by the caller;
+    /// Npgsql tracks the COMMIT from the server's transaction status, so the transaction object
+    /// is completed afterwards and the group commit must not commit it again (returns true).
+    /// </summary>
+    private static async Task<bool> FinishAsync(NpgsqlBatch batch, DeferredRows rows, CancellationToken ct)
+    {
+        AddChanges(batch, rows);
+        if (rows.MayCommit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+        await ExecuteAsync(batch, ct).ConfigureAwait(false);
+        return rows.MayCommit;
     }
 
     private static async Task ExecuteAsync(NpgsqlBatch batch, CancellationToken ct)
