@@ -25,9 +25,10 @@ public sealed class DeferredRows
 
     internal DeferredRows(string tenant, DataScope? scope, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> tables,
         IReadOnlyList<(VersionRow Row, long AtTicks)> chained, TableDefinition chainTable, TableDefinition changesTable, IReadOnlyList<object?[]> changes,
-        IReadOnlyList<string> chainLocks, bool mayCommit = false)
+        IReadOnlyList<string> chainLocks, CommitOutcome? outcome = null, bool mayCommit = false)
     {
         ChainLocks = chainLocks;
+        Outcome = outcome;
         MayCommit = mayCommit;
         Tenant = tenant;
         Scope = scope;
@@ -54,6 +55,10 @@ public sealed class DeferredRows
     /// <summary>Whether chain links are to be appended (then read head, insert; the lock is
     /// taken by the batch's first group, <see cref="ChainLocks"/>).</summary>
     public bool HasChain => _chained.Count > 0;
+
+    /// <summary>How the group commit ends (null outside a group commit, e.g. a purge's own
+    /// transaction): a provider that guessed the chain head learns whether the guess stood.</summary>
+    public CommitOutcome? Outcome { get; }
 
     /// <summary>The group commit's last group: the provider may COMMIT in the same round trip as
     /// these rows and then returns true from <see cref="RelationalFhirStore.InsertDeferredAsync"/>

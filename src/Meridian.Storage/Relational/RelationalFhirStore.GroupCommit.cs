@@ -72,6 +72,7 @@ public abstract partial class RelationalFhirStore
         var c = lease.Connection;
         await using var tx = await BeginWriteTransactionAsync(c, ct).ConfigureAwait(false);
         var committedWithRows = false;
+        var outcome = new CommitOutcome();
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -167,7 +168,7 @@ public abstract partial class RelationalFhirStore
                         var enter = scoped != tenant;
                         scoped = tenant;
                         // The last group may carry the COMMIT in its own round trip (PostgreSQL).
-                        committedWithRows = await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows, chainLocks, mayCommit: g == rows.Count - 1), ct).ConfigureAwait(false);
+                        committedWithRows = await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows, chainLocks, outcome, mayCommit: g == rows.Count - 1), ct).ConfigureAwait(false);
                         chainLocks = [];
                     }
                 }
@@ -178,15 +179,18 @@ public abstract partial class RelationalFhirStore
                         await tx.CommitAsync(ct).ConfigureAwait(false);
                     }
                 }
+                outcome.Complete(committed: true);
             }
             else
             {
                 await TryRollbackAsync(tx).ConfigureAwait(false);
+                outcome.Complete(committed: false);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             await TryRollbackAsync(tx).ConfigureAwait(false);
+            outcome.Complete(committed: false);
             var transient = ex is DbException db && IsTransientConflict(db);
             if (transient)
             {
@@ -282,7 +286,7 @@ public abstract partial class RelationalFhirStore
         return tenants;
     }
 
-    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows, IReadOnlyList<string> chainLocks, bool mayCommit = false)
+    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows, IReadOnlyList<string> chainLocks, CommitOutcome? outcome = null, bool mayCommit = false)
     {
         var perTable = rows.IndexRowsPerTable();
         var tables = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
@@ -297,7 +301,7 @@ public abstract partial class RelationalFhirStore
                 tables.Add((IndexTables.All[t], perTable[t]));
             }
         }
-        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes, chainLocks, mayCommit);
+        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes, chainLocks, outcome, mayCommit);
     }
 
     /// <summary>
