@@ -14,7 +14,7 @@ namespace Meridian.Storage.Postgres;
 /// in as one unnest INSERT per table. Tenant isolation is enforced a second time by row-level
 /// security (migration 0012, <see cref="EnterScopeAsync"/>).
 /// </summary>
-public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
+public sealed partial class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
 {
     /// <summary>Advisory lock ids (arbitrary, stable): migrations, and change-feed ordering.</summary>
     private const long MigrationLock = 0x4D65_7269_6469_0001;
@@ -43,7 +43,6 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
     private readonly Lock _keyLock = new();
     private readonly Queue<long> _keys = new();
     private readonly UnnestInserter _bulk = new();
-
     public PostgresFhirStore(NpgsqlDataSource dataSource, StoreOptions? options = null)
         : this(dataSource, options, ownsDataSource: false)
     {
@@ -239,139 +238,6 @@ public sealed class PostgresFhirStore : RelationalFhirStore, IAsyncDisposable
             return;
         }
         await _bulk.InsertAsync((NpgsqlConnection)connection, (NpgsqlTransaction)tx, table, rows, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A group commit's deferred rows in at most two round trips (ahead of the COMMIT): the first
-    /// carries the tenant scope, every version and index row (one INSERT per table: multi-row
-    /// for a few rows, one <c>unnest</c> per table beyond) and, when the batch wrote audit
-    /// records, the chain locks (the batch's first group takes every tenant's, sorted:
-    /// <see cref="DeferredRows.ChainLocks"/>) and the chain head; the second the chain links computed from
-    /// that head. The change-feed lock and change rows close the last of them, so the lock is
-    /// held only for the commit. Without audit records everything is one round trip.
-    /// </summary>
-    protected override async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        var c = (NpgsqlConnection)connection;
-        var t = (NpgsqlTransaction)tx;
-        await using var first = new NpgsqlBatch(c, t);
-        if (rows.Scope is { } scope)
-        {
-            var enter = new NpgsqlBatchCommand("SELECT set_config('meridian.tenant', $1, true), set_config('meridian.scope', $2, true)");
-            enter.Parameters.Add(new NpgsqlParameter { Value = scope.Kind == DataScopeKind.Tenant ? scope.Tenant : "", NpgsqlDbType = NpgsqlDbType.Text });
-            enter.Parameters.Add(new NpgsqlParameter { Value = ScopeSetting(scope.Kind), NpgsqlDbType = NpgsqlDbType.Text });
-            first.BatchCommands.Add(enter);
-        }
-        foreach (var (table, tableRows) in rows.Tables)
-        {
-            await AddInsertAsync(first, c, t, table, tableRows, ct).ConfigureAwait(false);
-        }
-        // The batch's chain locks (its first group only), one command each in their global order
-        // and before the change-feed lock (DeferredRows: concurrent group commits cannot deadlock).
-        foreach (var chainTenant in rows.ChainLocks)
-        {
-            var lockChain = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
-            lockChain.Parameters.Add(new NpgsqlParameter { Value = ChainLockName(chainTenant), NpgsqlDbType = NpgsqlDbType.Text });
-            first.BatchCommands.Add(lockChain);
-        }
-        if (!rows.HasChain)
-        {
-            AddChanges(first, rows);
-            await ExecuteAsync(first, ct).ConfigureAwait(false);
-            return;
-        }
-        var head = new NpgsqlBatchCommand("SELECT seq AS chain_seq, hash AS chain_hash FROM audit_chain WHERE tenant = $1 ORDER BY seq DESC LIMIT 1");
-        head.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
-        first.BatchCommands.Add(head);
-        long seq = 0;
-        byte[] previous = [.. AuditChain.Genesis];
-        await using (var reader = await first.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            // One result per command; only the head read has these two columns.
-            do
-            {
-                if (reader.FieldCount == 2 && reader.GetName(0) == "chain_seq" && await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    seq = reader.GetInt64(0);
-                    previous = reader.GetFieldValue<byte[]>(1);
-                }
-            }
-            while (await reader.NextResultAsync(ct).ConfigureAwait(false));
-        }
-        await using var second = new NpgsqlBatch(c, t);
-        await AddInsertAsync(second, c, t, rows.ChainTable, rows.ChainRows(seq, previous), ct).ConfigureAwait(false);
-        AddChanges(second, rows);
-        await ExecuteAsync(second, ct).ConfigureAwait(false);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlBatch batch, CancellationToken ct)
-    {
-        if (batch.BatchCommands.Count > 0)
-        {
-            await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-    }
-
-    private static void AddChanges(NpgsqlBatch batch, DeferredRows rows)
-    {
-        if (rows.Changes.Count == 0)
-        {
-            return;
-        }
-        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
-        lockCommand.Parameters.Add(new NpgsqlParameter { Value = ChangeFeedLock, NpgsqlDbType = NpgsqlDbType.Bigint });
-        batch.BatchCommands.Add(lockCommand);
-        AddMultiRowInserts(batch, rows.ChangesTable, rows.Changes);
-    }
-
-    /// <summary>Few rows: multi-row INSERT; more: one unnest INSERT (no parameter limit, and one
-    /// fixed statement text per table, which stays prepared).</summary>
-    private async Task AddInsertAsync(NpgsqlBatch batch, NpgsqlConnection c, NpgsqlTransaction t, TableDefinition table, IReadOnlyList<object?[]> rows, CancellationToken ct)
-    {
-        if (rows.Count >= DeferredUnnestThreshold)
-        {
-            batch.BatchCommands.Add(await _bulk.CommandAsync(c, t, table, rows, ct).ConfigureAwait(false));
-            return;
-        }
-        AddMultiRowInserts(batch, table, rows);
-    }
-
-    /// <summary>Multi-row INSERTs within the bind-parameter limit (the change feed keeps INSERT:
-    /// its identity values follow the VALUES order).</summary>
-    private static void AddMultiRowInserts(NpgsqlBatch batch, TableDefinition table, IReadOnlyList<object?[]> rows)
-    {
-        var perStatement = PostgresDialect.Instance.MaxParameters / table.Columns.Length;
-        for (var start = 0; start < rows.Count; start += perStatement)
-        {
-            var slice = new List<object?[]>(Math.Min(perStatement, rows.Count - start));
-            for (var r = start; r < Math.Min(start + perStatement, rows.Count); r++)
-            {
-                slice.Add(rows[r]);
-            }
-            batch.BatchCommands.Add(MultiRowInsert(table, slice));
-        }
-    }
-
-    private static NpgsqlBatchCommand MultiRowInsert(TableDefinition table, IReadOnlyList<object?[]> rows)
-    {
-        var text = new System.Text.StringBuilder(64 + rows.Count * table.Columns.Length * 5)
-            .Append("INSERT INTO ").Append(table.Name).Append(" (").AppendJoin(", ", table.Columns).Append(") VALUES ");
-        var command = new NpgsqlBatchCommand();
-        var n = 0;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            text.Append(r > 0 ? ", (" : "(");
-            var row = rows[r];
-            for (var col = 0; col < row.Length; col++)
-            {
-                text.Append(col > 0 ? ", $" : "$").Append(++n);
-                command.Parameters.Add(new NpgsqlParameter { Value = row[col] ?? DBNull.Value });
-            }
-            text.Append(')');
-        }
-        command.CommandText = text.ToString();
-        return command;
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ namespace Meridian.Storage.Relational;
 /// (their locks are held). So every transaction takes chain locks in one global order and the
 /// change-feed lock after all of them: no two group commits can each hold a lock the other
 /// waits for, whichever order their tenants came in.</para>
+/// <para>The batch's last group may end the transaction itself (<see cref="MayCommit"/>): a
+/// provider that can append COMMIT to the round trip carrying the locks keeps them held only
+/// while the database runs that one pipeline, never across a client round trip.</para>
 /// </summary>
 public sealed class DeferredRows
 {
@@ -22,9 +25,11 @@ public sealed class DeferredRows
 
     internal DeferredRows(string tenant, DataScope? scope, IReadOnlyList<(TableDefinition Table, IReadOnlyList<object?[]> Rows)> tables,
         IReadOnlyList<(VersionRow Row, long AtTicks)> chained, TableDefinition chainTable, TableDefinition changesTable, IReadOnlyList<object?[]> changes,
-        IReadOnlyList<string> chainLocks)
+        IReadOnlyList<string> chainLocks, CommitOutcome? outcome = null, bool mayCommit = false)
     {
         ChainLocks = chainLocks;
+        Outcome = outcome;
+        MayCommit = mayCommit;
         Tenant = tenant;
         Scope = scope;
         Tables = tables;
@@ -50,6 +55,15 @@ public sealed class DeferredRows
     /// <summary>Whether chain links are to be appended (then read head, insert; the lock is
     /// taken by the batch's first group, <see cref="ChainLocks"/>).</summary>
     public bool HasChain => _chained.Count > 0;
+
+    /// <summary>How the group commit ends (null outside a group commit, e.g. a purge's own
+    /// transaction): a provider that guessed the chain head learns whether the guess stood.</summary>
+    public CommitOutcome? Outcome { get; }
+
+    /// <summary>The group commit's last group: the provider may COMMIT in the same round trip as
+    /// these rows and then returns true from <see cref="RelationalFhirStore.InsertDeferredAsync"/>
+    /// (the group commit then does not commit again).</summary>
+    public bool MayCommit { get; }
 
     public TableDefinition ChainTable { get; }
 

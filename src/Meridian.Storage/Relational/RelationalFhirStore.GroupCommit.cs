@@ -71,6 +71,8 @@ public abstract partial class RelationalFhirStore
         await using var lease = await AcquireWriterAsync(ct).ConfigureAwait(false);
         var c = lease.Connection;
         await using var tx = await BeginWriteTransactionAsync(c, ct).ConfigureAwait(false);
+        var committedWithRows = false;
+        var outcome = new CommitOutcome();
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -159,28 +161,36 @@ public abstract partial class RelationalFhirStore
                     // Every chain lock of the batch goes with its first group, in one global
                     // order, before any change-feed lock (DeferredRows: no deadlock between batches).
                     IReadOnlyList<string> chainLocks = ChainLockOrder(rows);
-                    foreach (var (tenant, tenantRows) in rows)
+                    for (var g = 0; g < rows.Count; g++)
                     {
+                        var (tenant, tenantRows) = rows[g];
                         // The scope goes out with the deferred rows (same round trip on PostgreSQL).
                         var enter = scoped != tenant;
                         scoped = tenant;
-                        await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows, chainLocks), ct).ConfigureAwait(false);
+                        // The last group may carry the COMMIT in its own round trip (PostgreSQL).
+                        committedWithRows = await InsertDeferredAsync(c, tx, Deferred(tenant, enter, tenantRows, chainLocks, outcome, mayCommit: g == rows.Count - 1), ct).ConfigureAwait(false);
                         chainLocks = [];
                     }
                 }
-                using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
+                if (!committedWithRows)
                 {
-                    await tx.CommitAsync(ct).ConfigureAwait(false);
+                    using (StoreTelemetry.Source.StartActivity("store.commit.durable"))
+                    {
+                        await tx.CommitAsync(ct).ConfigureAwait(false);
+                    }
                 }
+                outcome.Complete(committed: true);
             }
             else
             {
                 await TryRollbackAsync(tx).ConfigureAwait(false);
+                outcome.Complete(committed: false);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             await TryRollbackAsync(tx).ConfigureAwait(false);
+            outcome.Complete(committed: false);
             var transient = ex is DbException db && IsTransientConflict(db);
             if (transient)
             {
@@ -276,7 +286,7 @@ public abstract partial class RelationalFhirStore
         return tenants;
     }
 
-    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows, IReadOnlyList<string> chainLocks)
+    private static DeferredRows Deferred(string tenant, bool enterScope, BatchRows rows, IReadOnlyList<string> chainLocks, CommitOutcome? outcome = null, bool mayCommit = false)
     {
         var perTable = rows.IndexRowsPerTable();
         var tables = new List<(TableDefinition, IReadOnlyList<object?[]>)>();
@@ -291,15 +301,16 @@ public abstract partial class RelationalFhirStore
                 tables.Add((IndexTables.All[t], perTable[t]));
             }
         }
-        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes, chainLocks);
+        return new DeferredRows(tenant, enterScope ? DataScope.Of(tenant) : null, tables, rows.Chained, s_chain, s_changes, rows.Changes, chainLocks, outcome, mayCommit);
     }
 
     /// <summary>
     /// Inserts a group commit's deferred rows of one tenant (<see cref="DeferredRows"/>, in its
     /// order): the last statements before the commit. Providers override this to send it in
-    /// fewer round trips, keeping that order.
+    /// fewer round trips, keeping that order. Returns true when it also committed the
+    /// transaction (only when <see cref="DeferredRows.MayCommit"/>); the shared version never does.
     /// </summary>
-    protected virtual async Task InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
+    protected virtual async Task<bool> InsertDeferredAsync(DbConnection connection, DbTransaction tx, DeferredRows rows, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Scope is { } scope)
@@ -323,6 +334,7 @@ public abstract partial class RelationalFhirStore
             await BeforeChangeFeedAsync(connection, tx, ct).ConfigureAwait(false);
             await InsertRowsAsync(connection, tx, rows.ChangesTable, rows.Changes, ct).ConfigureAwait(false);
         }
+        return false;
     }
 
     private static async Task UndoRequestAsync(DbTransaction tx, bool savepoint)
