@@ -17,11 +17,21 @@ namespace Meridian.Storage.Postgres;
 /// fails its transaction with 40001, which is re-run. A failed guess or an append whose head
 /// was read under the lock makes the head unknown; batches then read it under the lock (two
 /// round trips, as without this) until one of them commits with no other read in flight.</para>
+/// <para>A wrong guess costs its whole batch a re-run, so after one the tenant's heads are read
+/// under the lock for a pause (1 s, doubling with every further wrong guess up to
+/// <see cref="MaxPause"/>, back to 1 s once guesses have held for <see cref="CalmAfter"/>):
+/// several server processes appending to one chain would otherwise re-run nearly every batch,
+/// while a single process, whose guesses only fail after a purge or a rolled-back batch,
+/// keeps guessing.</para>
 /// <para>Every method is called under the store's chain turnstile except <see cref="Resolve"/>,
 /// <see cref="EndRead"/> and <see cref="Forget"/>; all take this object's lock.</para>
 /// </summary>
-internal sealed class ChainHeads
+internal sealed class ChainHeads(TimeProvider clock)
 {
+    internal static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan MaxPause = TimeSpan.FromMinutes(1);
+    internal static readonly TimeSpan CalmAfter = TimeSpan.FromMinutes(10);
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
 
@@ -35,7 +45,8 @@ internal sealed class ChainHeads
     {
         lock (_lock)
         {
-            if (!_tenants.TryGetValue(rows.Tenant, out var entry) || entry.Sequence is not { } seq || entry.ReadsInFlight > 0)
+            if (!_tenants.TryGetValue(rows.Tenant, out var entry) || entry.Sequence is not { } seq || entry.ReadsInFlight > 0
+                || Now < entry.GuessFrom)
             {
                 return null;
             }
@@ -51,15 +62,27 @@ internal sealed class ChainHeads
     /// <summary>A reserved batch ended: if it did not commit, every guess built on it is wrong.</summary>
     public void Resolve(Reservation reservation, bool committed)
     {
-        if (committed)
-        {
-            return;
-        }
         lock (_lock)
         {
-            if (_tenants.TryGetValue(reservation.Tenant, out var entry) && entry.Epoch == reservation.Epoch)
+            if (!_tenants.TryGetValue(reservation.Tenant, out var entry))
             {
+                return;
+            }
+            var now = Now;
+            if (committed)
+            {
+                if (entry.Pause > TimeSpan.Zero && now - entry.GuessFrom >= CalmAfter)
+                {
+                    entry.Pause = TimeSpan.Zero;
+                }
+                return;
+            }
+            if (entry.Epoch == reservation.Epoch)
+            {
+                // The first failure of this guess line (later ones built on it share its epoch).
                 entry.Forget();
+                entry.Pause = entry.Pause == TimeSpan.Zero ? FirstPause : TimeSpan.FromTicks(Math.Min(entry.Pause.Ticks * 2, MaxPause.Ticks));
+                entry.GuessFrom = now + entry.Pause;
             }
         }
     }
@@ -118,8 +141,16 @@ internal sealed class ChainHeads
         }
     }
 
+    private DateTimeOffset Now => clock.GetUtcNow();
+
     private sealed class Entry
     {
+        /// <summary>No guess before this (the pause after a wrong one).</summary>
+        public DateTimeOffset GuessFrom { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>The current pause; zero while guesses hold.</summary>
+        public TimeSpan Pause { get; set; }
+
         public long? Sequence { get; set; }
 
         public byte[] Hash { get; set; } = [];

@@ -15,7 +15,10 @@ public sealed partial class PostgresFhirStore
     /// <see cref="InsertDeferredAsync"/>): a request's handful of version, index, audit rows.</summary>
     private const int RowsWithLocks = 64;
 
-    private readonly ChainHeads _chainHeads = new();
+    private ChainHeads? _chainHeadsOnce;
+
+    /// <summary>Created on first use: it reads the options' clock (a field initializer cannot).</summary>
+    private ChainHeads ChainHeadGuesses => LazyInitializer.EnsureInitialized(ref _chainHeadsOnce, () => new ChainHeads(Options.Clock));
 
     /// <summary>Serialises a group commit's chain guess with the grant of its chain locks
     /// (<see cref="ChainHeads"/>); held for one partial round trip, never across a commit.</summary>
@@ -65,7 +68,7 @@ public sealed partial class PostgresFhirStore
             {
                 // Outside a group commit (a purge's audit record; its chain lock is held):
                 // appended below from the head read here, so no guess of this head stands.
-                _chainHeads.Forget(rows.Tenant);
+                ChainHeadGuesses.Forget(rows.Tenant);
             }
             return await AppendReadingHeadAsync(first, rows, c, t, releaseAfterLocks: null, ct).ConfigureAwait(false);
         }
@@ -93,7 +96,7 @@ public sealed partial class PostgresFhirStore
                 pipeline.BatchCommands.Add(lockChain);
             }
             var reservation = rows.HasChain && rows.MayCommit && rows.ChainLocks.Count == 1 && rows.ChainLocks[0] == rows.Tenant
-                ? _chainHeads.Reserve(rows)
+                ? ChainHeadGuesses.Reserve(rows)
                 : null;
             if (reservation is null)
             {
@@ -107,7 +110,7 @@ public sealed partial class PostgresFhirStore
                 }
                 return await AppendReadingHeadAsync(pipeline, rows, c, t, turnstile, ct).ConfigureAwait(false);
             }
-            outcome.OnCompleted(committed => _chainHeads.Resolve(reservation, committed));
+            outcome.OnCompleted(committed => ChainHeadGuesses.Resolve(reservation, committed));
             var expect = new NpgsqlBatchCommand("SELECT meridian_chain_expect($1, $2, $3)");
             expect.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
             expect.Parameters.Add(new NpgsqlParameter { Value = reservation.ExpectedSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -143,7 +146,7 @@ public sealed partial class PostgresFhirStore
         var heads = _readHeads.GetOrCreateValue(outcome);
         foreach (var tenant in rows.ChainLocks)
         {
-            _chainHeads.BeginRead(tenant);
+            ChainHeadGuesses.BeginRead(tenant);
             outcome.OnCompleted(committed =>
             {
                 (long Sequence, byte[] Hash) head;
@@ -151,7 +154,7 @@ public sealed partial class PostgresFhirStore
                 {
                     heads.TryGetValue(tenant, out head);
                 }
-                _chainHeads.EndRead(tenant, committed, head.Sequence, head.Hash);
+                ChainHeadGuesses.EndRead(tenant, committed, head.Sequence, head.Hash);
             });
         }
     }

@@ -77,6 +77,39 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
         await AssertChainAsync(1 + 3 + 2 + 1 + 2);
     }
 
+    /// <summary>Two stores appending to one chain (two server processes): after a wrong guess a
+    /// store reads the head under the lock for a pause that doubles with each further wrong guess,
+    /// so the other's appends cost it no more re-runs meanwhile; once the pause is over it guesses
+    /// again.</summary>
+    [Fact]
+    public async Task After_a_wrong_guess_a_store_reads_the_head_for_a_doubling_pause()
+    {
+        var clock = new PinnedClock(DateTimeOffset.UtcNow);
+        var options = new StoreOptions { ChainedTypes = ["AuditEvent"], Clock = clock };
+        await using var a = PostgresFhirStore.Create(_database!.ConnectionString, options);
+        await using var b = PostgresFhirStore.Create(_database.ConnectionString, options);
+        await WriteAsync(a, "learn");
+        await WriteAsync(a, "guessed");
+        await WriteAsync(b, "behind a's back");
+        await WriteAsync(a, "wrong guess");          // refused, re-run; a pauses 1 s
+        Assert.Equal(1, a.ConflictRetryCount);
+        await WriteAsync(b, "again");
+        await WriteAsync(a, "paused");               // reads the head under the lock: no re-run
+        await WriteAsync(b, "and again");
+        await WriteAsync(a, "still paused");
+        Assert.Equal(1, a.ConflictRetryCount);
+
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        await WriteAsync(b, "after the pause");
+        await WriteAsync(a, "guesses again");        // wrong again: re-run; the pause is now 2 s
+        Assert.Equal(2, a.ConflictRetryCount);
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        await WriteAsync(b, "within the longer pause");
+        await WriteAsync(a, "paused longer");
+        Assert.Equal(2, a.ConflictRetryCount);
+        await AssertChainAsync(12);
+    }
+
     [Fact]
     public async Task Concurrent_batches_of_one_store_queue_in_the_order_they_guessed_and_never_rerun()
     {
