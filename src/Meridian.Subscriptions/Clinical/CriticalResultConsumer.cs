@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 using Meridian.Api;
 using Meridian.Events;
 using Meridian.Storage;
-using Meridian.Storage.Search;
-using Meridian.Storage.Search.Expressions;
 
 namespace Meridian.Subscriptions.Clinical;
 
@@ -57,75 +55,46 @@ public sealed class CriticalResultConsumer(IFhirStore store, Func<FhirRequest, C
         }
     }
 
-    /// <summary>The report's critical results, in the report's order. Its Observations are read
-    /// in one search by id per chunk: one statement (and one pooled connection) for a report
-    /// instead of one read per result (a 10-result ORU was ~60 statements with the pool's reset
-    /// and scope entry of each read).</summary>
     private async Task<List<string>> CriticalResultsAsync(string tenant, JsonObject report, CancellationToken ct)
     {
-        var references = new List<(string Reference, string Id)>();
+        var found = new List<string>();
         foreach (var result in report["result"]?.AsArray() ?? [])
         {
             var reference = result?["reference"]?.GetValue<string>();
             var parts = reference?.Split('/');
-            if (parts is { Length: 2 } && parts[0] == "Observation" && parts[1].Length > 0)
-            {
-                references.Add((reference!, parts[1]));
-            }
-        }
-        var observations = await ReadObservationsAsync(tenant, references.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToArray(), ct).ConfigureAwait(false);
-        var found = new List<string>();
-        foreach (var (reference, id) in references)
-        {
-            if (observations.TryGetValue(id, out var json))
-            {
-                CollectCritical(json, reference, found);
-            }
-        }
-        return found;
-    }
-
-    /// <summary>Current, not deleted Observations by id (a search matches exactly those).</summary>
-    private async Task<Dictionary<string, ReadOnlyMemory<byte>>> ReadObservationsAsync(string tenant, string[] ids, CancellationToken ct)
-    {
-        const int Chunk = 100;
-        var byId = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        for (var start = 0; start < ids.Length; start += Chunk)
-        {
-            var chunk = ids.AsSpan(start, Math.Min(Chunk, ids.Length - start)).ToArray();
-            var result = await store.SearchAsync(tenant, new SearchQuery("Observation", new IdExpression([.. chunk])) { Count = chunk.Length }, ct).ConfigureAwait(false);
-            foreach (var match in result.Matches)
-            {
-                byId[match.Id] = match.Json;
-            }
-        }
-        return byId;
-    }
-
-    private static void CollectCritical(ReadOnlyMemory<byte> json, string reference, List<string> found)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        if (!root.TryGetProperty("interpretation", out var interpretations))
-        {
-            return;
-        }
-        foreach (var concept in interpretations.EnumerateArray())
-        {
-            if (!concept.TryGetProperty("coding", out var codings))
+            if (parts is not { Length: 2 } || parts[0] != "Observation")
             {
                 continue;
             }
-            foreach (var coding in codings.EnumerateArray())
+            var observation = await store.ReadAsync(tenant, "Observation", parts[1], ct).ConfigureAwait(false);
+            if (observation is null || observation.IsDeleted)
             {
-                if (coding.TryGetProperty("system", out var system) && system.GetString() == Interpretation
-                    && coding.TryGetProperty("code", out var code) && code.GetString() is { } c && s_critical.Contains(c))
+                continue;
+            }
+            using var doc = JsonDocument.Parse(observation.Json);
+            var root = doc.RootElement;
+            if (!root.TryGetProperty("interpretation", out var interpretations))
+            {
+                continue;
+            }
+            foreach (var concept in interpretations.EnumerateArray())
+            {
+                if (!concept.TryGetProperty("coding", out var codings))
                 {
-                    var name = root.TryGetProperty("code", out var oc) && oc.TryGetProperty("text", out var text) ? text.GetString() : reference;
-                    found.Add($"{name}: {c}");
+                    continue;
+                }
+                foreach (var coding in codings.EnumerateArray())
+                {
+                    if (coding.TryGetProperty("system", out var system) && system.GetString() == Interpretation
+                        && coding.TryGetProperty("code", out var code) && code.GetString() is { } c && s_critical.Contains(c))
+                    {
+                        var name = root.TryGetProperty("code", out var oc) && oc.TryGetProperty("text", out var text) ? text.GetString() : reference;
+                        found.Add($"{name}: {c}");
+                    }
                 }
             }
         }
+        return found;
     }
 
     private async Task CreateAlertAsync(ChangeRecord change, string subject, List<string> critical, CancellationToken ct)
