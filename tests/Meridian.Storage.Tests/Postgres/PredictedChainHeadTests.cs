@@ -11,32 +11,9 @@ namespace Meridian.Storage.Tests.Postgres;
 /// transaction fails with 40001, is re-run, and the chain stays gap-free and verifiable, also
 /// when another store instance or a purge appends to the same chain.
 /// </summary>
-public sealed class PredictedChainHeadTests : IAsyncLifetime
+public sealed class PredictedChainHeadTests : TwoStoresOnOneChain
 {
     private const string Tenant = "chain-guess";
-    private PostgresTestDatabase? _database;
-    private PostgresFhirStore? _a;
-    private PostgresFhirStore? _b;
-
-    public async Task InitializeAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        var options = new StoreOptions { ChainedTypes = ["AuditEvent"] };
-        _a = PostgresFhirStore.Create(_database.ConnectionString, options);
-        await _a.MigrateAsync();
-        _b = PostgresFhirStore.Create(_database.ConnectionString, options);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a!.DisposeAsync();
-        await _b!.DisposeAsync();
-        await _database!.DisposeAsync();
-    }
-
-    private static ResourceContent Audit(string what) => Examples.Content(
-        "{\"resourceType\":\"AuditEvent\",\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-event-type\",\"code\":\"rest\"},"
-        + "\"recorded\":\"2024-01-01T00:00:00Z\",\"agent\":[{\"requestor\":true}],\"source\":{\"observer\":{\"display\":\"" + what + "\"}}}");
 
     private static async Task WriteAsync(PostgresFhirStore store, string what, int records = 1)
     {
@@ -48,7 +25,7 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
     /// <see cref="AuditChain"/> computes it (the verifier's rule), gap-free from 1.</summary>
     private async Task AssertChainAsync(int expected)
     {
-        var links = await ((IAuditChainReader)_a!).ReadChainAsync(Tenant, 0, 10_000);
+        var links = await ((IAuditChainReader)A).ReadChainAsync(Tenant, 0, 10_000);
         Assert.Equal(Enumerable.Range(1, expected).Select(i => (long)i), links.Select(l => l.Sequence));
         var previous = AuditChain.Genesis.ToArray();
         foreach (var link in links)
@@ -59,17 +36,17 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
             Assert.True(link.RecordHash.Span.SequenceEqual(AuditChain.Record(json)));
             previous = link.Hash.ToArray();
         }
-        Assert.Empty(await ((IAuditChainReader)_a).ReadUnchainedAsync(Tenant, ["AuditEvent"], 10));
+        Assert.Empty(await ((IAuditChainReader)A).ReadUnchainedAsync(Tenant, ["AuditEvent"], 10));
     }
 
     [Fact]
     public async Task A_guess_made_stale_by_another_store_is_refused_rerun_and_the_chain_stays_whole()
     {
-        var a = _a!;
+        var a = A;
         await WriteAsync(a, "first");          // head unknown: read under the lock, then learned
         await WriteAsync(a, "guessed", 3);     // head guessed (seq 1): one round trip
         Assert.Equal(0, a.ConflictRetryCount);
-        await WriteAsync(_b!, "other store", 2); // appends behind a's back
+        await WriteAsync(B, "other store", 2); // appends behind a's back
         await WriteAsync(a, "stale guess");    // a's guess (seq 4) is refused with 40001, re-run
         Assert.Equal(1, a.ConflictRetryCount);
         await WriteAsync(a, "learned again", 2);
@@ -86,8 +63,8 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
     {
         var clock = new PinnedClock(DateTimeOffset.UtcNow);
         var options = new StoreOptions { ChainedTypes = ["AuditEvent"], Clock = clock };
-        await using var a = PostgresFhirStore.Create(_database!.ConnectionString, options);
-        await using var b = PostgresFhirStore.Create(_database.ConnectionString, options);
+        await using var a = PostgresFhirStore.Create(Database.ConnectionString, options);
+        await using var b = PostgresFhirStore.Create(Database.ConnectionString, options);
         await WriteAsync(a, "learn");
         await WriteAsync(a, "guessed");
         await WriteAsync(b, "behind a's back");
@@ -113,7 +90,7 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_batches_of_one_store_queue_in_the_order_they_guessed_and_never_rerun()
     {
-        var a = _a!;
+        var a = A;
         await WriteAsync(a, "learn");
         await Task.WhenAll(Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
         {
@@ -132,7 +109,7 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
     {
         // The purge's audit record is chained in the purge's own transaction, outside any group
         // commit: the store must stop guessing, or its next batch would be refused.
-        await using var store = PostgresFhirStore.Create(_database!.ConnectionString,
+        await using var store = PostgresFhirStore.Create(Database.ConnectionString,
             new StoreOptions { ChainedTypes = ["AuditEvent"], Contributors = [new PurgeAuditor()] });
         await WriteAsync(store, "before", 2);
         await WriteAsync(store, "guessed", 1);
@@ -156,9 +133,9 @@ public sealed class PredictedChainHeadTests : IAsyncLifetime
     [Fact]
     public async Task The_database_refuses_a_wrong_head_with_a_serialization_failure()
     {
-        await WriteAsync(_a!, "one");
-        var links = await ((IAuditChainReader)_a!).ReadChainAsync(Tenant, 0, 10);
-        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
+        await WriteAsync(A, "one");
+        var links = await ((IAuditChainReader)A).ReadChainAsync(Tenant, 0, 10);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using (var scope = new NpgsqlCommand("SELECT set_config('meridian.tenant', $1, true), set_config('meridian.scope', '', true)", connection, tx))
