@@ -33,7 +33,7 @@ public abstract class NoSilentDropTests
         // And on the resource (written last): a module loading it while it still says "requested"
         // would validate the criteria again, through the test's failing API.
         await SubscriptionFixture.EventuallyAsync(async () => (await f.ReadAsync("Subscription/" + sub)).GetProperty("status").GetString() == "active", "active on the resource");
-        f.Paused = true;
+        await f.PauseAsync();
         var patient = await f.CreateAsync(Resources.Patient("Drop"));
         var changes = await f.Store.ReadChangesAsync(0, 1000);
         return new Setup(f, sub, changes.Single(c => c.Type == "Patient" && c.Id == patient));

@@ -38,7 +38,22 @@ public sealed class SubscriptionFixture : IAsyncDisposable
 
     /// <summary>While true the pump feeds nothing: changes committed meanwhile reach the consumer
     /// together, after later writes (a slow feed, deterministically).</summary>
-    public bool Paused { get; set; }
+    public bool Paused { get => _paused; set => _paused = value; }
+
+    private volatile bool _paused;
+
+    /// <summary>Held by the pump for each read-and-feed cycle (<see cref="PauseAsync"/>).</summary>
+    private readonly SemaphoreSlim _pumpCycle = new(1, 1);
+
+    /// <summary>Pauses the pump and waits for a cycle already under way: a change committed after
+    /// this returns reaches no consumer until <see cref="Paused"/> is cleared. (Setting
+    /// <see cref="Paused"/> alone leaves a read that started just before free to pick it up.)</summary>
+    public async Task PauseAsync()
+    {
+        Paused = true;
+        await _pumpCycle.WaitAsync();
+        _pumpCycle.Release();
+    }
 
     /// <summary>More consumers the pump feeds after the subscriptions' (clinical alerts).</summary>
     public List<Meridian.Events.IEventConsumer> ExtraConsumers { get; } = [];
@@ -135,18 +150,30 @@ public sealed class SubscriptionFixture : IAsyncDisposable
         {
             try
             {
-                var batch = Paused ? [] : await Store.ReadChangesAsync(position, 100, ct);
-                if (batch.IsEmpty)
+                bool fed;
+                await _pumpCycle.WaitAsync(ct);
+                try
+                {
+                    var batch = Paused ? [] : await Store.ReadChangesAsync(position, 100, ct);
+                    fed = !batch.IsEmpty;
+                    if (fed)
+                    {
+                        await Module.Consumer.HandleAsync(batch, ct);
+                        foreach (var consumer in ExtraConsumers.ToList())
+                        {
+                            await consumer.HandleAsync(batch, ct);
+                        }
+                        position = batch[^1].Sequence;
+                    }
+                }
+                finally
+                {
+                    _pumpCycle.Release();
+                }
+                if (!fed)
                 {
                     await Task.Delay(20, ct);
-                    continue;
                 }
-                await Module.Consumer.HandleAsync(batch, ct);
-                foreach (var consumer in ExtraConsumers.ToList())
-                {
-                    await consumer.HandleAsync(batch, ct);
-                }
-                position = batch[^1].Sequence;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -180,5 +207,6 @@ public sealed class SubscriptionFixture : IAsyncDisposable
             Directory.Delete(_directory, recursive: true);
         }
         _stop.Dispose();
+        _pumpCycle.Dispose();
     }
 }
