@@ -166,27 +166,7 @@ public sealed partial class PostgresFhirStore
         var head = new NpgsqlBatchCommand("SELECT seq AS chain_seq, hash AS chain_hash FROM audit_chain WHERE tenant = $1 ORDER BY seq DESC LIMIT 1");
         head.Parameters.Add(new NpgsqlParameter { Value = rows.Tenant, NpgsqlDbType = NpgsqlDbType.Text });
         first.BatchCommands.Add(head);
-        long seq = 0;
-        byte[] previous = [.. AuditChain.Genesis];
-        var locks = 0;
-        await using (var reader = await first.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            // One result per command, in order, as the database runs them.
-            do
-            {
-                if (reader.FieldCount == 1 && reader.GetName(0) == "chain_locked" && await reader.ReadAsync(ct).ConfigureAwait(false)
-                    && ++locks == rows.ChainLocks.Count)
-                {
-                    releaseAfterLocks?.Release();
-                }
-                if (reader.FieldCount == 2 && reader.GetName(0) == "chain_seq" && await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    seq = reader.GetInt64(0);
-                    previous = reader.GetFieldValue<byte[]>(1);
-                }
-            }
-            while (await reader.NextResultAsync(ct).ConfigureAwait(false));
-        }
+        var (seq, previous) = await ReadThroughAsync(first, rows.ChainLocks.Count, releaseAfterLocks, ct).ConfigureAwait(false);
         var links = rows.ChainRows(seq, previous);
         if (rows.Outcome is { } outcome && _readHeads.TryGetValue(outcome, out var heads))
         {
@@ -201,22 +181,32 @@ public sealed partial class PostgresFhirStore
         return await FinishAsync(second, rows, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Runs <paramref name="batch"/> to its end, releasing the turnstile as soon as the
-    /// database has granted its <paramref name="chainLocks"/> chain locks (their rows arrive in
-    /// statement order, each only once its lock is held). Errors of later statements surface here.</summary>
-    private static async Task ReadThroughAsync(NpgsqlBatch batch, int chainLocks, Turnstile turnstile, CancellationToken ct)
+    /// <summary>Runs <paramref name="batch"/> to its end, releasing the turnstile (if any) as soon
+    /// as the database has granted its <paramref name="chainLocks"/> chain locks (their rows
+    /// arrive in statement order, each only once its lock is held), and returns the chain head
+    /// if the batch read one (genesis if the chain is empty). Errors of later statements surface here.</summary>
+    private static async Task<(long Sequence, byte[] Hash)> ReadThroughAsync(NpgsqlBatch batch, int chainLocks, Turnstile? turnstile, CancellationToken ct)
     {
+        long seq = 0;
+        byte[] hash = [.. AuditChain.Genesis];
         var locks = 0;
         await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        // One result per command, in order, as the database runs them.
         do
         {
             if (reader.FieldCount == 1 && reader.GetName(0) == "chain_locked" && await reader.ReadAsync(ct).ConfigureAwait(false)
                 && ++locks == chainLocks)
             {
-                turnstile.Release();
+                turnstile?.Release();
+            }
+            if (reader.FieldCount == 2 && reader.GetName(0) == "chain_seq" && await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                seq = reader.GetInt64(0);
+                hash = reader.GetFieldValue<byte[]>(1);
             }
         }
         while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+        return (seq, hash);
     }
 
     /// <summary>The held chain turnstile, released once.</summary>
